@@ -1,0 +1,90 @@
+import type { MetricDefinition, StreamfoldConfig } from '../config/configSchema.js';
+import { parseDuration } from '../duration.js';
+import type { StreamfoldEvent } from '../events/envelope.js';
+
+/** Group key of a metric without `groupBy`. */
+export const ALL_GROUP = '*';
+
+/** A window ready for bucketing. */
+export interface CompiledWindow {
+  /** Window name as declared, for example `1m`. */
+  name: string;
+  /** Bucket size, ms. */
+  sizeMs: number;
+  /** How long a bucket is kept after it closes, ms; `undefined` keeps it forever. */
+  retentionMs: number | undefined;
+}
+
+/** A metric definition turned into accessors, so folding does no parsing. */
+export interface CompiledMetric {
+  name: string;
+  types: ReadonlySet<string>;
+  /** Reads the folded value; `undefined` for count-only metrics. */
+  readValue: ((event: StreamfoldEvent) => unknown) | undefined;
+  /** Builds the group key, for example `country=DE`. */
+  groupOf: (event: StreamfoldEvent) => string;
+  windows: readonly CompiledWindow[];
+}
+
+/** The settings the aggregate handler needs, carried to the function as one JSON value. */
+export interface AggregationSettings {
+  metrics: MetricDefinition[];
+  windows: StreamfoldConfig['windows'];
+  events: StreamfoldConfig['events'];
+}
+
+/** Picks the handler's settings out of the configuration. */
+export function aggregationSettingsOf(config: StreamfoldConfig): AggregationSettings {
+  return { metrics: config.metrics, windows: config.windows, events: config.events };
+}
+
+/**
+ * Compiles metric definitions into the accessors {@link AggregateFold} uses.
+ * The definitions must already be validated (see `validateConfig`).
+ */
+export function compileMetrics(settings: Pick<AggregationSettings, 'metrics' | 'windows'>): CompiledMetric[] {
+  return settings.metrics.map((metric) => ({
+    name: metric.name,
+    types: new Set(typeof metric.on === 'string' ? [metric.on] : metric.on),
+    readValue: metric.value === undefined ? undefined : fieldReader(metric.value),
+    groupOf: groupKeyBuilder(metric.groupBy),
+    windows: metric.windows.map((name) => {
+      const retention = settings.windows[name]?.retention;
+      return {
+        name,
+        sizeMs: mustParse(name),
+        retentionMs: retention === undefined ? undefined : mustParse(retention),
+      };
+    }),
+  }));
+}
+
+function mustParse(duration: string): number {
+  const ms = parseDuration(duration);
+  if (ms === undefined) throw new RangeError(`not a duration: "${duration}"`);
+  return ms;
+}
+
+/** Reads a dotted path through own properties only, so `__proto__` never resolves. */
+export function fieldReader(path: string): (event: StreamfoldEvent) => unknown {
+  const keys = path.split('.');
+  return (event) => {
+    let current: unknown = event;
+    for (const key of keys) {
+      if (typeof current !== 'object' || current === null || !Object.hasOwn(current, key)) {
+        return undefined;
+      }
+      current = (current as Record<string, unknown>)[key];
+    }
+    return current;
+  };
+}
+
+function groupKeyBuilder(groupBy: readonly string[]): (event: StreamfoldEvent) => string {
+  if (groupBy.length === 0) return () => ALL_GROUP;
+  const parts = groupBy.map((path) => ({ label: path.split('.').at(-1) ?? path, read: fieldReader(path) }));
+  return (event) =>
+    parts
+      .map(({ label, read }) => `${label}=${encodeURIComponent(String(read(event) ?? ''))}`)
+      .join(',');
+}

@@ -1,0 +1,44 @@
+import { aggregationSettingsOf } from '../aggregates/compileMetrics.js';
+import type { StreamfoldConfig } from './configSchema.js';
+
+/** Names of the environment variables the aggregate function reads. */
+export const AGGREGATE_FUNCTION_ENV = {
+  tableName: 'AGGREGATES_TABLE_NAME',
+  rejectsBucketName: 'REJECTS_BUCKET_NAME',
+  rejectsPrefix: 'REJECTS_PREFIX',
+  /** Metrics, windows and acceptance rules as one JSON value. */
+  aggregationSettings: 'AGGREGATION_SETTINGS',
+  /** `true` when S3 must be addressed path-style (local emulators). */
+  s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
+} as const;
+
+/** Service name the function's Powertools logger and metrics report. */
+export const AGGREGATE_SERVICE_NAME = 'streamfold-aggregate';
+
+/** CloudWatch namespace of streamfold's custom metrics. */
+export const METRICS_NAMESPACE = 'streamfold';
+
+/** Resource names that differ between the local runtime and a deployed stack. */
+export interface AggregateFunctionResources {
+  tableName: string;
+  rejectsBucketName: string;
+}
+
+/**
+ * The aggregate function's environment, built from the configuration. The CDK
+ * stack and the local runtime both call this, so the function sees the same
+ * settings in both places.
+ */
+export function aggregateFunctionEnvironment(
+  config: StreamfoldConfig,
+  resources: AggregateFunctionResources,
+): Record<string, string> {
+  return {
+    [AGGREGATE_FUNCTION_ENV.tableName]: resources.tableName,
+    [AGGREGATE_FUNCTION_ENV.rejectsBucketName]: resources.rejectsBucketName,
+    [AGGREGATE_FUNCTION_ENV.rejectsPrefix]: config.rejects.rejectsPrefix,
+    [AGGREGATE_FUNCTION_ENV.aggregationSettings]: JSON.stringify(aggregationSettingsOf(config)),
+    POWERTOOLS_SERVICE_NAME: AGGREGATE_SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+  };
+}

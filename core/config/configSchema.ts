@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { parseDuration } from '../duration.js';
+
+const duration = z
+  .string()
+  .refine((text) => parseDuration(text) !== undefined, 'must be a duration such as 500ms, 5s, 1m, 24h or 7d');
+
+const port = z.number().int().min(1).max(65_535);
+
+/** Statistics a metric can keep. `avg` is derived from `sum` and `count` when read. */
+export const METRIC_STATS = ['count', 'sum', 'min', 'max', 'avg'] as const;
+
+/** A declared metric: what to fold, over which events, grouped how, in which windows. */
+export const metricSchema = z.object({
+  /** Metric name, unique; part of the table's partition key. */
+  name: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be snake_case, 1-63 characters'),
+  /** Event type or types the metric folds. */
+  on: z.union([z.string(), z.array(z.string()).min(1)]),
+  /** Dotted path of the numeric value to fold (for example `data.amount`); omit to count only. */
+  value: z.string().optional(),
+  /** Dotted paths whose values form the group (for example `data.country`). */
+  groupBy: z.array(z.string()).max(4).default([]),
+  /** Statistics to keep. */
+  stats: z.array(z.enum(METRIC_STATS)).min(1).default(['count']),
+  /** Names of the windows (see `windows`) to bucket into. */
+  windows: z.array(z.string()).min(1),
+});
+
+/** A window: buckets of a fixed size aligned to the epoch, kept for a retention period. */
+export const windowSchema = z.object({
+  /** How long buckets of this window are kept (DynamoDB TTL); omit to keep forever. */
+  retention: duration.optional(),
+});
+
+/** The whole configuration; every part of streamfold reads its settings from here. */
+export const configSchema = z.object({
+  stream: z.object({
+    /** Kinesis stream name. */
+    name: z.string().regex(/^[a-zA-Z0-9_.-]{1,128}$/, 'must be 1-128 of a-z A-Z 0-9 _ . -'),
+    /** `provisioned` uses `shardCount`; `on-demand` scales by itself (AWS only). */
+    capacityMode: z.enum(['provisioned', 'on-demand']).default('provisioned'),
+    /** Open shards, for provisioned mode and for the local stream. */
+    shardCount: z.number().int().min(1).max(64),
+    /** How long records stay readable (24h to 365d). */
+    retention: duration,
+  }),
+  /** The event source mapping from the stream to the aggregate function, and the function. */
+  aggregation: z.object({
+    /** Most records per invocation (Kinesis ESM allows 1-10000). */
+    batchSize: z.number().int().min(1).max(10_000),
+    /** How long to gather records before invoking (0-300s). */
+    maxBatchingWindow: duration,
+    /** Split a failing batch in two and retry the halves separately. */
+    bisectBatchOnError: z.boolean(),
+    /** Retries of a failing batch before it goes to the on-failure destination (0-10000). */
+    maxRetryAttempts: z.number().int().min(0).max(10_000),
+    /** Records older than this go to the on-failure destination without processing (60s-7d). */
+    maxRecordAge: duration,
+    /** Concurrent batches per shard. Exactly-once aggregation requires 1. */
+    parallelizationFactor: z.literal(1),
+    /** Where a new mapping starts reading. */
+    startingPosition: z.enum(['TRIM_HORIZON', 'LATEST']),
+    /** Function timeout. */
+    timeout: duration,
+    /** Function memory, MB. */
+    memorySize: z.number().int().min(128).max(10_240),
+  }),
+  /** The Firehose archive of raw records in S3. */
+  archive: z.object({
+    /** Local bucket name; on AWS the stack names the bucket. */
+    bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
+    /** Firehose S3 prefix expression, `!{timestamp:...}` placeholders allowed. */
+    prefix: z.string().min(1),
+    /** Firehose error output prefix expression. */
+    errorOutputPrefix: z.string().min(1),
+    /** Flush when this many MiB are buffered (Firehose allows 1-128). */
+    bufferingSizeMiB: z.number().int().min(1).max(128),
+    /** Flush at least this often (Firehose allows 0-900s). */
+    bufferingInterval: duration,
+    /** Object compression. */
+    compression: z.literal('GZIP'),
+  }),
+  /** Rejected events and on-failure records. */
+  rejects: z.object({
+    /** Local bucket name; on AWS the stack names the bucket. */
+    bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
+    /** Prefix of objects holding events refused as bad input. */
+    rejectsPrefix: z.string().min(1),
+    /** Prefix of on-failure destination objects (batches that exhausted their retries). */
+    onFailurePrefix: z.string().min(1),
+  }),
+  /** The DynamoDB aggregates table. */
+  table: z.object({
+    name: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be 3-255 of a-z A-Z 0-9 _ . -'),
+  }),
+  /** Acceptance rules for events arriving at the handler. */
+  events: z.object({
+    /** Oldest accepted event time, relative to arrival. */
+    maxLateness: duration,
+    /** Newest accepted event time, relative to arrival (producer clock skew). */
+    maxFutureSkew: duration,
+  }),
+  /** Window definitions, keyed by their size written as a duration (`1m`, `1h`, `1d`). */
+  windows: z.record(duration, windowSchema),
+  /** Declared metrics. */
+  metrics: z.array(metricSchema).min(1),
+  /** The embedded runtime started by `npm start`. */
+  local: z.object({
+    /** Interface every local server binds to. */
+    host: z.string().min(1),
+    /** Region reported to the SDK clients. */
+    region: z.string().min(1),
+    /** Ports of the local emulators and of the HTTP server. */
+    ports: z.object({ kinesis: port, dynamodb: port, s3: port, http: port }),
+    /** External endpoints that replace an emulator (LocalStack, a real account). */
+    endpoints: z
+      .object({ kinesis: z.url().optional(), dynamodb: z.url().optional(), s3: z.url().optional() })
+      .default({}),
+    /** Events per second of the demo producer; 0 switches it off. */
+    demoRate: z.number().min(0).max(1_000_000),
+  }),
+});
+
+/** The configuration as written, before defaults are applied. */
+export type StreamfoldConfigInput = z.input<typeof configSchema>;
+
+/** The validated configuration. */
+export type StreamfoldConfig = z.output<typeof configSchema>;
+
+/** One declared metric. */
+export type MetricDefinition = StreamfoldConfig['metrics'][number];

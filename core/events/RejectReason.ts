@@ -1,0 +1,16 @@
+/** Why an event was refused. Bad input is never retried; it goes to the rejects sink. */
+export type RejectCode =
+  | 'malformed_json'
+  | 'not_an_object'
+  | 'unknown_type'
+  | 'schema_violation'
+  | 'time_out_of_window';
+
+/** A refusal, with the field and value at fault where there is one. */
+export interface RejectReason {
+  code: RejectCode;
+  /** Human-readable, names the field and the value. */
+  message: string;
+  /** Dotted path of the offending field, for example `data.amount`. */
+  field?: string;
+}

@@ -1,0 +1,68 @@
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { RejectReason } from '../../core/events/RejectReason.js';
+
+/** Longest raw input kept with a reject, in characters; the rest is cut and flagged. */
+const MAX_RAW_CHARS = 64 * 1024;
+
+/** One refused event, as written to the rejects sink (one NDJSON line each). */
+export interface RejectEntry {
+  reason: RejectReason;
+  shardId: string;
+  sequenceNumber: string;
+  /** Position of the event's line inside its record, from 0. */
+  lineIndex: number;
+  /** When the record reached the stream, ISO 8601. */
+  arrivalTime: string;
+  /** The line as received, cut to 64 KiB. */
+  raw: string;
+  rawTruncated?: true;
+}
+
+/** Where refused events go. */
+export interface RejectsSink {
+  /** Stores `entries` durably; rejects when the write failed and should be retried. */
+  write(entries: readonly RejectEntry[]): Promise<void>;
+}
+
+/** Builds a reject entry, cutting the raw line to a bounded size. */
+export function rejectEntry(fields: Omit<RejectEntry, 'raw' | 'rawTruncated'>, raw: string): RejectEntry {
+  return raw.length > MAX_RAW_CHARS
+    ? { ...fields, raw: raw.slice(0, MAX_RAW_CHARS), rawTruncated: true }
+    : { ...fields, raw };
+}
+
+/**
+ * Writes rejects as one NDJSON object per batch under
+ * `<prefix>date=YYYY-MM-DD/<shardId>/<first>-<last>.ndjson`. The key depends
+ * only on the records, so a replayed batch overwrites its own object instead
+ * of writing the rejects twice.
+ */
+export class S3RejectsSink implements RejectsSink {
+  readonly #client: S3Client;
+  readonly #bucket: string;
+  readonly #prefix: string;
+
+  public constructor(client: S3Client, bucket: string, prefix: string) {
+    this.#client = client;
+    this.#bucket = bucket;
+    this.#prefix = prefix;
+  }
+
+  public async write(entries: readonly RejectEntry[]): Promise<void> {
+    const first = entries[0];
+    const last = entries.at(-1);
+    if (!first || !last) return;
+    const day = first.arrivalTime.slice(0, 10);
+    const key =
+      `${this.#prefix}date=${day}/${first.shardId}/` +
+      `${first.sequenceNumber}.${first.lineIndex}-${last.sequenceNumber}.${last.lineIndex}.ndjson`;
+    await this.#client.send(
+      new PutObjectCommand({
+        Bucket: this.#bucket,
+        Key: key,
+        Body: entries.map((entry) => JSON.stringify(entry)).join('\n') + '\n',
+        ContentType: 'application/x-ndjson',
+      }),
+    );
+  }
+}

@@ -1,0 +1,191 @@
+import { BatchProcessor, EventType } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type {
+  KinesisStreamBatchItemFailure,
+  KinesisStreamBatchResponse,
+  KinesisStreamEvent,
+  KinesisStreamRecord,
+} from 'aws-lambda';
+import { type AggregateDelta, AggregateFold, type FoldableEvent } from '../../core/aggregates/AggregateFold.js';
+import type { CompiledMetric } from '../../core/aggregates/compileMetrics.js';
+import { sequenceOrderKey } from '../../core/aggregates/sequenceOrder.js';
+import { unpackRecord } from '../../core/codec/ndjsonCodec.js';
+import type { EventCatalog } from '../../core/events/catalog.js';
+import { validateEventLine } from '../../core/events/validateEvent.js';
+import { mapConcurrent } from '../../core/util/mapConcurrent.js';
+import type { ApplyOutcome } from './DynamoAggregateStore.js';
+import { type RejectEntry, type RejectsSink, rejectEntry } from './RejectsSink.js';
+
+/** Aggregate item updates in flight at once during a flush. */
+const FLUSH_CONCURRENCY = 16;
+
+/** Where deltas are written; `DynamoAggregateStore` in production, a fake in benchmarks. */
+export interface AggregateStore {
+  apply(
+    delta: AggregateDelta,
+    shardId: string,
+    refold: (delta: AggregateDelta, afterOrder: string) => AggregateDelta | undefined,
+  ): Promise<ApplyOutcome>;
+}
+
+/** Everything {@link aggregateKinesisBatch} needs, passed in so tests and the local runtime share it. */
+export interface AggregateDependencies {
+  store: AggregateStore;
+  rejects: RejectsSink;
+  metrics: readonly CompiledMetric[];
+  catalog: EventCatalog;
+  /** Oldest and newest accepted event time, relative to `now()`, ms. */
+  maxLatenessMs: number;
+  maxFutureSkewMs: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** What one invocation did, for metrics and the local status line. */
+export interface BatchSummary {
+  records: number;
+  eventsFolded: number;
+  eventsRejected: number;
+  itemsApplied: number;
+  itemsAlreadyApplied: number;
+  itemsFailed: number;
+  failedRecords: number;
+}
+
+/** Thrown for records after the first failure of a batch: they must be replayed, not applied. */
+export class SkippedAfterFailureError extends Error {
+  public constructor(public readonly sequenceNumber: string) {
+    super(`record ${sequenceNumber} skipped: an earlier record of the batch failed`);
+    this.name = 'SkippedAfterFailureError';
+  }
+}
+
+/**
+ * Folds a Kinesis batch into aggregates and reports partial failures.
+ *
+ * 1. Each record is unpacked and each event validated (Powertools
+ *    `BatchProcessor`, sequentially). Bad events go to the rejects sink and
+ *    count as processed, so they are never retried and never block the shard.
+ * 2. Accepted events are folded in memory; then one conditional update per
+ *    distinct aggregate item is written (see `DynamoAggregateStore`).
+ * 3. If a record fails unexpectedly, the records after it are not applied, so
+ *    a replay from the lowest failed sequence number never skips work. If an
+ *    item update fails (throttling, timeouts), the record that first
+ *    contributed to it is reported; per-shard watermarks make the replay skip
+ *    whatever was already applied.
+ */
+export async function aggregateKinesisBatch(
+  event: KinesisStreamEvent,
+  deps: AggregateDependencies,
+): Promise<{ response: KinesisStreamBatchResponse; summary: BatchSummary }> {
+  const now = (deps.now ?? Date.now)();
+  const window = { now, maxLatenessMs: deps.maxLatenessMs, maxFutureSkewMs: deps.maxFutureSkewMs };
+  const fold = new AggregateFold(deps.metrics);
+  const rejected: RejectEntry[] = [];
+  const sequenceByOrder = new Map<string, string>();
+  const shardId = shardIdOf(event.Records[0]);
+  let failedAt: string | undefined;
+
+  const foldRecord = async (record: KinesisStreamRecord): Promise<void> => {
+    const { sequenceNumber } = record.kinesis;
+    if (failedAt !== undefined) throw new SkippedAfterFailureError(sequenceNumber);
+    try {
+      const order = sequenceOrderKey(sequenceNumber);
+      sequenceByOrder.set(order, sequenceNumber);
+      const arrivalTime = new Date(record.kinesis.approximateArrivalTimestamp * 1_000).toISOString();
+      const accepted: FoldableEvent[] = [];
+      unpackRecord(Buffer.from(record.kinesis.data, 'base64')).forEach((line, lineIndex) => {
+        const result = validateEventLine(line, deps.catalog, window);
+        if (result.ok) accepted.push({ event: result.event, timeMs: result.timeMs, order });
+        else rejected.push(rejectEntry({ reason: result.reason, shardId, sequenceNumber, lineIndex, arrivalTime }, line));
+      });
+      // Added only once the whole record is read, so a failing record leaves no trace in the fold.
+      for (const item of accepted) fold.add(item);
+    } catch (error) {
+      failedAt = sequenceNumber;
+      throw error;
+    }
+  };
+
+  const processor = new BatchProcessor(EventType.KinesisDataStreams);
+  processor.register(event.Records, foldRecord, { processInParallel: false, throwOnFullBatchFailure: false });
+  await processor.process();
+  for (const [index, error] of processor.errors.entries()) {
+    if (!(error instanceof SkippedAfterFailureError)) {
+      deps.logger.error('record failed', { sequenceNumber: failedAt, index, error });
+    }
+  }
+
+  const refold = (delta: AggregateDelta, afterOrder: string) => fold.refold(delta, afterOrder);
+  const deltas = [...fold.deltas()];
+  const [outcomes, rejectsWritten] = await Promise.all([
+    mapConcurrent(deltas, FLUSH_CONCURRENCY, async (delta) => {
+      try {
+        return await deps.store.apply(delta, shardId, refold);
+      } catch (error) {
+        deps.logger.warn('aggregate update failed; its records will be retried', {
+          pk: delta.pk,
+          sk: delta.sk,
+          error,
+        });
+        return { failed: delta };
+      }
+    }),
+    deps.rejects.write(rejected).then(
+      () => true,
+      (error: unknown) => {
+        deps.logger.warn('rejects write failed; the batch will be retried from its first reject', { error });
+        return false;
+      },
+    ),
+  ]);
+
+  // Lambda resumes from the lowest reported sequence number, so reporting the lowest is enough.
+  const failureOrders: string[] = processor.failureMessages.map((r) =>
+    sequenceOrderKey((r as KinesisStreamRecord).kinesis.sequenceNumber),
+  );
+  let itemsApplied = 0;
+  let itemsAlreadyApplied = 0;
+  let itemsFailed = 0;
+  for (const outcome of outcomes) {
+    if (outcome === 'applied') itemsApplied++;
+    else if (outcome === 'already-applied') itemsAlreadyApplied++;
+    else {
+      itemsFailed++;
+      failureOrders.push(outcome.failed.firstOrder);
+    }
+  }
+  const firstReject = rejected[0];
+  if (!rejectsWritten && firstReject) failureOrders.push(sequenceOrderKey(firstReject.sequenceNumber));
+
+  const lowest = failureOrders.sort()[0];
+  const batchItemFailures: KinesisStreamBatchItemFailure[] =
+    lowest === undefined ? [] : [{ itemIdentifier: sequenceByOrder.get(lowest) ?? lowest }];
+  const summary: BatchSummary = {
+    records: event.Records.length,
+    eventsFolded: fold.eventCount,
+    eventsRejected: rejected.length,
+    itemsApplied,
+    itemsAlreadyApplied,
+    itemsFailed,
+    failedRecords: batchItemFailures.length === 0 ? 0 : countFrom(event.Records, batchItemFailures[0]?.itemIdentifier),
+  };
+  deps.logger.info('batch aggregated', {
+    firstSequenceNumber: event.Records[0]?.kinesis.sequenceNumber,
+    lastSequenceNumber: event.Records.at(-1)?.kinesis.sequenceNumber,
+    ...summary,
+  });
+  return { response: { batchItemFailures }, summary };
+}
+
+function shardIdOf(record: KinesisStreamRecord | undefined): string {
+  // eventID is `shardId-000000000000:49590338271490256608559692538361571095921575989136588898`.
+  const eventId = record?.eventID ?? '';
+  const colon = eventId.indexOf(':');
+  return colon > 0 ? eventId.slice(0, colon) : 'unknown-shard';
+}
+
+function countFrom(records: readonly KinesisStreamRecord[], sequenceNumber: string | undefined): number {
+  const index = records.findIndex((r) => r.kinesis.sequenceNumber === sequenceNumber);
+  return index === -1 ? 0 : records.length - index;
+}

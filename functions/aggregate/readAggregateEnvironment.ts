@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { type AggregationSettings } from '../../core/aggregates/compileMetrics.js';
+import { AGGREGATE_FUNCTION_ENV } from '../../core/config/aggregateFunctionEnvironment.js';
+import { configSchema } from '../../core/config/configSchema.js';
+
+/** The aggregate function's settings, read from its environment. */
+export interface AggregateEnvironment {
+  tableName: string;
+  rejectsBucketName: string;
+  rejectsPrefix: string;
+  settings: AggregationSettings;
+  s3ForcePathStyle: boolean;
+}
+
+const settingsSchema = z.object({
+  metrics: configSchema.shape.metrics,
+  windows: configSchema.shape.windows,
+  events: configSchema.shape.events,
+});
+
+/**
+ * Reads and validates the aggregate function's environment.
+ *
+ * @throws {Error} "`NAME` environment variable is not set", or naming the invalid setting
+ */
+export function readAggregateEnvironment(env: NodeJS.ProcessEnv): AggregateEnvironment {
+  const raw = required(env, AGGREGATE_FUNCTION_ENV.aggregationSettings);
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    throw new Error(`${AGGREGATE_FUNCTION_ENV.aggregationSettings} is not valid JSON`, { cause: error });
+  }
+  const parsed = settingsSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `${AGGREGATE_FUNCTION_ENV.aggregationSettings}.${issue?.path.join('.')}: ${issue?.message}`,
+    );
+  }
+  return {
+    tableName: required(env, AGGREGATE_FUNCTION_ENV.tableName),
+    rejectsBucketName: required(env, AGGREGATE_FUNCTION_ENV.rejectsBucketName),
+    rejectsPrefix: required(env, AGGREGATE_FUNCTION_ENV.rejectsPrefix),
+    settings: parsed.data,
+    s3ForcePathStyle: env[AGGREGATE_FUNCTION_ENV.s3ForcePathStyle] === 'true',
+  };
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (value === undefined || value === '') throw new Error(`\`${name}\` environment variable is not set`);
+  return value;
+}
