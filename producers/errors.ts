@@ -1,0 +1,52 @@
+import type { RejectReason } from '../core/events/RejectReason.js';
+
+/** Base class of every error a producer rejects a `put()` with. */
+export class ProducerError extends Error {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ProducerError';
+  }
+}
+
+/** The event failed validation against the catalog and was not sent. */
+export class InvalidEventError extends ProducerError {
+  public readonly reason: RejectReason;
+
+  public constructor(reason: RejectReason) {
+    super(`invalid event: ${reason.message}`);
+    this.name = 'InvalidEventError';
+    this.reason = reason;
+  }
+}
+
+/** The encoded event exceeds the largest record the stream accepts. */
+export class EventTooLargeError extends ProducerError {
+  public constructor(
+    public readonly bytes: number,
+    public readonly limitBytes: number,
+  ) {
+    super(`event is ${bytes} bytes encoded; a Kinesis record holds at most ${limitBytes} bytes`);
+    this.name = 'EventTooLargeError';
+  }
+}
+
+/** Kinesis kept refusing the record that carried the event, or refused it for good. */
+export class PutFailedError extends ProducerError {
+  public constructor(
+    message: string,
+    public readonly errorCode: string | undefined,
+    public readonly attempts: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'PutFailedError';
+  }
+}
+
+/** `put()` was called after `close()`. */
+export class ProducerClosedError extends ProducerError {
+  public constructor() {
+    super('producer is closed');
+    this.name = 'ProducerClosedError';
+  }
+}
