@@ -1,0 +1,100 @@
+/**
+ * Child-process entry that runs the AWS emulators from npm (kinesalite,
+ * dynalite, s3rver) on loopback. It runs apart from the pipeline so that the
+ * emulators get their own core, and under `--openssl-legacy-provider`, which
+ * s3rver needs for ListObjectsV2 continuation tokens on Node 20.
+ *
+ * Protocol: the parent passes {@link EmulatorRequest} as JSON in argv[2]; the
+ * child answers `{ ready: ports }` over IPC, or `{ failed: message }`, and
+ * exits when the parent disconnects or sends `'stop'`.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import dynalite from 'dynalite';
+import kinesalite from 'kinesalite';
+import S3rver from 's3rver';
+
+/** What to start; a port of 0 picks a free one. */
+export interface EmulatorRequest {
+  host: string;
+  kinesis?: number;
+  dynamodb?: number;
+  s3?: number;
+  /** Directory for on-disk state; each emulator uses a subfolder. */
+  dataDir: string;
+  /** Keep Kinesis and DynamoDB state on disk under `dataDir` (S3 always uses disk). */
+  persist: boolean;
+}
+
+/** The ports the emulators listen on. */
+export interface EmulatorPorts {
+  kinesis?: number;
+  dynamodb?: number;
+  s3?: number;
+}
+
+const request = JSON.parse(process.argv[2] ?? '{}') as EmulatorRequest;
+const closers: (() => Promise<void>)[] = [];
+
+async function listen(server: Server, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, request.host, () => resolve());
+  });
+  closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+  return (server.address() as AddressInfo).port;
+}
+
+async function start(): Promise<EmulatorPorts> {
+  const ports: EmulatorPorts = {};
+  if (request.kinesis !== undefined) {
+    const server = kinesalite({
+      // State changes (create, split) take effect after 50 ms instead of 500 ms.
+      createStreamMs: 50,
+      updateStreamMs: 50,
+      deleteStreamMs: 50,
+      shardLimit: 1_000,
+      ...(request.persist ? { path: join(request.dataDir, 'kinesis') } : {}),
+    });
+    ports.kinesis = await listen(server, request.kinesis);
+  }
+  if (request.dynamodb !== undefined) {
+    const server = dynalite({
+      createTableMs: 50,
+      updateTableMs: 50,
+      deleteTableMs: 50,
+      ...(request.persist ? { path: join(request.dataDir, 'dynamodb') } : {}),
+    });
+    ports.dynamodb = await listen(server, request.dynamodb);
+  }
+  if (request.s3 !== undefined) {
+    const s3 = new S3rver({
+      address: request.host,
+      port: request.s3,
+      silent: true,
+      directory: join(request.dataDir, 's3'),
+    });
+    const address = (await s3.run()) as AddressInfo;
+    closers.push(() => s3.close());
+    ports.s3 = address.port;
+  }
+  return ports;
+}
+
+async function stop(): Promise<void> {
+  await Promise.allSettled(closers.map((close) => close()));
+  process.exit(0);
+}
+
+process.on('disconnect', () => void stop());
+process.on('message', (message) => {
+  if (message === 'stop') void stop();
+});
+start().then(
+  (ports) => process.send?.({ ready: ports }),
+  (error: unknown) => {
+    process.send?.({ failed: error instanceof Error ? error.message : String(error) });
+    process.exit(1);
+  },
+);
