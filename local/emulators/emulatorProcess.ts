@@ -87,6 +87,9 @@ async function stop(): Promise<void> {
   process.exit(0);
 }
 
+// Ctrl-C reaches the whole process group; the parent decides when the emulators stop,
+// after it has flushed everything into them.
+process.on('SIGINT', () => undefined);
 process.on('disconnect', () => void stop());
 process.on('message', (message) => {
   if (message === 'stop') void stop();

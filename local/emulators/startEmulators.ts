@@ -48,7 +48,7 @@ export async function startEmulators(options: EmulatorOptions): Promise<RunningE
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.send('stop');
+        if (child.connected) child.send('stop');
         await Promise.race([exited, delay(5_000)]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }

@@ -1,0 +1,215 @@
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { AGGREGATE_SERVICE_NAME, aggregateFunctionEnvironment } from '../core/config/aggregateFunctionEnvironment.js';
+import type { StreamfoldConfig } from '../core/config/configSchema.js';
+import { parseDuration } from '../core/duration.js';
+import { KinesisProducer } from '../producers/KinesisProducer.js';
+import type { BatchSummary } from '../functions/aggregate/aggregateKinesisBatch.js';
+import { Archiver } from './archiver/Archiver.js';
+import { type AwsClients, createAwsClients, LOCAL_CREDENTIALS, type ServiceEndpoints } from './awsClients.js';
+import { DemoProducer } from './demo/DemoProducer.js';
+import { startEmulators } from './emulators/startEmulators.js';
+import { EventSourceMappingRunner, type KinesisHandler } from './eventSourceMapping/EventSourceMappingRunner.js';
+import { CheckpointStore } from './kinesis/CheckpointStore.js';
+import { provisionResources } from './provisionResources.js';
+
+/** How long a shutdown waits for the handler and archiver to catch up, ms. */
+const SHUTDOWN_DRAIN_TIMEOUT_MS = 30_000;
+
+/** Options of {@link startLocalPipeline}. */
+export interface LocalPipelineOptions {
+  config: StreamfoldConfig;
+  /** Persist emulator state and checkpoints here; in memory when omitted. */
+  dataDir?: string;
+  /** Use port 0 for every emulator (tests); otherwise the configured ports. */
+  ephemeralPorts?: boolean;
+  /** Demo producer rate, events/s; 0 turns it off. @default config.local.demoRate */
+  demoRate?: number;
+  /** Powertools log level of the handler. @default 'WARN' */
+  handlerLogLevel?: string;
+  /** Told about notable runtime events (retries, on-failure, errors). */
+  onNotice?: (message: string) => void;
+}
+
+/** Counters shown by the status line. */
+export interface PipelineStatus {
+  produced: number;
+  aggregated: number;
+  rejected: number;
+  archivedEvents: number;
+  archiveObjects: number;
+  sentToOnFailure: number;
+  iteratorLagMs: number;
+}
+
+/** A running local pipeline. */
+export interface LocalPipeline {
+  endpoints: ServiceEndpoints;
+  clients: AwsClients;
+  /** The producer the demo uses; tests may put their own events through it. */
+  producer: KinesisProducer;
+  status(): PipelineStatus;
+  /** Resolves once every record in the stream is aggregated and archived. */
+  waitForDrain(timeoutMs?: number): Promise<void>;
+  /** Stops the demo, flushes the producer, drains the handler and archiver, and stops the emulators. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole pipeline on loopback: emulators (unless replaced by
+ * external endpoints), resources from the configuration, the event source
+ * mapping running the real aggregate handler module, the archiver, and the
+ * demo producer.
+ */
+export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
+  const { config } = options;
+  const notice = options.onNotice ?? (() => undefined);
+  const { host, ports, endpoints: external } = config.local;
+  const want = (name: 'kinesis' | 'dynamodb' | 's3') =>
+    external[name] ? undefined : options.ephemeralPorts ? 0 : ports[name];
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const emulators = await startEmulators({
+    host,
+    ports: { kinesis: want('kinesis'), dynamodb: want('dynamodb'), s3: want('s3') },
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+  });
+  const local = (port: number | undefined) => `http://${host}:${port}`;
+  const endpoints: ServiceEndpoints = {
+    kinesis: external.kinesis ?? local(emulators.ports.kinesis),
+    dynamodb: external.dynamodb ?? local(emulators.ports.dynamodb),
+    s3: external.s3 ?? local(emulators.ports.s3),
+  };
+  const clients = createAwsClients(endpoints, config.local.region);
+  await provisionResources(config, clients);
+
+  const { handler, processingTotals } = await loadAggregateHandler(config, endpoints, options.handlerLogLevel ?? 'WARN');
+  const checkpointFile = (name: string) => (options.dataDir ? join(options.dataDir, `${name}-checkpoints.json`) : undefined);
+  let sentToOnFailure = 0;
+  const esm = new EventSourceMappingRunner({
+    kinesis: clients.kinesis,
+    s3: clients.s3,
+    streamName: config.stream.name,
+    region: config.local.region,
+    functionName: AGGREGATE_SERVICE_NAME,
+    settings: {
+      batchSize: config.aggregation.batchSize,
+      maxBatchingWindowMs: ms(config.aggregation.maxBatchingWindow),
+      bisectBatchOnError: config.aggregation.bisectBatchOnError,
+      maxRetryAttempts: config.aggregation.maxRetryAttempts,
+      maxRecordAgeMs: ms(config.aggregation.maxRecordAge),
+      startingPosition: config.aggregation.startingPosition,
+      timeoutMs: ms(config.aggregation.timeout),
+    },
+    handler,
+    checkpoints: new CheckpointStore(checkpointFile('aggregate')),
+    onFailure: { bucket: config.rejects.bucketName, prefix: config.rejects.onFailurePrefix },
+    onInvoke: (outcome) => {
+      if (outcome.result === 'sent-to-on-failure') {
+        sentToOnFailure += outcome.records;
+        notice(`${outcome.records} records of ${outcome.shardId} sent to the on-failure destination (${outcome.detail})`);
+      } else if (outcome.result === 'function-error') {
+        notice(`handler error on ${outcome.shardId}: ${outcome.detail}`);
+      }
+    },
+  });
+  let archivedEvents = 0;
+  let archiveObjects = 0;
+  const archiver = new Archiver({
+    kinesis: clients.kinesis,
+    s3: clients.s3,
+    streamName: config.stream.name,
+    deliveryStreamName: `${config.stream.name}-archive`,
+    bucket: config.archive.bucketName,
+    prefix: config.archive.prefix,
+    bufferingSizeBytes: config.archive.bufferingSizeMiB * 1024 * 1024,
+    bufferingIntervalMs: ms(config.archive.bufferingInterval),
+    checkpoints: new CheckpointStore(checkpointFile('archive')),
+    onDelivered: (delivery) => {
+      archivedEvents += delivery.lines;
+      archiveObjects++;
+    },
+    onError: (error) => notice(`archive write failed, will retry: ${String(error)}`),
+  });
+  await Promise.all([esm.start(), archiver.start()]);
+
+  const producer = new KinesisProducer({ client: clients.kinesis, streamName: config.stream.name });
+  const demoRate = options.demoRate ?? config.local.demoRate;
+  const demo = demoRate > 0 ? new DemoProducer(producer, demoRate) : undefined;
+  if (demo) {
+    demo.onError = (error) => notice(`demo producer: ${String(error)}`);
+    demo.start();
+  }
+
+  const waitForDrain = async (timeoutMs = 120_000): Promise<void> => {
+    await producer.flush();
+    const deadline = Date.now() + timeoutMs;
+    // Two caught-up observations in a row, a poll apart, so a record in transit is not missed.
+    let streak = 0;
+    while (streak < 2) {
+      if (Date.now() > deadline) throw new Error(`pipeline did not drain within ${timeoutMs} ms`);
+      await archiver.flush();
+      streak = caughtUp() ? streak + 1 : 0;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    await archiver.flush();
+  };
+  const caughtUp = () => esm.progress().every((p) => p.caughtUp && !p.invoking) && archiver.drained;
+  return {
+    endpoints,
+    clients,
+    producer,
+    status: () => ({
+      produced: producer.stats.eventsAcknowledged,
+      aggregated: processingTotals.eventsFolded,
+      rejected: processingTotals.eventsRejected,
+      archivedEvents,
+      archiveObjects,
+      sentToOnFailure,
+      iteratorLagMs: Math.max(0, ...esm.progress().map((p) => p.millisBehindLatest)),
+    }),
+    waitForDrain,
+    stop: async () => {
+      demo?.stop();
+      await producer.close();
+      try {
+        await waitForDrain(SHUTDOWN_DRAIN_TIMEOUT_MS);
+      } catch (error) {
+        notice(`${String(error)}; unprocessed records stay in the stream after the checkpoints`);
+      }
+      await esm.stop();
+      await archiver.stop();
+      await emulators.stop();
+    },
+  };
+}
+
+/**
+ * Imports the real handler module after giving the process the environment
+ * Lambda would give the function, pointed at the local endpoints.
+ */
+async function loadAggregateHandler(
+  config: StreamfoldConfig,
+  endpoints: ServiceEndpoints,
+  logLevel: string,
+): Promise<{ handler: KinesisHandler; processingTotals: BatchSummary }> {
+  Object.assign(process.env, {
+    ...aggregateFunctionEnvironment(config, {
+      tableName: config.table.name,
+      rejectsBucketName: config.rejects.bucketName,
+    }),
+    S3_FORCE_PATH_STYLE: 'true',
+    AWS_REGION: config.local.region,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    POWERTOOLS_LOG_LEVEL: logLevel,
+    // EMF lines would drown the status line; the same figures are in the status line.
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+  return import('../functions/aggregate/handler.js');
+}
+
+function ms(duration: string): number {
+  return parseDuration(duration) ?? 0;
+}
