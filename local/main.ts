@@ -37,11 +37,14 @@ async function main(): Promise<void> {
   }
   const rate = values['no-demo'] ? 0 : values.rate === undefined ? undefined : Number(values.rate);
   if (rate !== undefined && !(Number.isFinite(rate) && rate >= 0)) {
-    throw new ConfigError([`--rate: must be a number of events per second >= 0 (given "${values.rate}")`]);
+    throw new ConfigError([
+      `--rate: must be a number of events per second >= 0 (given "${values.rate}")`,
+    ]);
   }
   const config = loadConfig(rate === undefined ? {} : { local: { demoRate: rate } });
   const isTty = process.stdout.isTTY === true;
-  const notice = (message: string) => process.stdout.write(`${isTty ? '\r\x1b[2K' : ''}! ${message}\n`);
+  const notice = (message: string) =>
+    process.stdout.write(`${isTty ? '\r\x1b[2K' : ''}! ${message}\n`);
 
   process.stdout.write('starting streamfold locally…\n');
   const pipeline = await startLocalPipeline({
@@ -97,10 +100,16 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   if (error instanceof ConfigError || (error instanceof Error && error.name === 'ConfigError')) {
     process.stderr.write(`${error.message}\n`);
-  } else if (error instanceof Error && 'code' in error && error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+  } else if (
+    error instanceof Error &&
+    'code' in error &&
+    error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+  ) {
     process.stderr.write(`${error.message}\n\n${HELP}`);
   } else {
-    process.stderr.write(`streamfold failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `streamfold failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   }
   process.exit(1);
 });

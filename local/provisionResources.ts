@@ -21,7 +21,10 @@ const ACTIVE_TIMEOUT_MS = 15_000;
  * declares, if they do not exist yet, and waits until they are active. The
  * table's keys are the same attribute names the CDK stack declares.
  */
-export async function provisionResources(config: StreamfoldConfig, clients: AwsClients): Promise<void> {
+export async function provisionResources(
+  config: StreamfoldConfig,
+  clients: AwsClients,
+): Promise<void> {
   await Promise.all([
     ensureStream(config, clients),
     ensureTable(config, clients),
@@ -36,7 +39,9 @@ async function ensureStream(config: StreamfoldConfig, { kinesis }: AwsClients): 
     await kinesis.send(new DescribeStreamSummaryCommand({ StreamName }));
   } catch (error) {
     if (!(error instanceof StreamNotFound)) throw error;
-    await kinesis.send(new CreateStreamCommand({ StreamName, ShardCount: config.stream.shardCount }));
+    await kinesis.send(
+      new CreateStreamCommand({ StreamName, ShardCount: config.stream.shardCount }),
+    );
   }
   await waitUntil(`stream ${StreamName}`, async () => {
     const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName }));
@@ -85,7 +90,8 @@ async function ensureBucket({ s3 }: AwsClients, Bucket: string): Promise<void> {
 async function waitUntil(what: string, ready: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + ACTIVE_TIMEOUT_MS;
   while (!(await ready())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not become ACTIVE within ${ACTIVE_TIMEOUT_MS} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`${what} did not become ACTIVE within ${ACTIVE_TIMEOUT_MS} ms`);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }

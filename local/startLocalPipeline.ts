@@ -1,15 +1,26 @@
-import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { AGGREGATE_SERVICE_NAME, aggregateFunctionEnvironment } from '../core/config/aggregateFunctionEnvironment.js';
+import { join } from 'node:path';
+import {
+  AGGREGATE_SERVICE_NAME,
+  aggregateFunctionEnvironment,
+} from '../core/config/aggregateFunctionEnvironment.js';
 import type { StreamfoldConfig } from '../core/config/configSchema.js';
 import { parseDuration } from '../core/duration.js';
-import { KinesisProducer } from '../producers/KinesisProducer.js';
 import type { BatchSummary } from '../functions/aggregate/aggregateKinesisBatch.js';
+import { KinesisProducer } from '../producers/KinesisProducer.js';
 import { Archiver } from './archiver/Archiver.js';
-import { type AwsClients, createAwsClients, LOCAL_CREDENTIALS, type ServiceEndpoints } from './awsClients.js';
+import {
+  type AwsClients,
+  createAwsClients,
+  LOCAL_CREDENTIALS,
+  type ServiceEndpoints,
+} from './awsClients.js';
 import { DemoProducer } from './demo/DemoProducer.js';
 import { startEmulators } from './emulators/startEmulators.js';
-import { EventSourceMappingRunner, type KinesisHandler } from './eventSourceMapping/EventSourceMappingRunner.js';
+import {
+  EventSourceMappingRunner,
+  type KinesisHandler,
+} from './eventSourceMapping/EventSourceMappingRunner.js';
 import { CheckpointStore } from './kinesis/CheckpointStore.js';
 import { provisionResources } from './provisionResources.js';
 
@@ -82,8 +93,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const clients = createAwsClients(endpoints, config.local.region);
   await provisionResources(config, clients);
 
-  const { handler, processingTotals } = await loadAggregateHandler(config, endpoints, options.handlerLogLevel ?? 'WARN');
-  const checkpointFile = (name: string) => (options.dataDir ? join(options.dataDir, `${name}-checkpoints.json`) : undefined);
+  const { handler, processingTotals } = await loadAggregateHandler(
+    config,
+    endpoints,
+    options.handlerLogLevel ?? 'WARN',
+  );
+  const checkpointFile = (name: string) =>
+    options.dataDir ? join(options.dataDir, `${name}-checkpoints.json`) : undefined;
   let sentToOnFailure = 0;
   const esm = new EventSourceMappingRunner({
     kinesis: clients.kinesis,
@@ -106,7 +122,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     onInvoke: (outcome) => {
       if (outcome.result === 'sent-to-on-failure') {
         sentToOnFailure += outcome.records;
-        notice(`${outcome.records} records of ${outcome.shardId} sent to the on-failure destination (${outcome.detail})`);
+        notice(
+          `${outcome.records} records of ${outcome.shardId} sent to the on-failure destination (${outcome.detail})`,
+        );
       } else if (outcome.result === 'function-error') {
         notice(`handler error on ${outcome.shardId}: ${outcome.detail}`);
       }

@@ -4,6 +4,7 @@ import {
   type KinesisClient,
   PutRecordsCommand,
   type PutRecordsRequestEntry,
+  type PutRecordsResultEntry,
 } from '@aws-sdk/client-kinesis';
 import { KINESIS_LIMITS, PACKED_RECORD_TARGET_BYTES } from '../core/codec/limits.js';
 import { encodeEventLine, packLines } from '../core/codec/ndjsonCodec.js';
@@ -159,7 +160,10 @@ export class KinesisProducer extends EventEmitter {
     this.#catalog = options.catalog ?? eventCatalog;
     this.#maxBufferedEvents = positive('maxBufferedEvents', options.maxBufferedEvents ?? 100_000);
     this.#lingerMs = nonNegative('lingerMs', options.lingerMs ?? 50);
-    this.#recordTargetBytes = positive('recordTargetBytes', options.recordTargetBytes ?? PACKED_RECORD_TARGET_BYTES);
+    this.#recordTargetBytes = positive(
+      'recordTargetBytes',
+      options.recordTargetBytes ?? PACKED_RECORD_TARGET_BYTES,
+    );
     this.#maxInFlight = positive('maxInFlightRequests', options.maxInFlightRequests ?? 4);
     this.#maxAttempts = positive('maxAttempts', options.maxAttempts ?? 10);
     this.#baseBackoffMs = nonNegative('baseBackoffMs', options.baseBackoffMs ?? 100);
@@ -262,7 +266,8 @@ export class KinesisProducer extends EventEmitter {
     let bytes = 0;
     const fits = (record: OutgoingRecord) =>
       batch.length < KINESIS_LIMITS.maxRecordsPerPutRecords &&
-      bytes + record.data.length + record.partitionKey.length <= KINESIS_LIMITS.maxBytesPerPutRecords;
+      bytes + record.data.length + record.partitionKey.length <=
+        KINESIS_LIMITS.maxBytesPerPutRecords;
     while (this.#retries.length > 0 && fits(this.#retries[0] as OutgoingRecord)) {
       const record = this.#retries.shift() as OutgoingRecord;
       batch.push(record);
@@ -303,7 +308,12 @@ export class KinesisProducer extends EventEmitter {
       events.map((e) => e.line),
       Number.POSITIVE_INFINITY,
     );
-    return { data: data ?? Buffer.alloc(0), partitionKey: randomPartitionKey(), events, attempts: 0 };
+    return {
+      data: data ?? Buffer.alloc(0),
+      partitionKey: randomPartitionKey(),
+      events,
+      attempts: 0,
+    };
   }
 
   async #send(batch: OutgoingRecord[]): Promise<void> {
@@ -314,8 +324,11 @@ export class KinesisProducer extends EventEmitter {
       this.stats.bytesSent += record.data.length;
     }
     this.stats.putRecordsCalls++;
-    const entries: PutRecordsRequestEntry[] = batch.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey }));
-    let results;
+    const entries: PutRecordsRequestEntry[] = batch.map((r) => ({
+      Data: r.data,
+      PartitionKey: r.partitionKey,
+    }));
+    let results: PutRecordsResultEntry[];
     try {
       const response = await this.#client.send(
         new PutRecordsCommand({ StreamName: this.#streamName, Records: entries }),
@@ -326,7 +339,8 @@ export class KinesisProducer extends EventEmitter {
       if (RETRYABLE_CALL_ERRORS.has(name) || isNetworkError(error)) {
         this.#retryLater(batch, name, error);
       } else {
-        for (const record of batch) this.#fail(record, name, `PutRecords failed: ${describe(error)}`, error);
+        for (const record of batch)
+          this.#fail(record, name, `PutRecords failed: ${describe(error)}`, error);
       }
       return;
     }
@@ -334,10 +348,14 @@ export class KinesisProducer extends EventEmitter {
     batch.forEach((record, index) => {
       const result = results[index];
       if (result?.SequenceNumber && result.ShardId && !result.ErrorCode) {
-        this.#acknowledge(record, { shardId: result.ShardId, sequenceNumber: result.SequenceNumber });
+        this.#acknowledge(record, {
+          shardId: result.ShardId,
+          sequenceNumber: result.SequenceNumber,
+        });
         return;
       }
-      if (result?.ErrorCode === 'ProvisionedThroughputExceededException') this.stats.recordsThrottled++;
+      if (result?.ErrorCode === 'ProvisionedThroughputExceededException')
+        this.stats.recordsThrottled++;
       retry.push(record);
     });
     if (retry.length > 0) {
@@ -349,17 +367,24 @@ export class KinesisProducer extends EventEmitter {
   #retryLater(records: OutgoingRecord[], reason: string, detail: unknown): void {
     const exhausted = records.filter((r) => r.attempts >= this.#maxAttempts);
     for (const record of exhausted) {
-      this.#fail(record, reason, `record refused ${record.attempts} times, last with ${reason}: ${describe(detail)}`);
+      this.#fail(
+        record,
+        reason,
+        `record refused ${record.attempts} times, last with ${reason}: ${describe(detail)}`,
+      );
     }
     const again = records.filter((r) => r.attempts < this.#maxAttempts);
     if (again.length === 0) return;
     this.emit('retry', again.length, reason);
     const attempt = Math.max(...again.map((r) => r.attempts));
-    const timer = setTimeout(() => {
-      this.#backoffTimers.delete(timer);
-      this.#retries.push(...again);
-      this.#pump(true);
-    }, backoffDelay(attempt, this.#baseBackoffMs, this.#maxBackoffMs));
+    const timer = setTimeout(
+      () => {
+        this.#backoffTimers.delete(timer);
+        this.#retries.push(...again);
+        this.#pump(true);
+      },
+      backoffDelay(attempt, this.#baseBackoffMs, this.#maxBackoffMs),
+    );
     this.#backoffTimers.add(timer);
   }
 
@@ -371,7 +396,12 @@ export class KinesisProducer extends EventEmitter {
   }
 
   #fail(record: OutgoingRecord, code: string, message: string, cause?: unknown): void {
-    const error = new PutFailedError(message, code, record.attempts, cause === undefined ? undefined : { cause });
+    const error = new PutFailedError(
+      message,
+      code,
+      record.attempts,
+      cause === undefined ? undefined : { cause },
+    );
     for (const event of record.events) event.reject(error);
     this.stats.eventsFailed += record.events.length;
     this.#settled(record.events.length);
@@ -393,7 +423,9 @@ function randomPartitionKey(): string {
 
 function isNetworkError(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code);
+  return (
+    typeof code === 'string' && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code)
+  );
 }
 
 function describe(detail: unknown): string {
@@ -402,7 +434,8 @@ function describe(detail: unknown): string {
 }
 
 function positive(name: string, value: number): number {
-  if (!(Number.isFinite(value) && value > 0)) throw new ProducerError(`${name} must be a positive number (given ${value})`);
+  if (!(Number.isFinite(value) && value > 0))
+    throw new ProducerError(`${name} must be a positive number (given ${value})`);
   return value;
 }
 

@@ -5,7 +5,12 @@
  *
  * @param attempt the retry number, from 1
  */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random = Math.random,
+): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.floor(random() * ceiling);
 }

@@ -42,7 +42,9 @@ export function aggregationSettingsOf(config: StreamfoldConfig): AggregationSett
  * Compiles metric definitions into the accessors {@link AggregateFold} uses.
  * The definitions must already be validated (see `validateConfig`).
  */
-export function compileMetrics(settings: Pick<AggregationSettings, 'metrics' | 'windows'>): CompiledMetric[] {
+export function compileMetrics(
+  settings: Pick<AggregationSettings, 'metrics' | 'windows'>,
+): CompiledMetric[] {
   return settings.metrics.map((metric) => ({
     name: metric.name,
     types: new Set(typeof metric.on === 'string' ? [metric.on] : metric.on),
@@ -82,7 +84,10 @@ export function fieldReader(path: string): (event: StreamfoldEvent) => unknown {
 
 function groupKeyBuilder(groupBy: readonly string[]): (event: StreamfoldEvent) => string {
   if (groupBy.length === 0) return () => ALL_GROUP;
-  const parts = groupBy.map((path) => ({ label: path.split('.').at(-1) ?? path, read: fieldReader(path) }));
+  const parts = groupBy.map((path) => ({
+    label: path.split('.').at(-1) ?? path,
+    read: fieldReader(path),
+  }));
   return (event) =>
     parts
       .map(({ label, read }) => `${label}=${encodeURIComponent(String(read(event) ?? ''))}`)

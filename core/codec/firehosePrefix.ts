@@ -11,12 +11,16 @@ export function expandFirehosePrefix(
   time: Date,
   values: { randomString?: string; errorOutputType?: string } = {},
 ): string {
-  return prefix.replace(/!\{(timestamp|firehose):([^}]+)\}/g, (whole, namespace: string, key: string) => {
-    if (namespace === 'timestamp') return formatUtc(key, time);
-    if (key === 'random-string') return values.randomString ?? Math.random().toString(36).slice(2, 13);
-    if (key === 'error-output-type') return values.errorOutputType ?? 'processing-failed';
-    throw new Error(`unsupported Firehose prefix expression ${whole}`);
-  });
+  return prefix.replace(
+    /!\{(timestamp|firehose):([^}]+)\}/g,
+    (whole, namespace: string, key: string) => {
+      if (namespace === 'timestamp') return formatUtc(key, time);
+      if (key === 'random-string')
+        return values.randomString ?? Math.random().toString(36).slice(2, 13);
+      if (key === 'error-output-type') return values.errorOutputType ?? 'processing-failed';
+      throw new Error(`unsupported Firehose prefix expression ${whole}`);
+    },
+  );
 }
 
 function formatUtc(pattern: string, time: Date): string {

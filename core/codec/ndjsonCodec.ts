@@ -44,7 +44,9 @@ export function packLines(
  * record written by a foreign producer as plain JSON reads as one event.
  */
 export function unpackRecord(data: Uint8Array): string[] {
-  const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length);
+  const buffer = Buffer.isBuffer(data)
+    ? data
+    : Buffer.from(data.buffer, data.byteOffset, data.length);
   const lines: string[] = [];
   let start = 0;
   while (start < buffer.length) {

@@ -3,7 +3,10 @@ import { parseDuration } from '../duration.js';
 
 const duration = z
   .string()
-  .refine((text) => parseDuration(text) !== undefined, 'must be a duration such as 500ms, 5s, 1m, 24h or 7d');
+  .refine(
+    (text) => parseDuration(text) !== undefined,
+    'must be a duration such as 500ms, 5s, 1m, 24h or 7d',
+  );
 
 const port = z.number().int().min(1).max(65_535);
 
@@ -68,7 +71,9 @@ export const configSchema = z.object({
   /** The Firehose archive of raw records in S3. */
   archive: z.object({
     /** Local bucket name; on AWS the stack names the bucket. */
-    bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
+    bucketName: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
     /** Firehose S3 prefix expression, `!{timestamp:...}` placeholders allowed. */
     prefix: z.string().min(1),
     /** Firehose error output prefix expression. */
@@ -83,7 +88,9 @@ export const configSchema = z.object({
   /** Rejected events and on-failure records. */
   rejects: z.object({
     /** Local bucket name; on AWS the stack names the bucket. */
-    bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
+    bucketName: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
     /** Prefix of objects holding events refused as bad input. */
     rejectsPrefix: z.string().min(1),
     /** Prefix of on-failure destination objects (batches that exhausted their retries). */

@@ -22,7 +22,8 @@ export function loadConfig(overrides: ConfigOverrides = {}): StreamfoldConfig {
 }
 
 function mergeDeep(base: unknown, override: unknown): unknown {
-  if (!isPlainObject(base) || !isPlainObject(override)) return override === undefined ? base : override;
+  if (!isPlainObject(base) || !isPlainObject(override))
+    return override === undefined ? base : override;
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) merged[key] = mergeDeep(base[key], value);
   return merged;

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { parseDuration } from '../duration.js';
 import type { EventCatalog } from '../events/catalog.js';
-import { type StreamfoldConfig, type StreamfoldConfigInput, configSchema } from './configSchema.js';
+import { configSchema, type StreamfoldConfig, type StreamfoldConfigInput } from './configSchema.js';
 import { ConfigError } from './errors.js';
 import { isNumericField, resolveFieldSchema } from './resolveFieldSchema.js';
 
@@ -20,7 +20,10 @@ interface DurationBound {
  *
  * @throws {ConfigError} naming every invalid setting and the value given
  */
-export function validateConfig(input: StreamfoldConfigInput, catalog: EventCatalog): StreamfoldConfig {
+export function validateConfig(
+  input: StreamfoldConfigInput,
+  catalog: EventCatalog,
+): StreamfoldConfig {
   const parsed = configSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map(describeIssue));
   const config = parsed.data;
@@ -40,22 +43,55 @@ const HOUR = 3_600 * SECOND;
 
 function checkDurations(config: StreamfoldConfig): string[] {
   const bounds: DurationBound[] = [
-    { path: 'stream.retention', value: config.stream.retention, minMs: 24 * HOUR, maxMs: 8_760 * HOUR, bounds: '24h and 8760h' },
-    { path: 'aggregation.maxBatchingWindow', value: config.aggregation.maxBatchingWindow, minMs: 0, maxMs: 300 * SECOND, bounds: '0s and 300s' },
-    { path: 'aggregation.maxRecordAge', value: config.aggregation.maxRecordAge, minMs: 60 * SECOND, maxMs: 604_800 * SECOND, bounds: '60s and 7d' },
-    { path: 'aggregation.timeout', value: config.aggregation.timeout, minMs: SECOND, maxMs: 900 * SECOND, bounds: '1s and 900s' },
-    { path: 'archive.bufferingInterval', value: config.archive.bufferingInterval, minMs: 0, maxMs: 900 * SECOND, bounds: '0s and 900s' },
+    {
+      path: 'stream.retention',
+      value: config.stream.retention,
+      minMs: 24 * HOUR,
+      maxMs: 8_760 * HOUR,
+      bounds: '24h and 8760h',
+    },
+    {
+      path: 'aggregation.maxBatchingWindow',
+      value: config.aggregation.maxBatchingWindow,
+      minMs: 0,
+      maxMs: 300 * SECOND,
+      bounds: '0s and 300s',
+    },
+    {
+      path: 'aggregation.maxRecordAge',
+      value: config.aggregation.maxRecordAge,
+      minMs: 60 * SECOND,
+      maxMs: 604_800 * SECOND,
+      bounds: '60s and 7d',
+    },
+    {
+      path: 'aggregation.timeout',
+      value: config.aggregation.timeout,
+      minMs: SECOND,
+      maxMs: 900 * SECOND,
+      bounds: '1s and 900s',
+    },
+    {
+      path: 'archive.bufferingInterval',
+      value: config.archive.bufferingInterval,
+      minMs: 0,
+      maxMs: 900 * SECOND,
+      bounds: '0s and 900s',
+    },
   ];
   const problems: string[] = [];
   for (const { path, value, minMs, maxMs, bounds: text } of bounds) {
     const ms = parseDuration(value) ?? Number.NaN;
-    if (!(ms >= minMs && ms <= maxMs)) problems.push(`${path}: must be between ${text} (given "${value}")`);
+    if (!(ms >= minMs && ms <= maxMs))
+      problems.push(`${path}: must be between ${text} (given "${value}")`);
   }
   for (const [name, window] of Object.entries(config.windows)) {
     const size = parseDuration(name) ?? 0;
     const retention = window.retention === undefined ? undefined : parseDuration(window.retention);
     if (retention !== undefined && retention < size) {
-      problems.push(`windows.${name}.retention: must be at least the window size ${name} (given "${window.retention}")`);
+      problems.push(
+        `windows.${name}.retention: must be at least the window size ${name} (given "${window.retention}")`,
+      );
     }
   }
   return problems;
@@ -66,25 +102,37 @@ function checkMetrics(config: StreamfoldConfig, catalog: EventCatalog): string[]
   const seen = new Set<string>();
   config.metrics.forEach((metric, index) => {
     const at = `metrics.${index}`;
-    if (seen.has(metric.name)) problems.push(`${at}.name: duplicate metric name (given "${metric.name}")`);
+    if (seen.has(metric.name))
+      problems.push(`${at}.name: duplicate metric name (given "${metric.name}")`);
     seen.add(metric.name);
     for (const window of metric.windows) {
       if (!Object.hasOwn(config.windows, window)) {
-        problems.push(`${at}.windows: "${window}" is not declared in windows (declared: ${Object.keys(config.windows).join(', ')})`);
+        problems.push(
+          `${at}.windows: "${window}" is not declared in windows (declared: ${Object.keys(config.windows).join(', ')})`,
+        );
       }
     }
     const needsValue = metric.stats.some((stat) => stat !== 'count');
     if (needsValue && metric.value === undefined) {
-      problems.push(`${at}.value: stats ${JSON.stringify(metric.stats)} need a numeric value path (given none)`);
+      problems.push(
+        `${at}.value: stats ${JSON.stringify(metric.stats)} need a numeric value path (given none)`,
+      );
     }
     for (const type of typeof metric.on === 'string' ? [metric.on] : metric.on) {
       const dataSchema = Object.hasOwn(catalog, type) ? catalog[type] : undefined;
       if (!dataSchema) {
-        problems.push(`${at}.on: unknown event type "${type}" (known: ${Object.keys(catalog).join(', ')})`);
+        problems.push(
+          `${at}.on: unknown event type "${type}" (known: ${Object.keys(catalog).join(', ')})`,
+        );
         continue;
       }
-      if (metric.value !== undefined && !isNumericField(resolveFieldSchema(dataSchema, metric.value))) {
-        problems.push(`${at}.value: "${metric.value}" is not a numeric field of event type "${type}"`);
+      if (
+        metric.value !== undefined &&
+        !isNumericField(resolveFieldSchema(dataSchema, metric.value))
+      ) {
+        problems.push(
+          `${at}.value: "${metric.value}" is not a numeric field of event type "${type}"`,
+        );
       }
       for (const path of metric.groupBy) {
         if (!resolveFieldSchema(dataSchema, path)) {

@@ -5,7 +5,15 @@ import type { StreamfoldEvent } from './envelope.js';
 const COUNTRIES = ['DE', 'FR', 'US', 'GB', 'ES', 'IT', 'NL', 'PL', 'SE', 'JP'] as const;
 const DEVICES = ['desktop', 'mobile', 'tablet'] as const;
 const CATEGORIES = ['books', 'games', 'garden', 'kitchen', 'music', 'toys'] as const;
-const PATHS = ['/', '/search', '/cart', '/checkout', '/product/1', '/product/2', '/product/3'] as const;
+const PATHS = [
+  '/',
+  '/search',
+  '/cart',
+  '/checkout',
+  '/product/1',
+  '/product/2',
+  '/product/3',
+] as const;
 
 /** A web-shop event of one of the sample catalog's types. */
 export type SampleEvent = { [T in EventType]: StreamfoldEvent<T, EventData<T>> }[EventType];
@@ -30,7 +38,11 @@ export function sampleEventGenerator(
     const base = { id: randomUUID(), time: new Date(now()).toISOString(), source };
     const country = pick(COUNTRIES);
     if (roll < 0.7) {
-      return { ...base, type: 'page_view', data: { path: pick(PATHS), country, device: pick(DEVICES) } };
+      return {
+        ...base,
+        type: 'page_view',
+        data: { path: pick(PATHS), country, device: pick(DEVICES) },
+      };
     }
     if (roll < 0.9) {
       return {

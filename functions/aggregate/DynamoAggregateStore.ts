@@ -100,7 +100,13 @@ export class DynamoAggregateStore {
       ':bucket': { S: new Date(delta.bucketStartMs).toISOString() },
       ':count': { N: String(delta.count) },
     };
-    const sets = ['#wm = :last', '#metric = :metric', '#group = :group', '#window = :window', '#bucket = :bucket'];
+    const sets = [
+      '#wm = :last',
+      '#metric = :metric',
+      '#group = :group',
+      '#window = :window',
+      '#bucket = :bucket',
+    ];
     const adds = ['#count :count'];
     if (delta.expiresAt !== undefined) {
       names['#exp'] = A.expiresAt;
@@ -136,7 +142,10 @@ export class DynamoAggregateStore {
     }
   }
 
-  async #tightenExtremes(delta: AggregateDelta, stored: Record<string, AttributeValue>): Promise<void> {
+  async #tightenExtremes(
+    delta: AggregateDelta,
+    stored: Record<string, AttributeValue>,
+  ): Promise<void> {
     if (!delta.hasValue) return;
     const storedMin = Number(stored[A.min]?.N);
     const storedMax = Number(stored[A.max]?.N);
@@ -147,7 +156,12 @@ export class DynamoAggregateStore {
   }
 
   /** Sets `attribute` to `value` if the stored value is beyond it; a lost race is harmless. */
-  async #setIfBeyond(delta: AggregateDelta, attribute: string, value: number, op: '>' | '<'): Promise<void> {
+  async #setIfBeyond(
+    delta: AggregateDelta,
+    attribute: string,
+    value: number,
+    op: '>' | '<',
+  ): Promise<void> {
     try {
       await this.#client.send(
         new UpdateItemCommand({

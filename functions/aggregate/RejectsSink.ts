@@ -25,7 +25,10 @@ export interface RejectsSink {
 }
 
 /** Builds a reject entry, cutting the raw line to a bounded size. */
-export function rejectEntry(fields: Omit<RejectEntry, 'raw' | 'rawTruncated'>, raw: string): RejectEntry {
+export function rejectEntry(
+  fields: Omit<RejectEntry, 'raw' | 'rawTruncated'>,
+  raw: string,
+): RejectEntry {
   return raw.length > MAX_RAW_CHARS
     ? { ...fields, raw: raw.slice(0, MAX_RAW_CHARS), rawTruncated: true }
     : { ...fields, raw };
@@ -60,7 +63,7 @@ export class S3RejectsSink implements RejectsSink {
       new PutObjectCommand({
         Bucket: this.#bucket,
         Key: key,
-        Body: entries.map((entry) => JSON.stringify(entry)).join('\n') + '\n',
+        Body: `${entries.map((entry) => JSON.stringify(entry)).join('\n')}\n`,
         ContentType: 'application/x-ndjson',
       }),
     );

@@ -6,7 +6,11 @@ import type {
   KinesisStreamEvent,
   KinesisStreamRecord,
 } from 'aws-lambda';
-import { type AggregateDelta, AggregateFold, type FoldableEvent } from '../../core/aggregates/AggregateFold.js';
+import {
+  type AggregateDelta,
+  AggregateFold,
+  type FoldableEvent,
+} from '../../core/aggregates/AggregateFold.js';
 import type { CompiledMetric } from '../../core/aggregates/compileMetrics.js';
 import { sequenceOrderKey } from '../../core/aggregates/sequenceOrder.js';
 import { unpackRecord } from '../../core/codec/ndjsonCodec.js';
@@ -92,12 +96,20 @@ export async function aggregateKinesisBatch(
     try {
       const order = sequenceOrderKey(sequenceNumber);
       sequenceByOrder.set(order, sequenceNumber);
-      const arrivalTime = new Date(record.kinesis.approximateArrivalTimestamp * 1_000).toISOString();
+      const arrivalTime = new Date(
+        record.kinesis.approximateArrivalTimestamp * 1_000,
+      ).toISOString();
       const accepted: FoldableEvent[] = [];
       unpackRecord(Buffer.from(record.kinesis.data, 'base64')).forEach((line, lineIndex) => {
         const result = validateEventLine(line, deps.catalog, window);
         if (result.ok) accepted.push({ event: result.event, timeMs: result.timeMs, order });
-        else rejected.push(rejectEntry({ reason: result.reason, shardId, sequenceNumber, lineIndex, arrivalTime }, line));
+        else
+          rejected.push(
+            rejectEntry(
+              { reason: result.reason, shardId, sequenceNumber, lineIndex, arrivalTime },
+              line,
+            ),
+          );
       });
       // Added only once the whole record is read, so a failing record leaves no trace in the fold.
       for (const item of accepted) fold.add(item);
@@ -108,7 +120,10 @@ export async function aggregateKinesisBatch(
   };
 
   const processor = new BatchProcessor(EventType.KinesisDataStreams);
-  processor.register(event.Records, foldRecord, { processInParallel: false, throwOnFullBatchFailure: false });
+  processor.register(event.Records, foldRecord, {
+    processInParallel: false,
+    throwOnFullBatchFailure: false,
+  });
   await processor.process();
   for (const [index, error] of processor.errors.entries()) {
     if (!(error instanceof SkippedAfterFailureError)) {
@@ -134,7 +149,9 @@ export async function aggregateKinesisBatch(
     deps.rejects.write(rejected).then(
       () => true,
       (error: unknown) => {
-        deps.logger.warn('rejects write failed; the batch will be retried from its first reject', { error });
+        deps.logger.warn('rejects write failed; the batch will be retried from its first reject', {
+          error,
+        });
         return false;
       },
     ),
@@ -156,7 +173,8 @@ export async function aggregateKinesisBatch(
     }
   }
   const firstReject = rejected[0];
-  if (!rejectsWritten && firstReject) failureOrders.push(sequenceOrderKey(firstReject.sequenceNumber));
+  if (!rejectsWritten && firstReject)
+    failureOrders.push(sequenceOrderKey(firstReject.sequenceNumber));
 
   const lowest = failureOrders.sort()[0];
   const batchItemFailures: KinesisStreamBatchItemFailure[] =
@@ -168,7 +186,10 @@ export async function aggregateKinesisBatch(
     itemsApplied,
     itemsAlreadyApplied,
     itemsFailed,
-    failedRecords: batchItemFailures.length === 0 ? 0 : countFrom(event.Records, batchItemFailures[0]?.itemIdentifier),
+    failedRecords:
+      batchItemFailures.length === 0
+        ? 0
+        : countFrom(event.Records, batchItemFailures[0]?.itemIdentifier),
   };
   deps.logger.info('batch aggregated', {
     firstSequenceNumber: event.Records[0]?.kinesis.sequenceNumber,
@@ -185,7 +206,10 @@ function shardIdOf(record: KinesisStreamRecord | undefined): string {
   return colon > 0 ? eventId.slice(0, colon) : 'unknown-shard';
 }
 
-function countFrom(records: readonly KinesisStreamRecord[], sequenceNumber: string | undefined): number {
+function countFrom(
+  records: readonly KinesisStreamRecord[],
+  sequenceNumber: string | undefined,
+): number {
   const index = records.findIndex((r) => r.kinesis.sequenceNumber === sequenceNumber);
   return index === -1 ? 0 : records.length - index;
 }

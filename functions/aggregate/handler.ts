@@ -1,15 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { compileMetrics } from '../../core/aggregates/compileMetrics.js';
 import { parseDuration } from '../../core/duration.js';
 import { eventCatalog } from '../../core/events/catalog.js';
-import { type BatchSummary, aggregateKinesisBatch } from './aggregateKinesisBatch.js';
+import { aggregateKinesisBatch, type BatchSummary } from './aggregateKinesisBatch.js';
 import { DynamoAggregateStore } from './DynamoAggregateStore.js';
-import { readAggregateEnvironment } from './readAggregateEnvironment.js';
 import { S3RejectsSink } from './RejectsSink.js';
+import { readAggregateEnvironment } from './readAggregateEnvironment.js';
 
 // Read once per container: a missing variable fails the cold start, not every batch.
 const environment = readAggregateEnvironment(process.env);
@@ -50,7 +50,8 @@ export async function handler(
 ): Promise<KinesisStreamBatchResponse> {
   logger.addContext(context);
   const { response, summary } = await aggregateKinesisBatch(event, dependencies);
-  for (const key of Object.keys(summary) as (keyof BatchSummary)[]) processingTotals[key] += summary[key];
+  for (const key of Object.keys(summary) as (keyof BatchSummary)[])
+    processingTotals[key] += summary[key];
   metrics.addMetric('EventsFolded', MetricUnit.Count, summary.eventsFolded);
   metrics.addMetric('EventsRejected', MetricUnit.Count, summary.eventsRejected);
   metrics.addMetric('AggregateWrites', MetricUnit.Count, summary.itemsApplied);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type AggregationSettings } from '../../core/aggregates/compileMetrics.js';
+import type { AggregationSettings } from '../../core/aggregates/compileMetrics.js';
 import { AGGREGATE_FUNCTION_ENV } from '../../core/config/aggregateFunctionEnvironment.js';
 import { configSchema } from '../../core/config/configSchema.js';
 
@@ -29,7 +29,9 @@ export function readAggregateEnvironment(env: NodeJS.ProcessEnv): AggregateEnvir
   try {
     json = JSON.parse(raw);
   } catch (error) {
-    throw new Error(`${AGGREGATE_FUNCTION_ENV.aggregationSettings} is not valid JSON`, { cause: error });
+    throw new Error(`${AGGREGATE_FUNCTION_ENV.aggregationSettings} is not valid JSON`, {
+      cause: error,
+    });
   }
   const parsed = settingsSchema.safeParse(json);
   if (!parsed.success) {
@@ -49,6 +51,7 @@ export function readAggregateEnvironment(env: NodeJS.ProcessEnv): AggregateEnvir
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
-  if (value === undefined || value === '') throw new Error(`\`${name}\` environment variable is not set`);
+  if (value === undefined || value === '')
+    throw new Error(`\`${name}\` environment variable is not set`);
   return value;
 }

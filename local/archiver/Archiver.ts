@@ -64,15 +64,24 @@ export class Archiver {
 
   public constructor(options: ArchiverOptions) {
     this.#options = options;
-    this.#fleet = new ShardFleet(options.kinesis, options.streamName, (shard, signal) => this.#consume(shard, signal));
+    this.#fleet = new ShardFleet(options.kinesis, options.streamName, (shard, signal) =>
+      this.#consume(shard, signal),
+    );
   }
 
   /** Starts reading and the buffering-interval timer. */
   public async start(): Promise<void> {
     await this.#fleet.start();
-    this.#timer = setInterval(() => {
-      if (this.#records > 0 && Date.now() - this.#bufferStart >= this.#options.bufferingIntervalMs) void this.flush();
-    }, Math.min(1_000, Math.max(50, this.#options.bufferingIntervalMs)));
+    this.#timer = setInterval(
+      () => {
+        if (
+          this.#records > 0 &&
+          Date.now() - this.#bufferStart >= this.#options.bufferingIntervalMs
+        )
+          void this.flush();
+      },
+      Math.min(1_000, Math.max(50, this.#options.bufferingIntervalMs)),
+    );
   }
 
   /** Stops reading and writes whatever is buffered. */
@@ -84,7 +93,9 @@ export class Archiver {
 
   /** Whether every shard's reader has reached the end of the stream and nothing is buffered. */
   public get drained(): boolean {
-    return this.#records === 0 && this.#caughtUp.size > 0 && [...this.#caughtUp.values()].every(Boolean);
+    return (
+      this.#records === 0 && this.#caughtUp.size > 0 && [...this.#caughtUp.values()].every(Boolean)
+    );
   }
 
   /** Writes the buffer now as one object (no-op when empty). */
@@ -123,7 +134,8 @@ export class Archiver {
         this.#caughtUp.delete(shardId);
         return;
       }
-      if (read.records.length === 0) await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
+      if (read.records.length === 0)
+        await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
     }
   }
 
@@ -164,7 +176,8 @@ export class Archiver {
       this.#options.onError?.(error);
       return;
     }
-    for (const [shardId, sequenceNumber] of positions) this.#options.checkpoints.set(shardId, sequenceNumber);
+    for (const [shardId, sequenceNumber] of positions)
+      this.#options.checkpoints.set(shardId, sequenceNumber);
     this.#options.checkpoints.save();
     this.#options.onDelivered?.({ key, records, lines, bytes: body.length });
   }

@@ -38,10 +38,14 @@ export async function startEmulators(options: EmulatorOptions): Promise<RunningE
     persist: options.dataDir !== undefined,
   };
   const tsx = createRequire(import.meta.url).resolve('tsx');
-  const child = fork(fileURLToPath(new URL('./emulatorProcess.ts', import.meta.url)), [JSON.stringify(request)], {
-    execArgv: ['--import', tsx, '--openssl-legacy-provider', '--no-warnings'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = fork(
+    fileURLToPath(new URL('./emulatorProcess.ts', import.meta.url)),
+    [JSON.stringify(request)],
+    {
+      execArgv: ['--import', tsx, '--openssl-legacy-provider', '--no-warnings'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   const ports = await waitForReady(child);
   return {
     ports,

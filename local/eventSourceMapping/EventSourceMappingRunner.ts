@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { KinesisClient, Shard, _Record } from '@aws-sdk/client-kinesis';
+import type { _Record, KinesisClient, Shard } from '@aws-sdk/client-kinesis';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type {
   Context,
@@ -25,7 +25,7 @@ const READ_LIMIT = 10_000;
 export type KinesisHandler = (
   event: KinesisStreamEvent,
   context: Context,
-) => Promise<KinesisStreamBatchResponse | undefined | void>;
+) => Promise<KinesisStreamBatchResponse | undefined>;
 
 /** The event source mapping settings, as in `config.aggregation`, in milliseconds. */
 export interface EventSourceMappingSettings {
@@ -107,7 +107,12 @@ export class EventSourceMappingRunner {
       this.#consumeShard(shard, signal),
     );
     this.#fleet.onError = (error, shardId) =>
-      options.onInvoke?.({ shardId: shardId ?? '-', records: 0, result: 'function-error', detail: String(error) });
+      options.onInvoke?.({
+        shardId: shardId ?? '-',
+        records: 0,
+        result: 'function-error',
+        detail: String(error),
+      });
   }
 
   /** Starts polling. */
@@ -160,7 +165,8 @@ export class EventSourceMappingRunner {
         progress.caughtUp = read.records.length === 0 && buffer.length === 0;
         if (read.records.length === 0) {
           if (buffer.length === 0) windowStart = Date.now();
-          const remaining = buffer.length === 0 ? IDLE_POLL_MS : settings.maxBatchingWindowMs - waited;
+          const remaining =
+            buffer.length === 0 ? IDLE_POLL_MS : settings.maxBatchingWindowMs - waited;
           await sleep(Math.max(0, Math.min(IDLE_POLL_MS, remaining)), signal);
         }
       }
@@ -179,7 +185,12 @@ export class EventSourceMappingRunner {
   }
 
   /** Delivers one batch with retries, bisection and the on-failure destination. */
-  async #deliver(shardId: string, batch: _Record[], progress: ShardProgress, signal: AbortSignal): Promise<void> {
+  async #deliver(
+    shardId: string,
+    batch: _Record[],
+    progress: ShardProgress,
+    signal: AbortSignal,
+  ): Promise<void> {
     const { settings } = this.#options;
     // Each pending piece carries its own retry count; bisection keeps the count.
     const pending: { records: _Record[]; retries: number }[] = [{ records: batch, retries: 0 }];
@@ -188,7 +199,12 @@ export class EventSourceMappingRunner {
       const piece = pending[0] as { records: _Record[]; retries: number };
       const expiredCount = countExpired(piece.records, settings.maxRecordAgeMs);
       if (expiredCount > 0) {
-        await this.#sendToOnFailure(shardId, piece.records.slice(0, expiredCount), 'RecordAgeExceeded', piece.retries);
+        await this.#sendToOnFailure(
+          shardId,
+          piece.records.slice(0, expiredCount),
+          'RecordAgeExceeded',
+          piece.retries,
+        );
         this.#checkpoint(shardId, piece.records[expiredCount - 1] as _Record, progress);
         piece.records = piece.records.slice(expiredCount);
         if (piece.records.length === 0) pending.shift();
@@ -202,7 +218,8 @@ export class EventSourceMappingRunner {
         continue;
       }
       if (result.kind === 'partial') {
-        if (result.fromIndex > 0) this.#checkpoint(shardId, piece.records[result.fromIndex - 1] as _Record, progress);
+        if (result.fromIndex > 0)
+          this.#checkpoint(shardId, piece.records[result.fromIndex - 1] as _Record, progress);
         piece.records = piece.records.slice(result.fromIndex);
         this.#report(shardId, piece.records.length, 'partial-failure');
       } else {
@@ -220,7 +237,12 @@ export class EventSourceMappingRunner {
       }
       piece.retries++;
       if (piece.retries > settings.maxRetryAttempts) {
-        await this.#sendToOnFailure(shardId, piece.records, 'RetryAttemptsExhausted', piece.retries);
+        await this.#sendToOnFailure(
+          shardId,
+          piece.records,
+          'RetryAttemptsExhausted',
+          piece.retries,
+        );
         this.#checkpoint(shardId, piece.records.at(-1) as _Record, progress);
         pending.shift();
       } else {
@@ -236,15 +258,26 @@ export class EventSourceMappingRunner {
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Task timed out after ${timeoutMs / 1000} seconds`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`Task timed out after ${timeoutMs / 1000} seconds`)),
+          timeoutMs,
+        );
       });
-      const response = await Promise.race([this.#options.handler(event, this.#context(timeoutMs)), timeout]);
+      const response = await Promise.race([
+        this.#options.handler(event, this.#context(timeoutMs)),
+        timeout,
+      ]);
       const failures = response?.batchItemFailures ?? [];
       if (failures.length === 0) return { kind: 'success' };
       // Lambda resumes from the lowest reported record; an unknown identifier fails the batch.
-      const indexes = failures.map((f) => records.findIndex((r) => r.SequenceNumber === f.itemIdentifier));
+      const indexes = failures.map((f) =>
+        records.findIndex((r) => r.SequenceNumber === f.itemIdentifier),
+      );
       if (indexes.some((i) => i < 0)) {
-        return { kind: 'error', message: 'batchItemFailures named a record that is not in the batch' };
+        return {
+          kind: 'error',
+          message: 'batchItemFailures named a record that is not in the batch',
+        };
       }
       return { kind: 'partial', fromIndex: Math.min(...indexes) };
     } catch (error) {
@@ -298,7 +331,12 @@ export class EventSourceMappingRunner {
   }
 
   /** Writes an on-failure invocation record with the full payload, as Lambda does for S3. */
-  async #sendToOnFailure(shardId: string, records: _Record[], condition: string, retries: number): Promise<void> {
+  async #sendToOnFailure(
+    shardId: string,
+    records: _Record[],
+    condition: string,
+    retries: number,
+  ): Promise<void> {
     const { s3, onFailure, functionName, region } = this.#options;
     const now = new Date();
     const first = records[0] as _Record;
@@ -342,8 +380,15 @@ export class EventSourceMappingRunner {
     progress.checkpoint = record.SequenceNumber;
   }
 
-  #report(shardId: string, records: number, result: InvocationOutcome['result'], detail?: string): void {
-    this.#options.onInvoke?.(detail === undefined ? { shardId, records, result } : { shardId, records, result, detail });
+  #report(
+    shardId: string,
+    records: number,
+    result: InvocationOutcome['result'],
+    detail?: string,
+  ): void {
+    this.#options.onInvoke?.(
+      detail === undefined ? { shardId, records, result } : { shardId, records, result, detail },
+    );
   }
 }
 
@@ -364,7 +409,10 @@ function takeBatch(buffer: _Record[], batchSize: number): _Record[] {
 function countExpired(records: _Record[], maxAgeMs: number): number {
   const oldest = Date.now() - maxAgeMs;
   let count = 0;
-  while (count < records.length && (records[count]?.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) < oldest) {
+  while (
+    count < records.length &&
+    (records[count]?.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) < oldest
+  ) {
     count++;
   }
   return count;

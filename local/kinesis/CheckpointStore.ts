@@ -11,7 +11,10 @@ export class CheckpointStore {
 
   public constructor(file?: string) {
     this.#file = file;
-    this.#positions = file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+    this.#positions =
+      file && existsSync(file)
+        ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>)
+        : {};
   }
 
   public get(shardId: string): string | undefined {

@@ -21,7 +21,12 @@ export class ShardFleet {
   /** Called with any error a consumer or discovery throws; the consumer is restarted later. */
   public onError: (error: unknown, shardId?: string) => void = () => undefined;
 
-  public constructor(kinesis: KinesisClient, streamName: string, consume: ShardConsumer, discoveryIntervalMs = 2_000) {
+  public constructor(
+    kinesis: KinesisClient,
+    streamName: string,
+    consume: ShardConsumer,
+    discoveryIntervalMs = 2_000,
+  ) {
     this.#kinesis = kinesis;
     this.#streamName = streamName;
     this.#consume = consume;

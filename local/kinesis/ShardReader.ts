@@ -1,9 +1,10 @@
 import {
+  type _Record,
   ExpiredIteratorException,
   GetRecordsCommand,
+  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type KinesisClient,
-  type _Record,
 } from '@aws-sdk/client-kinesis';
 
 /** Where a reader starts: after a checkpoint, or at a stream position. */
@@ -29,7 +30,12 @@ export class ShardReader {
   #iterator: string | undefined;
   #closed = false;
 
-  public constructor(kinesis: KinesisClient, streamName: string, shardId: string, start: ReadStart) {
+  public constructor(
+    kinesis: KinesisClient,
+    streamName: string,
+    shardId: string,
+    start: ReadStart,
+  ) {
     this.#kinesis = kinesis;
     this.#streamName = streamName;
     this.shardId = shardId;
@@ -40,9 +46,11 @@ export class ShardReader {
   public async read(limit: number): Promise<ShardRead> {
     if (this.#closed) return { records: [], millisBehindLatest: 0, closed: true };
     this.#iterator ??= await this.#newIterator();
-    let response;
+    let response: GetRecordsCommandOutput;
     try {
-      response = await this.#kinesis.send(new GetRecordsCommand({ ShardIterator: this.#iterator, Limit: limit }));
+      response = await this.#kinesis.send(
+        new GetRecordsCommand({ ShardIterator: this.#iterator, Limit: limit }),
+      );
     } catch (error) {
       if (!(error instanceof ExpiredIteratorException)) throw error;
       this.#iterator = undefined;
@@ -64,7 +72,10 @@ export class ShardReader {
         StreamName: this.#streamName,
         ShardId: this.shardId,
         ...('afterSequenceNumber' in start
-          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: start.afterSequenceNumber }
+          ? {
+              ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+              StartingSequenceNumber: start.afterSequenceNumber,
+            }
           : { ShardIteratorType: start.position }),
       }),
     );

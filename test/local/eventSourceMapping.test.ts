@@ -1,12 +1,16 @@
-import { CreateStreamCommand, DescribeStreamSummaryCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  PutRecordCommand,
+} from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsClients, createAwsClients } from '../../local/awsClients.js';
 import { type RunningEmulators, startEmulators } from '../../local/emulators/startEmulators.js';
 import {
-  type EventSourceMappingSettings,
   EventSourceMappingRunner,
+  type EventSourceMappingSettings,
   type KinesisHandler,
 } from '../../local/eventSourceMapping/EventSourceMappingRunner.js';
 import { CheckpointStore } from '../../local/kinesis/CheckpointStore.js';
@@ -32,13 +36,15 @@ async function streamWith(payloads: string[]): Promise<string> {
   const StreamName = `esm-test-${++streamCounter}`;
   await clients.kinesis.send(new CreateStreamCommand({ StreamName, ShardCount: 1 }));
   while (
-    (await clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName }))).StreamDescriptionSummary
-      ?.StreamStatus !== 'ACTIVE'
+    (await clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName })))
+      .StreamDescriptionSummary?.StreamStatus !== 'ACTIVE'
   ) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   for (const payload of payloads) {
-    await clients.kinesis.send(new PutRecordCommand({ StreamName, PartitionKey: 'k', Data: Buffer.from(payload) }));
+    await clients.kinesis.send(
+      new PutRecordCommand({ StreamName, PartitionKey: 'k', Data: Buffer.from(payload) }),
+    );
   }
   return StreamName;
 }
@@ -74,13 +80,22 @@ async function runUntil(
 const payloadsOf = (event: KinesisStreamEvent) =>
   event.Records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString('utf8'));
 
-async function onFailureObjects(prefix: string): Promise<{ condition: string; payloads: string[] }[]> {
-  const listing = await clients.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+async function onFailureObjects(
+  prefix: string,
+): Promise<{ condition: string; payloads: string[] }[]> {
+  const listing = await clients.s3.send(
+    new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }),
+  );
   const objects = [];
   for (const entry of listing.Contents ?? []) {
     const object = await clients.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: entry.Key }));
-    const body = JSON.parse(await (object.Body as { transformToString(): Promise<string> }).transformToString());
-    objects.push({ condition: body.requestContext.condition, payloads: payloadsOf(JSON.parse(body.payload)) });
+    const body = JSON.parse(
+      await (object.Body as { transformToString(): Promise<string> }).transformToString(),
+    );
+    objects.push({
+      condition: body.requestContext.condition,
+      payloads: payloadsOf(JSON.parse(body.payload)),
+    });
   }
   return objects;
 }
@@ -88,7 +103,11 @@ async function onFailureObjects(prefix: string): Promise<{ condition: string; pa
 beforeAll(async () => {
   emulators = await startEmulators({ host: '127.0.0.1', ports: { kinesis: 0, s3: 0 } });
   clients = createAwsClients(
-    { kinesis: `http://127.0.0.1:${emulators.ports.kinesis}`, s3: `http://127.0.0.1:${emulators.ports.s3}`, dynamodb: 'http://127.0.0.1:1' },
+    {
+      kinesis: `http://127.0.0.1:${emulators.ports.kinesis}`,
+      s3: `http://127.0.0.1:${emulators.ports.s3}`,
+      dynamodb: 'http://127.0.0.1:1',
+    },
     'us-east-1',
   );
   await clients.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
@@ -108,7 +127,13 @@ describe('EventSourceMappingRunner', () => {
     const stream = await streamWith(['a']);
     const seen: KinesisStreamEvent[] = [];
     // Act
-    await runUntil(stream, async (event) => { seen.push(event); }, () => seen.length > 0);
+    await runUntil(
+      stream,
+      async (event) => {
+        seen.push(event);
+      },
+      () => seen.length > 0,
+    );
     // Assess
     const record = seen[0]?.Records[0];
     expect(record).toMatchObject({
@@ -117,7 +142,11 @@ describe('EventSourceMappingRunner', () => {
       eventName: 'aws:kinesis:record',
       awsRegion: 'us-east-1',
       eventSourceARN: `arn:aws:kinesis:us-east-1:000000000000:stream/${stream}`,
-      kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'k', data: Buffer.from('a').toString('base64') },
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: 'k',
+        data: Buffer.from('a').toString('base64'),
+      },
     });
     expect(record?.eventID).toBe(`shardId-000000000000:${record?.kinesis.sequenceNumber}`);
     expect(typeof record?.kinesis.approximateArrivalTimestamp).toBe('number');
@@ -131,7 +160,9 @@ describe('EventSourceMappingRunner', () => {
       invocations.push(payloadsOf(event));
       if (invocations.length > 1) return { batchItemFailures: [] };
       // Report r4 and r2: Lambda resumes from the lowest, r2.
-      const failed = [4, 2].map((i) => ({ itemIdentifier: event.Records[i]?.kinesis.sequenceNumber as string }));
+      const failed = [4, 2].map((i) => ({
+        itemIdentifier: event.Records[i]?.kinesis.sequenceNumber as string,
+      }));
       return { batchItemFailures: failed };
     };
     // Act
@@ -151,7 +182,10 @@ describe('EventSourceMappingRunner', () => {
       processed.push(...payloads);
     };
     // Act
-    await runUntil(stream, handler, () => processed.length >= 7, { bisectBatchOnError: true, maxRetryAttempts: 1 });
+    await runUntil(stream, handler, () => processed.length >= 7, {
+      bisectBatchOnError: true,
+      maxRetryAttempts: 1,
+    });
     const failures = await onFailureObjects(`${stream}/`);
     // Assess
     expect(processed.sort()).toEqual(['g0', 'g1', 'g2', 'g4', 'g5', 'g6', 'g7']);
@@ -172,7 +206,10 @@ describe('EventSourceMappingRunner', () => {
       processed.push(...payloads);
     };
     // Act
-    await runUntil(stream, handler, () => processed.length >= 2, { batchSize: 1, maxRetryAttempts: 2 });
+    await runUntil(stream, handler, () => processed.length >= 2, {
+      batchSize: 1,
+      maxRetryAttempts: 2,
+    });
     const failures = await onFailureObjects(`${stream}/`);
     // Assess
     expect(badAttempts).toBe(3); // the first attempt and two retries
@@ -186,7 +223,9 @@ describe('EventSourceMappingRunner', () => {
     const invocations: string[][] = [];
     const handler: KinesisHandler = async (event) => {
       invocations.push(payloadsOf(event));
-      return invocations.length === 1 ? { batchItemFailures: [{ itemIdentifier: 'not-a-sequence-number' }] } : undefined;
+      return invocations.length === 1
+        ? { batchItemFailures: [{ itemIdentifier: 'not-a-sequence-number' }] }
+        : undefined;
     };
     // Act
     await runUntil(stream, handler, () => invocations.length >= 2);

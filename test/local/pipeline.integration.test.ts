@@ -21,18 +21,25 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-async function readArchive(s3: S3Client, bucket: string): Promise<{ keys: string[]; lines: string[] }> {
+async function readArchive(
+  s3: S3Client,
+  bucket: string,
+): Promise<{ keys: string[]; lines: string[] }> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }),
+    );
     keys.push(...(page.Contents ?? []).map((o) => o.Key as string));
     token = page.NextContinuationToken;
   } while (token);
   const lines: string[] = [];
   for (const key of keys) {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const text = gunzipSync(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray()).toString('utf8');
+    const text = gunzipSync(
+      await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    ).toString('utf8');
     lines.push(...text.split('\n').filter((line) => line.length > 0));
   }
   return { keys, lines };
@@ -85,7 +92,9 @@ describe('local pipeline end to end', () => {
     const { keys, lines } = await readArchive(pipeline.clients.s3, config.archive.bucketName);
     expect(keys.length).toBeGreaterThan(0);
     for (const key of keys) {
-      expect(key).toMatch(/^events\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/streamfold-events-archive-1-.+\.gz$/);
+      expect(key).toMatch(
+        /^events\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/streamfold-events-archive-1-.+\.gz$/,
+      );
     }
     expect(lines).toHaveLength(EVENT_COUNT);
     expect(new Set(lines)).toEqual(new Set(events.map((event) => JSON.stringify(event))));

@@ -10,13 +10,19 @@ export interface StoredAggregate {
 }
 
 /** Reads the whole aggregates table into a map keyed by `pk|sk`. */
-export async function readAggregates(client: DynamoDBClient, tableName: string): Promise<Map<string, StoredAggregate>> {
+export async function readAggregates(
+  client: DynamoDBClient,
+  tableName: string,
+): Promise<Map<string, StoredAggregate>> {
   const items = new Map<string, StoredAggregate>();
   let start: Record<string, AttributeValue> | undefined;
   do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
+    const page = await client.send(
+      new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }),
+    );
     for (const item of page.Items ?? []) {
-      const num = (name: string) => (item[name]?.N === undefined ? undefined : Number(item[name]?.N));
+      const num = (name: string) =>
+        item[name]?.N === undefined ? undefined : Number(item[name]?.N);
       items.set(`${item[A.partitionKey]?.S}|${item[A.sortKey]?.S}`, {
         count: num(A.count) ?? 0,
         sum: num(A.sum),
