@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { StreamfoldConfig } from '../../core/config/configSchema.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
 import type { StoredAggregate } from './readAggregates.js';
@@ -50,4 +51,24 @@ export function expectedAggregates(
     }
   }
   return expected;
+}
+
+/**
+ * Asserts that the stored aggregates hold exactly the expected items: same
+ * keys, exact counts, min and max, and sums equal up to decimal rounding
+ * (the table sums in decimal, the ground truth in binary floating point).
+ */
+export function expectMatchesGroundTruth(
+  stored: Map<string, StoredAggregate>,
+  expected: Map<string, StoredAggregate>,
+): void {
+  expect([...stored.keys()].sort()).toEqual([...expected.keys()].sort());
+  for (const [key, want] of expected) {
+    const got = stored.get(key);
+    expect(got?.count, key).toBe(want.count);
+    expect(got?.min, key).toBe(want.min);
+    expect(got?.max, key).toBe(want.max);
+    if (want.sum === undefined) expect(got?.sum, key).toBeUndefined();
+    else expect(got?.sum, key).toBeCloseTo(want.sum, 6);
+  }
 }
