@@ -88,6 +88,7 @@ export async function aggregateKinesisBatch(
   const rejected: RejectEntry[] = [];
   const sequenceByOrder = new Map<string, string>();
   const shardId = shardIdOf(event.Records[0]);
+  deps.logger.appendKeys({ shardId });
   let failedAt: string | undefined;
 
   const foldRecord = async (record: KinesisStreamRecord): Promise<void> => {
