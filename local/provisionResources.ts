@@ -1,6 +1,7 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  type DynamoDBClient,
   ResourceNotFoundException as TableNotFound,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -51,26 +52,37 @@ async function ensureStream(config: StreamfoldConfig, { kinesis }: AwsClients): 
 
 async function ensureTable(config: StreamfoldConfig, { dynamodb }: AwsClients): Promise<void> {
   const TableName = config.table.name;
-  const { partitionKey, sortKey } = AGGREGATE_ATTRIBUTES;
   try {
     await dynamodb.send(new DescribeTableCommand({ TableName }));
   } catch (error) {
     if (!(error instanceof TableNotFound)) throw error;
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: partitionKey, AttributeType: 'S' },
-          { AttributeName: sortKey, AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: partitionKey, KeyType: 'HASH' },
-          { AttributeName: sortKey, KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createAggregatesTable(dynamodb, TableName);
   }
+}
+
+/**
+ * Creates an aggregates table with the keys the CDK stack declares and waits
+ * until it is active.
+ */
+export async function createAggregatesTable(
+  dynamodb: DynamoDBClient,
+  TableName: string,
+): Promise<void> {
+  const { partitionKey, sortKey } = AGGREGATE_ATTRIBUTES;
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: partitionKey, AttributeType: 'S' },
+        { AttributeName: sortKey, AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: partitionKey, KeyType: 'HASH' },
+        { AttributeName: sortKey, KeyType: 'RANGE' },
+      ],
+    }),
+  );
   await waitUntil(`table ${TableName}`, async () => {
     const table = await dynamodb.send(new DescribeTableCommand({ TableName }));
     return table.Table?.TableStatus === 'ACTIVE';

@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileMetrics } from '../../core/aggregates/compileMetrics.js';
@@ -14,6 +13,8 @@ import {
 } from '../../functions/aggregate/DynamoAggregateStore.js';
 import { createAwsClients } from '../../local/awsClients.js';
 import { type RunningEmulators, startEmulators } from '../../local/emulators/startEmulators.js';
+import { createAggregatesTable } from '../../local/provisionResources.js';
+import { kinesisStreamEvent, TEST_SHARD_ID } from '../helpers/kinesisStreamEvent.js';
 import { expectedAggregates, expectMatchesGroundTruth } from './groundTruth.js';
 import { readAggregates } from './readAggregates.js';
 
@@ -26,49 +27,20 @@ let dynamodb: ReturnType<typeof createAwsClients>['dynamodb'];
 function batchOf(
   events: readonly StreamfoldEvent[],
   firstSequence: number,
-  shardId = 'shardId-000000000000',
+  shardId = TEST_SHARD_ID,
 ): KinesisStreamEvent {
-  return {
-    Records: events.map((event, i) => {
-      const sequenceNumber = String(BigInt(firstSequence + i) * 10n ** 20n + 7n);
-      return {
-        kinesis: {
-          kinesisSchemaVersion: '1.0',
-          partitionKey: 'k',
-          sequenceNumber,
-          data: Buffer.from(`${JSON.stringify(event)}\n`).toString('base64'),
-          approximateArrivalTimestamp: Date.now() / 1_000,
-        },
-        eventSource: 'aws:kinesis',
-        eventVersion: '1.0',
-        eventID: `${shardId}:${sequenceNumber}`,
-        eventName: 'aws:kinesis:record',
-        invokeIdentityArn: 'arn:aws:iam::000000000000:role/test',
-        awsRegion: 'us-east-1',
-        eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/test',
-      };
-    }),
-  };
+  return kinesisStreamEvent(
+    events.map((event, i) => ({
+      sequenceNumber: String(BigInt(firstSequence + i) * 10n ** 20n + 7n),
+      lines: [event],
+    })),
+    shardId,
+  );
 }
 
 async function newTable(): Promise<string> {
   const TableName = `flush-test-${++tableCounter}`;
-  const { partitionKey, sortKey } = AGGREGATE_ATTRIBUTES;
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: partitionKey, AttributeType: 'S' },
-        { AttributeName: sortKey, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: partitionKey, KeyType: 'HASH' },
-        { AttributeName: sortKey, KeyType: 'RANGE' },
-      ],
-    }),
-  );
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await createAggregatesTable(dynamodb, TableName);
   return TableName;
 }
 
@@ -138,7 +110,7 @@ describe('aggregate flush on DynamoDB (dynalite)', () => {
     const deps = dependencies(table);
     // Act: the same sequence numbers on two shards are different records
     await Promise.all([
-      aggregateKinesisBatch(batchOf(events.slice(0, 150), 1, 'shardId-000000000000'), deps),
+      aggregateKinesisBatch(batchOf(events.slice(0, 150), 1, TEST_SHARD_ID), deps),
       aggregateKinesisBatch(batchOf(events.slice(150), 1, 'shardId-000000000001'), deps),
     ]);
     // Assess
