@@ -1,0 +1,234 @@
+import { CfnOutput, Size, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import {
+  AGGREGATE_SERVICE_NAME,
+  aggregateFunctionEnvironment,
+  METRICS_NAMESPACE,
+} from '../core/config/aggregateFunctionEnvironment.js';
+import type { StreamfoldConfig } from '../core/config/configSchema.js';
+import { eventCatalog } from '../core/events/catalog.js';
+import { cdkDuration } from './cdkDuration.js';
+import { AggregateFunction } from './constructs/AggregateFunction.js';
+import { AggregatesTable } from './constructs/AggregatesTable.js';
+import { ArchiveAnalytics } from './constructs/ArchiveAnalytics.js';
+import { EventStream } from './constructs/EventStream.js';
+import { PipelineMonitoring } from './constructs/PipelineMonitoring.js';
+import { RawArchive } from './constructs/RawArchive.js';
+import {
+  ACCESS_LOG_DEFAULTS,
+  PROJECT_NAME,
+  REJECTS_DEFAULTS,
+  STAGE_DEFAULTS,
+  type Stage,
+} from './defaults.js';
+import { secureBucket } from './secureBucket.js';
+
+/** Props of {@link StreamfoldStack}. */
+export interface StreamfoldStackProps extends StackProps {
+  /** The validated configuration, from `loadConfig()`. */
+  config: StreamfoldConfig;
+  /** The stage; suffixes resource names and picks the stage defaults. */
+  stage: Stage;
+  /**
+   * Address subscribed to the alarm topic.
+   *
+   * @default - no subscription
+   */
+  alarmEmail?: string;
+}
+
+/** Names that must be unique per account and region. */
+export interface ResourceNames {
+  stack: string;
+  stream: string;
+  table: string;
+  glueDatabase: string;
+  workGroup: string;
+  /** Dashboard name and prefix of the alarm names. */
+  monitoring: string;
+}
+
+/**
+ * The names of a stage's resources, from the configuration and the stage.
+ *
+ * @example
+ * resourceNames(loadConfig(), 'prod').stream; // 'streamfold-events-prod'
+ */
+export function resourceNames(config: StreamfoldConfig, stage: Stage): ResourceNames {
+  return {
+    stack: `${PROJECT_NAME}-${stage}`,
+    // Named (not generated) so producers, the load test and the docs can name them;
+    // the stage suffix lets dev and prod share an account.
+    stream: `${config.stream.name}-${stage}`,
+    table: `${config.table.name}-${stage}`,
+    glueDatabase: `${PROJECT_NAME}_${stage}`,
+    workGroup: `${PROJECT_NAME}-${stage}`,
+    monitoring: `${PROJECT_NAME}-${stage}`,
+  };
+}
+
+/**
+ * The whole pipeline on AWS: producers write to the Kinesis stream; the
+ * aggregate function folds batches into the DynamoDB table, with rejects and
+ * on-failure records in the rejects bucket; Firehose archives the stream to S3,
+ * queried through Glue and Athena; CloudWatch alarms notify an SNS topic.
+ *
+ * Every tunable comes from the configuration; AWS-only defaults from `defaults.ts`.
+ */
+export class StreamfoldStack extends Stack {
+  /** The Kinesis stream and its key. */
+  public readonly eventStream: EventStream;
+  /** The DynamoDB aggregates table. */
+  public readonly aggregatesTable: AggregatesTable;
+  /** The aggregate function and its event source mapping. */
+  public readonly aggregateFunction: AggregateFunction;
+  /** Firehose and the archive bucket. */
+  public readonly rawArchive: RawArchive;
+  /** Glue table and Athena workgroup over the archive. */
+  public readonly archiveAnalytics: ArchiveAnalytics;
+  /** Alarms, their topic and the dashboard. */
+  public readonly monitoring: PipelineMonitoring;
+
+  public constructor(scope: Construct, id: string, props: StreamfoldStackProps) {
+    super(scope, id, props);
+    const { config, stage } = props;
+    const stageDefaults = STAGE_DEFAULTS[stage];
+    const names = resourceNames(config, stage);
+    const storage = {
+      removalPolicy: stageDefaults.dataRemovalPolicy,
+      autoDeleteObjects: stageDefaults.autoDeleteObjects,
+    };
+    const streamRetention = cdkDuration('stream.retention', config.stream.retention);
+    const maxRecordAge = cdkDuration('aggregation.maxRecordAge', config.aggregation.maxRecordAge);
+    const bufferingInterval = cdkDuration(
+      'archive.bufferingInterval',
+      config.archive.bufferingInterval,
+    );
+
+    const accessLogs = secureBucket(this, 'AccessLogsBucket', {
+      ...storage,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: ACCESS_LOG_DEFAULTS.expiration }],
+    });
+    // No access logs of its own: it is their target (cdk-nag S1 recognises that).
+
+    this.eventStream = new EventStream(this, 'EventStream', {
+      streamName: names.stream,
+      streamMode:
+        config.stream.capacityMode === 'on-demand'
+          ? kinesis.StreamMode.ON_DEMAND
+          : kinesis.StreamMode.PROVISIONED,
+      shardCount: config.stream.capacityMode === 'on-demand' ? undefined : config.stream.shardCount,
+      retentionPeriod: streamRetention,
+    });
+    const { stream } = this.eventStream;
+
+    this.aggregatesTable = new AggregatesTable(this, 'AggregatesTable', {
+      tableName: names.table,
+      deletionProtection: stageDefaults.tableDeletionProtection,
+      removalPolicy: stageDefaults.dataRemovalPolicy,
+    });
+    const { table } = this.aggregatesTable;
+
+    const rejects = secureBucket(this, 'RejectsBucket', {
+      ...storage,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'rejects/',
+      lifecycleRules: [{ id: 'expire-rejects', expiration: REJECTS_DEFAULTS.expiration }],
+    });
+
+    this.aggregateFunction = new AggregateFunction(this, 'AggregateFunction', {
+      stream,
+      table,
+      rejectsBucket: rejects,
+      rejectsPrefix: config.rejects.rejectsPrefix,
+      environment: aggregateFunctionEnvironment(config, {
+        tableName: table.tableName,
+        rejectsBucketName: rejects.bucketName,
+      }),
+      timeout: cdkDuration('aggregation.timeout', config.aggregation.timeout),
+      memorySize: config.aggregation.memorySize,
+      batchSize: config.aggregation.batchSize,
+      maxBatchingWindow: cdkDuration(
+        'aggregation.maxBatchingWindow',
+        config.aggregation.maxBatchingWindow,
+      ),
+      bisectBatchOnError: config.aggregation.bisectBatchOnError,
+      retryAttempts: config.aggregation.maxRetryAttempts,
+      maxRecordAge,
+      parallelizationFactor: config.aggregation.parallelizationFactor,
+      startingPosition: lambda.StartingPosition[config.aggregation.startingPosition],
+      logRetention: stageDefaults.logRetention,
+      logRemovalPolicy: stageDefaults.dataRemovalPolicy,
+    });
+
+    this.rawArchive = new RawArchive(this, 'RawArchive', {
+      ...storage,
+      stream,
+      dataOutputPrefix: config.archive.prefix,
+      errorOutputPrefix: config.archive.errorOutputPrefix,
+      serverAccessLogsBucket: accessLogs,
+      bufferingSize: Size.mebibytes(config.archive.bufferingSizeMiB),
+      bufferingInterval,
+      compression: firehose.Compression.of(config.archive.compression),
+      logRetention: stageDefaults.logRetention,
+    });
+
+    Validations.of(this).acknowledge({
+      id: 'CloudFormation-Validate::W7001',
+      reason:
+        'The Firehose L2 construct adds a mapping of Firehose CIDR blocks per region for VPC destinations; with an S3 destination and no region fixed at synth time, it is rendered but never referenced.',
+    });
+
+    this.archiveAnalytics = new ArchiveAnalytics(this, 'ArchiveAnalytics', {
+      ...storage,
+      archiveBucket: this.rawArchive.bucket,
+      dataOutputPrefix: config.archive.prefix,
+      catalog: eventCatalog,
+      metrics: config.metrics,
+      databaseName: names.glueDatabase,
+      workGroupName: names.workGroup,
+      serverAccessLogsBucket: accessLogs,
+    });
+
+    this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
+      stream,
+      streamRetentionPeriod: streamRetention,
+      aggregateFunction: this.aggregateFunction.handler,
+      eventSourceMappingId: this.aggregateFunction.eventSource.eventSourceMappingId,
+      maxRecordAge,
+      table,
+      deliveryStream: this.rawArchive.deliveryStream,
+      bufferingInterval,
+      customMetricsNamespace: METRICS_NAMESPACE,
+      serviceName: AGGREGATE_SERVICE_NAME,
+      namePrefix: names.monitoring,
+      alarmEmail: props.alarmEmail,
+    });
+
+    const outputs: Record<string, [string, string]> = {
+      StreamName: [stream.streamName, 'Kinesis stream producers write to'],
+      StreamArn: [stream.streamArn, 'For producer IAM policies (kinesis:PutRecords)'],
+      StreamKeyArn: [
+        this.eventStream.encryptionKey.keyArn,
+        'For producer IAM policies (kms:GenerateDataKey)',
+      ],
+      AggregatesTableName: [table.tableName, 'DynamoDB table of aggregates'],
+      AggregateFunctionLogGroup: [
+        this.aggregateFunction.logGroup.logGroupName,
+        'Logs of the aggregate function',
+      ],
+      RejectsBucketName: [rejects.bucketName, 'Refused events and on-failure records'],
+      ArchiveBucketName: [this.rawArchive.bucket.bucketName, 'Raw event archive (gzip NDJSON)'],
+      GlueDatabaseName: [names.glueDatabase, 'Glue database of the archive table'],
+      AthenaWorkGroupName: [names.workGroup, 'Athena workgroup for archive queries'],
+      AlarmTopicArn: [this.monitoring.alarmTopic.topicArn, 'SNS topic of the alarms'],
+      DashboardName: [names.monitoring, 'CloudWatch dashboard'],
+    };
+    for (const [outputId, [value, description]] of Object.entries(outputs)) {
+      new CfnOutput(this, outputId, { value, description });
+    }
+  }
+}

@@ -1,0 +1,229 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { EVENT_SOURCE_MAPPING_DEFAULTS, FUNCTION_DEFAULTS } from '../defaults.js';
+import { objectWildcardFinding } from '../nagFindings.js';
+import { ScopedS3OnFailureDestination } from '../ScopedS3OnFailureDestination.js';
+
+/** The handler module, relative to this file so synth works from any directory. */
+const HANDLER_ENTRY = fileURLToPath(
+  new URL('../../functions/aggregate/handler.ts', import.meta.url),
+);
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Props of {@link AggregateFunction}. */
+export interface AggregateFunctionProps {
+  /** The stream the event source mapping reads. */
+  stream: kinesis.IStream;
+  /** The aggregates table; the function gets `UpdateItem` and `GetItem` on it. */
+  table: dynamodb.ITable;
+  /** Receives refused events (under `rejectsPrefix`) and on-failure records. */
+  rejectsBucket: s3.IBucket;
+  /** Key prefix of refused events; the function may only write below it. */
+  rejectsPrefix: string;
+  /** The function's environment, from `aggregateFunctionEnvironment()`. */
+  environment: Record<string, string>;
+  /**
+   * Function timeout.
+   *
+   * @default Duration.seconds(60)
+   */
+  timeout?: Duration;
+  /**
+   * Function memory, MB.
+   *
+   * @default 512
+   */
+  memorySize?: number;
+  /**
+   * Most records per invocation, 1-10000.
+   *
+   * @default 100
+   */
+  batchSize?: number;
+  /**
+   * How long to gather records before invoking, up to 300 s.
+   *
+   * @default Duration.seconds(0)
+   */
+  maxBatchingWindow?: Duration;
+  /**
+   * Split a failing batch in two and retry the halves.
+   *
+   * @default true
+   */
+  bisectBatchOnError?: boolean;
+  /**
+   * Retries of a failing batch before it goes to the on-failure destination, 0-10000.
+   *
+   * @default 5
+   */
+  retryAttempts?: number;
+  /**
+   * Records older than this go to the on-failure destination unprocessed, 60 s to 7 days.
+   *
+   * @default Duration.hours(1)
+   */
+  maxRecordAge?: Duration;
+  /**
+   * Concurrent batches per shard; exactly-once aggregation requires 1.
+   *
+   * @default 1
+   */
+  parallelizationFactor?: number;
+  /**
+   * Where a new mapping starts reading.
+   *
+   * @default lambda.StartingPosition.TRIM_HORIZON
+   */
+  startingPosition?: lambda.StartingPosition;
+  /**
+   * Retention of the function's log group.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the log group when the stack is deleted.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The aggregate function (`functions/aggregate/handler.ts`, bundled by the local
+ * esbuild into a minified ESM file) and its event source mapping from the stream,
+ * with partial batch responses, bisect, bounded retries and record age, and an
+ * S3 on-failure destination.
+ *
+ * Its role is its own, with exactly: read on the stream (and decrypt with its
+ * key), `UpdateItem` and `GetItem` on the table, `PutObject` under the rejects
+ * prefix, `PutObject` under the on-failure prefix plus `ListBucket` on the
+ * rejects bucket, and writing to its log group.
+ */
+export class AggregateFunction extends Construct {
+  /** The Lambda function. */
+  public readonly handler: nodejs.NodejsFunction;
+  /** Its execution role. */
+  public readonly role: iam.Role;
+  /** Its log group. */
+  public readonly logGroup: logs.LogGroup;
+  /** The event source mapping from the stream. */
+  public readonly eventSource: KinesisEventSource;
+
+  public constructor(scope: Construct, id: string, props: AggregateFunctionProps) {
+    super(scope, id);
+    const batchSize = props.batchSize ?? 100;
+    checkRange('batchSize', batchSize, 1, 10_000);
+    const retryAttempts = props.retryAttempts ?? 5;
+    checkRange('retryAttempts', retryAttempts, 0, 10_000);
+    const parallelizationFactor = props.parallelizationFactor ?? 1;
+    checkRange('parallelizationFactor', parallelizationFactor, 1, 10);
+    const memorySize = props.memorySize ?? 512;
+    checkRange('memorySize', memorySize, 128, 10_240);
+    const maxBatchingWindow = props.maxBatchingWindow ?? Duration.seconds(0);
+    checkRange('maxBatchingWindow (s)', maxBatchingWindow.toMilliseconds() / 1_000, 0, 300);
+    const maxRecordAge = props.maxRecordAge ?? Duration.hours(1);
+    checkRange('maxRecordAge (s)', maxRecordAge.toMilliseconds() / 1_000, 60, 604_800);
+    const timeout = props.timeout ?? Duration.seconds(60);
+    checkRange('timeout (s)', timeout.toMilliseconds() / 1_000, 1, 900);
+    if (!props.rejectsPrefix.endsWith('/')) {
+      throw new Error(`rejectsPrefix must end with "/" (given "${props.rejectsPrefix}")`);
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    // Our own role instead of the default one, which carries the AWS managed
+    // AWSLambdaBasicExecutionRole policy (logs on every log group of the account).
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Aggregate function: reads the stream, updates aggregates, writes rejects',
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.handler = new nodejs.NodejsFunction(this, 'Function', {
+      description: 'Folds Kinesis batches into DynamoDB aggregates, exactly once per record',
+      entry: HANDLER_ENTRY,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      runtime: FUNCTION_DEFAULTS.runtime,
+      architecture: FUNCTION_DEFAULTS.architecture,
+      memorySize,
+      timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: FUNCTION_DEFAULTS.loggingFormat,
+      applicationLogLevelV2: FUNCTION_DEFAULTS.applicationLogLevel,
+      systemLogLevelV2: FUNCTION_DEFAULTS.systemLogLevel,
+      environment: props.environment,
+      bundling: {
+        format: FUNCTION_DEFAULTS.bundling.format,
+        minify: FUNCTION_DEFAULTS.bundling.minify,
+        mainFields: [...FUNCTION_DEFAULTS.bundling.mainFields],
+        externalModules: [...FUNCTION_DEFAULTS.bundling.externalModules],
+        banner: FUNCTION_DEFAULTS.bundling.banner,
+        sourceMap: FUNCTION_DEFAULTS.bundling.sourceMap,
+        forceDockerBundling: FUNCTION_DEFAULTS.bundling.forceDockerBundling,
+      },
+    });
+
+    // Stream read (and decrypt with its key) is granted by the event source when it binds.
+    props.table.grant(this.role, 'dynamodb:UpdateItem', 'dynamodb:GetItem');
+    iam.Grant.addToPrincipal({
+      grantee: this.role,
+      actions: ['s3:PutObject'],
+      resourceArns: [props.rejectsBucket.arnForObjects(`${props.rejectsPrefix}*`)],
+    });
+
+    this.eventSource = new KinesisEventSource(props.stream, {
+      batchSize,
+      maxBatchingWindow,
+      bisectBatchOnError: props.bisectBatchOnError ?? true,
+      retryAttempts,
+      maxRecordAge,
+      parallelizationFactor,
+      startingPosition: props.startingPosition ?? lambda.StartingPosition.TRIM_HORIZON,
+      reportBatchItemFailures: EVENT_SOURCE_MAPPING_DEFAULTS.reportBatchItemFailures,
+      onFailure: new ScopedS3OnFailureDestination(
+        props.rejectsBucket,
+        EVENT_SOURCE_MAPPING_DEFAULTS.onFailureKeyPrefix,
+      ),
+      metricsConfig: { metrics: [...EVENT_SOURCE_MAPPING_DEFAULTS.metrics] },
+    });
+    this.handler.addEventSource(this.eventSource);
+
+    Validations.of(this.role).acknowledge(
+      {
+        id: objectWildcardFinding(props.rejectsBucket, `${props.rejectsPrefix}*`),
+        reason:
+          'Reject object keys are made per batch (date, shard, sequence numbers); the grant is PutObject only, under the rejects prefix.',
+      },
+      {
+        id: objectWildcardFinding(
+          props.rejectsBucket,
+          `${EVENT_SOURCE_MAPPING_DEFAULTS.onFailureKeyPrefix}*`,
+        ),
+        reason:
+          'Lambda names on-failure objects itself (aws/lambda/<mapping>/<shard>/<date>/...); the grant is PutObject only, under that prefix.',
+      },
+    );
+  }
+}
+
+function checkRange(name: string, value: number, min: number, max: number): void {
+  if (!(Number.isInteger(value) && value >= min && value <= max)) {
+    throw new Error(`${name} must be an integer between ${min} and ${max} (given ${value})`);
+  }
+}

@@ -1,0 +1,179 @@
+import { Duration, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { staticRootOf } from '../archivePartitioning.js';
+import { ARCHIVE_DEFAULTS } from '../defaults.js';
+import { objectWildcardFinding } from '../nagFindings.js';
+import { secureBucket } from '../secureBucket.js';
+
+/** Props of {@link RawArchive}. */
+export interface RawArchiveProps {
+  /** The stream Firehose reads. */
+  stream: kinesis.IStream;
+  /** Firehose S3 prefix expression of delivered objects. */
+  dataOutputPrefix: string;
+  /** Firehose S3 prefix expression of records it could not deliver. */
+  errorOutputPrefix: string;
+  /** Receives the archive bucket's S3 server access logs. */
+  serverAccessLogsBucket: s3.IBucket;
+  /**
+   * Flush when this much is buffered, 1-128 MiB.
+   *
+   * @default Size.mebibytes(5)
+   */
+  bufferingSize?: Size;
+  /**
+   * Flush at least this often, 0-900 s.
+   *
+   * @default Duration.seconds(300)
+   */
+  bufferingInterval?: Duration;
+  /**
+   * Object compression.
+   *
+   * @default firehose.Compression.GZIP
+   */
+  compression?: firehose.Compression;
+  /**
+   * Retention of Firehose's error log group.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the bucket and the log group when the stack is deleted.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  removalPolicy?: RemovalPolicy;
+  /**
+   * Empty the bucket when the stack deletes it.
+   *
+   * @default false
+   */
+  autoDeleteObjects?: boolean;
+}
+
+/** Actions Firehose needs on an S3 destination, as documented for its delivery role. */
+const FIREHOSE_S3_OBJECT_ACTIONS = ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'];
+const FIREHOSE_S3_BUCKET_ACTIONS = [
+  's3:GetBucketLocation',
+  's3:ListBucket',
+  's3:ListBucketMultipartUploads',
+];
+
+/**
+ * The raw event archive: a Firehose delivery stream that reads the Kinesis
+ * stream and writes gzip NDJSON objects under the configured time-partitioned
+ * prefix into a versioned, access-logged bucket with lifecycle rules.
+ *
+ * The delivery role is built here with exactly the documented S3 actions: the
+ * `S3Bucket` destination would otherwise grant `bucket.grantReadWrite`, which
+ * includes deleting any object of the archive.
+ */
+export class RawArchive extends Construct {
+  /** The archive bucket. */
+  public readonly bucket: s3.Bucket;
+  /** The Firehose delivery stream. */
+  public readonly deliveryStream: firehose.DeliveryStream;
+  /** The role Firehose assumes. */
+  public readonly role: iam.Role;
+  /** Firehose's delivery error log group. */
+  public readonly logGroup: logs.LogGroup;
+
+  public constructor(scope: Construct, id: string, props: RawArchiveProps) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    // Error output must not land inside the data folder, where the archive table reads.
+    const dataRoot = staticRootOf(props.dataOutputPrefix);
+    const errorRoot = staticRootOf(props.errorOutputPrefix);
+    if (errorRoot === '' || errorRoot.startsWith(dataRoot) || dataRoot.startsWith(errorRoot)) {
+      throw new Error(
+        `errorOutputPrefix must start with a static folder apart from the data folder "${dataRoot}" (given "${props.errorOutputPrefix}")`,
+      );
+    }
+
+    this.bucket = secureBucket(this, 'Bucket', {
+      removalPolicy,
+      autoDeleteObjects: props.autoDeleteObjects ?? false,
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
+      serverAccessLogsPrefix: 'archive/',
+      versioned: ARCHIVE_DEFAULTS.versioned,
+      lifecycleRules: [
+        {
+          id: 'tier-down-and-expire-old-versions',
+          transitions: [
+            {
+              storageClass: s3.StorageClass.INFREQUENT_ACCESS,
+              transitionAfter: ARCHIVE_DEFAULTS.infrequentAccessAfter,
+            },
+            {
+              storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+              transitionAfter: ARCHIVE_DEFAULTS.glacierInstantRetrievalAfter,
+            },
+          ],
+          noncurrentVersionExpiration: ARCHIVE_DEFAULTS.noncurrentVersionExpiration,
+        },
+        {
+          id: 'expire-delivery-errors',
+          prefix: errorRoot,
+          expiration: ARCHIVE_DEFAULTS.errorOutputExpiration,
+        },
+      ],
+    });
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com'),
+      description: 'Firehose archive: reads the event stream, writes the archive bucket',
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: FIREHOSE_S3_BUCKET_ACTIONS,
+        resources: [this.bucket.bucketArn],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: FIREHOSE_S3_OBJECT_ACTIONS,
+        resources: [this.bucket.arnForObjects('*')],
+      }),
+    );
+    this.logGroup.grantWrite(this.role);
+
+    this.deliveryStream = new firehose.DeliveryStream(this, 'DeliveryStream', {
+      // The real role: the source grants stream read and key decrypt to it.
+      role: this.role,
+      source: new firehose.KinesisStreamSource(props.stream),
+      destination: new firehose.S3Bucket(this.bucket, {
+        // The same role, seen without policy updates, so the destination's broad
+        // grantReadWrite is not added; the statements above replace it.
+        role: this.role.withoutPolicyUpdates(),
+        dataOutputPrefix: props.dataOutputPrefix,
+        errorOutputPrefix: props.errorOutputPrefix,
+        bufferingSize: props.bufferingSize ?? Size.mebibytes(5),
+        bufferingInterval: props.bufferingInterval ?? Duration.seconds(300),
+        compression: props.compression ?? firehose.Compression.GZIP,
+        loggingConfig: new firehose.EnableLogging(this.logGroup),
+      }),
+    });
+
+    Validations.of(this.role).acknowledge({
+      id: objectWildcardFinding(this.bucket, '*'),
+      reason:
+        'Firehose names each object it writes (prefix, timestamp, random suffix) and retries multipart uploads, so it needs the documented object actions on every key; no delete action is granted.',
+    });
+    Validations.of(this.deliveryStream).acknowledge({
+      id: 'AwsSolutions-KDF1',
+      reason:
+        'Firehose cannot enable server-side encryption when its source is a Kinesis data stream; the records are encrypted in the stream with its KMS key, in transit with TLS, and at rest in S3.',
+    });
+  }
+}

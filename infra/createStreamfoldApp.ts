@@ -1,0 +1,32 @@
+import { type App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadConfig } from '../core/config/loadConfig.js';
+import { PROJECT_NAME } from './defaults.js';
+import { readDeployContext } from './readDeployContext.js';
+import { resourceNames, StreamfoldStack } from './StreamfoldStack.js';
+
+/**
+ * Adds the streamfold stack for the stage chosen in the context
+ * (`-c stage=dev|prod`, `-c capacityMode=...`, `-c alarmEmail=...`) to `app`,
+ * and registers cdk-nag's AwsSolutions checks, so synthesis fails on any
+ * finding that is not acknowledged with its reason.
+ *
+ * @throws {Error} for invalid context values or configuration
+ */
+export function createStreamfoldApp(app: App): StreamfoldStack {
+  const context = readDeployContext(app.node);
+  const config = loadConfig(
+    context.capacityMode === undefined ? {} : { stream: { capacityMode: context.capacityMode } },
+  );
+  const stack = new StreamfoldStack(app, resourceNames(config, context.stage).stack, {
+    config,
+    stage: context.stage,
+    alarmEmail: context.alarmEmail,
+    description: `streamfold (${context.stage}): Kinesis, Lambda aggregates in DynamoDB, Firehose archive, Athena`,
+    // The account and region the CLI's credentials point at; none when synthesizing offline.
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    tags: { project: PROJECT_NAME, stage: context.stage },
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return stack;
+}
