@@ -41,7 +41,8 @@ export default defineConfig({
   rejects: {
     bucketName: 'streamfold-rejects',
     rejectsPrefix: 'rejects/',
-    onFailurePrefix: 'on-failure/',
+    // Lambda always writes on-failure records under aws/lambda/ on AWS; the local runtime matches it.
+    onFailurePrefix: 'aws/lambda/',
   },
   table: {
     name: 'streamfold-aggregates',
