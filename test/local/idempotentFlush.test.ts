@@ -7,10 +7,7 @@ import { eventCatalog } from '../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
 import { sampleEventGenerator } from '../../core/events/sampleEvents.js';
 import { aggregateKinesisBatch } from '../../functions/aggregate/aggregateKinesisBatch.js';
-import {
-  AGGREGATE_ATTRIBUTES,
-  DynamoAggregateStore,
-} from '../../functions/aggregate/DynamoAggregateStore.js';
+import { DynamoAggregateStore } from '../../functions/aggregate/DynamoAggregateStore.js';
 import { createAwsClients } from '../../local/awsClients.js';
 import { type RunningEmulators, startEmulators } from '../../local/emulators/startEmulators.js';
 import { createAggregatesTable } from '../../local/provisionResources.js';
