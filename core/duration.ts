@@ -3,9 +3,6 @@ const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as c
 
 const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 
-/** A duration written as a number and a unit: `500ms`, `5s`, `1m`, `24h`, `7d`. */
-export type Duration = `${number}${keyof typeof UNIT_MS}`;
-
 /**
  * Parses a duration string into milliseconds.
  *
@@ -20,7 +17,3 @@ export function parseDuration(text: string): number | undefined {
   return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
 }
 
-/** Whether `text` is a well-formed duration string. */
-export function isDuration(text: string): text is Duration {
-  return parseDuration(text) !== undefined;
-}
