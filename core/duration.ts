@@ -16,4 +16,3 @@ export function parseDuration(text: string): number | undefined {
   const [, amount, unit] = match;
   return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
 }
-
