@@ -106,7 +106,8 @@ interface OutgoingRecord {
  * `put()` first waits for room, so a producer that awaits its puts cannot
  * outrun the stream.
  *
- * Emits `'error'`-free events: `'acknowledged'` (count) and `'retry'` (records, reason).
+ * Emits `'acknowledged'` (event count) and `'retry'` (record count, reason); never `'error'`,
+ * since every failure already rejects the `put()` it belongs to.
  *
  * @example
  * const producer = new KinesisProducer({ client, streamName: 'streamfold-events' });
