@@ -19,21 +19,11 @@ import {
   ProducerError,
   PutFailedError,
 } from './errors.js';
+import { describeError, isRetryableCallError } from './retryPolicy.js';
+import { nonNegative, positive } from './validateOptions.js';
 
 /** Length of the random partition keys, in hex characters (128 bits). */
 const PARTITION_KEY_HEX_CHARS = 32;
-
-/** Error names of whole-call failures worth retrying; anything else fails the events at once. */
-const RETRYABLE_CALL_ERRORS = new Set([
-  'ProvisionedThroughputExceededException',
-  'LimitExceededException',
-  'ThrottlingException',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'KMSThrottlingException',
-  'TimeoutError',
-  'RequestTimeout',
-]);
 
 /** Options of {@link KinesisProducer}. */
 export interface KinesisProducerOptions {
@@ -337,11 +327,11 @@ export class KinesisProducer extends EventEmitter {
       results = response.Records ?? [];
     } catch (error) {
       const name = error instanceof Error ? error.name : 'UnknownError';
-      if (RETRYABLE_CALL_ERRORS.has(name) || isNetworkError(error)) {
+      if (isRetryableCallError(error)) {
         this.#retryLater(batch, name, error);
       } else {
         for (const record of batch)
-          this.#fail(record, name, `PutRecords failed: ${describe(error)}`, error);
+          this.#fail(record, name, `PutRecords failed: ${describeError(error)}`, error);
       }
       return;
     }
@@ -371,7 +361,7 @@ export class KinesisProducer extends EventEmitter {
       this.#fail(
         record,
         reason,
-        `record refused ${record.attempts} times, last with ${reason}: ${describe(detail)}`,
+        `record refused ${record.attempts} times, last with ${reason}: ${describeError(detail)}`,
       );
     }
     const again = records.filter((r) => r.attempts < this.#maxAttempts);
@@ -420,29 +410,4 @@ export class KinesisProducer extends EventEmitter {
 function randomPartitionKey(): string {
   // Random keys spread packed records evenly over the shards.
   return randomBytes(PARTITION_KEY_HEX_CHARS / 2).toString('hex');
-}
-
-function isNetworkError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return (
-    typeof code === 'string' && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code)
-  );
-}
-
-function describe(detail: unknown): string {
-  if (detail instanceof Error) return detail.message;
-  return detail === undefined ? 'no detail' : String(detail);
-}
-
-function positive(name: string, value: number): number {
-  if (!(Number.isFinite(value) && value > 0))
-    throw new ProducerError(`${name} must be a positive number (given ${value})`);
-  return value;
-}
-
-function nonNegative(name: string, value: number): number {
-  if (!(Number.isFinite(value) && value >= 0)) {
-    throw new ProducerError(`${name} must be zero or a positive number (given ${value})`);
-  }
-  return value;
 }
