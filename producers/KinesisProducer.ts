@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import {
   type KinesisClient,
   PutRecordsCommand,
@@ -7,10 +7,10 @@ import {
   type PutRecordsResultEntry,
 } from '@aws-sdk/client-kinesis';
 import { KINESIS_LIMITS, PACKED_RECORD_TARGET_BYTES } from '../core/codec/limits.js';
-import { encodeEventLine, packLines } from '../core/codec/ndjsonCodec.js';
-import { type EventCatalog, eventCatalog } from '../core/events/catalog.js';
-import type { StreamfoldEvent } from '../core/events/envelope.js';
+import { encodeEventLine } from '../core/codec/ndjsonCodec.js';
+import { type CatalogEvent, type EventCatalog, eventCatalog } from '../core/events/catalog.js';
 import { validateEventObject } from '../core/events/validateEvent.js';
+import { LogHistogram } from '../core/stats/LogHistogram.js';
 import { backoffDelay } from './backoff.js';
 import {
   EventTooLargeError,
@@ -18,26 +18,54 @@ import {
   ProducerClosedError,
   ProducerError,
   PutFailedError,
+  RecordExpiredError,
 } from './errors.js';
+import { createRecordDraft, PACKING_MODES, type PackingMode } from './RecordDraft.js';
 import { describeError, isRetryableCallError } from './retryPolicy.js';
+import { partitionKeyHash, ShardMap, type ShardRoute } from './ShardMap.js';
+import { TokenBucket } from './TokenBucket.js';
 import { nonNegative, positive } from './validateOptions.js';
 
-/** Length of the random partition keys, in hex characters (128 bits). */
-const PARTITION_KEY_HEX_CHARS = 32;
+/** Per-shard write limits of Kinesis Data Streams (provisioned and on-demand alike). */
+export const SHARD_WRITE_LIMITS = { recordsPerSecond: 1_000, bytesPerSecond: 1024 * 1024 } as const;
+
+/** Where log lines go: `console`, a Powertools `Logger`, or anything with these two methods. */
+export interface ProducerLogger {
+  info(message: string, ...attributes: Record<string, unknown>[]): void;
+  warn(message: string, ...attributes: Record<string, unknown>[]): void;
+}
 
 /** Options of {@link KinesisProducer}. */
-export interface KinesisProducerOptions {
+export interface KinesisProducerOptions<C extends EventCatalog = typeof eventCatalog> {
   /** A Kinesis client; against kinesalite give it `requestHandler: new NodeHttpHandler()`. */
   client: KinesisClient;
   streamName: string;
   /** Events are validated against this catalog before they are buffered. @default the sample catalog */
-  catalog?: EventCatalog;
+  catalog?: C;
+  /** How events are put into records. @default 'ndjson' */
+  packing?: PackingMode;
+  /** Target size of a packed record's data, bytes. @default 25600 (one PUT payload unit) */
+  recordTargetBytes?: number;
+  /**
+   * Learn the shards' hash-key ranges (ListShards), pack per destination shard
+   * and route with `ExplicitHashKey`. Without it (or while ListShards fails,
+   * e.g. without `kinesis:ListShards` permission) records are routed by
+   * partition key and no per-shard rate limit applies. @default true
+   */
+  shardAware?: boolean;
+  /** How often the shard map is re-read, besides on signs of resharding, ms. @default 60000 */
+  shardMapRefreshMs?: number;
+  /**
+   * Per-shard write budget; `false` turns rate limiting off.
+   * @default SHARD_WRITE_LIMITS (1,000 records/s and 1 MiB/s per shard)
+   */
+  rateLimit?: { recordsPerSecond: number; bytesPerSecond: number } | false;
+  /** An event not acknowledged this long after `put()` is rejected with RecordExpiredError, ms. @default 30000 */
+  recordTtlMs?: number;
   /** Events buffered or in flight before `put()` waits for room (backpressure). @default 100000 */
   maxBufferedEvents?: number;
   /** How long to gather events before sending a partly filled call, ms. @default 50 */
   lingerMs?: number;
-  /** Target size of a packed record, bytes. @default 25600 (one PUT payload unit) */
-  recordTargetBytes?: number;
   /** PutRecords calls in flight at once. @default 4 */
   maxInFlightRequests?: number;
   /** Attempts per record, the first included, before its events are rejected. @default 10 */
@@ -46,6 +74,19 @@ export interface KinesisProducerOptions {
   baseBackoffMs?: number;
   /** Largest retry delay ceiling, ms. @default 5000 */
   maxBackoffMs?: number;
+  /** Logs warnings (shard map problems) and, every `statsIntervalMs`, the stats. */
+  logger?: ProducerLogger;
+  /** How often `'stats'` is emitted and logged, ms; 0 turns it off. @default 60000 */
+  statsIntervalMs?: number;
+}
+
+/** Per-event options of {@link KinesisProducer.put}. */
+export interface PutOptions {
+  /**
+   * Decides the shard: events with the same key keep their order. Up to 256
+   * characters. @default the event's `id` (spreads events evenly)
+   */
+  partitionKey?: string;
 }
 
 /** Where an event landed. */
@@ -60,8 +101,10 @@ export interface ProducerStats {
   eventsPut: number;
   /** Events Kinesis acknowledged. */
   eventsAcknowledged: number;
-  /** Events whose `put()` was finally rejected. */
+  /** Events whose `put()` was finally rejected (expired ones included). */
   eventsFailed: number;
+  /** Events rejected because their TTL passed. */
+  eventsExpired: number;
   /** Records sent, first attempts and retries. */
   recordsSent: number;
   /** Records sent again after a per-entry or whole-call failure. */
@@ -69,101 +112,200 @@ export interface ProducerStats {
   /** Entries refused with ProvisionedThroughputExceededException. */
   recordsThrottled: number;
   putRecordsCalls: number;
-  /** Data bytes sent, retries included. */
+  /** Data and partition-key bytes sent, retries included. */
   bytesSent: number;
+  /** Times the shard map was (re)loaded. */
+  shardMapLoads: number;
 }
+
+/** Stats plus acknowledgement latency percentiles, ms (within 1 %). */
+export interface ProducerStatsSnapshot extends ProducerStats {
+  ackLatencyMs: { p50?: number; p95?: number; p99?: number; max?: number };
+  bufferedEvents: number;
+  inFlightRequests: number;
+}
+
+/** The events a {@link KinesisProducer} emits, with their arguments. */
+export interface KinesisProducerEvents {
+  /** A record was acknowledged: its event count, shard, and the events' latencies, ms. */
+  acknowledged: [events: number, shardId: string, latenciesMs: readonly number[]];
+  /** Records will be re-sent after a backoff; `reason` is the error code. */
+  retry: [records: number, reason: string];
+  /** Entries were refused with ProvisionedThroughputExceededException. */
+  throttled: [records: number];
+  /** Events were finally rejected. */
+  failed: [events: number, error: ProducerError];
+  /** The shard map was (re)loaded. */
+  shardMap: [shards: readonly ShardRoute[], reason: string];
+  /** Every `statsIntervalMs`. */
+  stats: [snapshot: ProducerStatsSnapshot];
+}
+
+type EventState = 'queued' | 'sending' | 'settled';
 
 interface PendingEvent {
   line: Buffer;
+  partitionKey: string;
+  hash: bigint;
+  putAt: number;
+  deadline: number;
+  state: EventState;
   resolve: (ack: PutAcknowledgement) => void;
   reject: (error: Error) => void;
 }
 
+/** Events waiting for one destination shard, and that shard's write budget. */
+interface ShardLane {
+  /** `undefined` for the lane used without a shard map. */
+  route: ShardRoute | undefined;
+  queue: PendingEvent[];
+  head: number;
+  bytes: number;
+  records: TokenBucket | undefined;
+  bytesBudget: TokenBucket | undefined;
+}
+
 interface OutgoingRecord {
+  lane: ShardLane;
   data: Buffer;
   partitionKey: string;
+  explicitHashKey: string | undefined;
   events: PendingEvent[];
   attempts: number;
 }
 
+const UNROUTED = 'unrouted';
+
 /**
- * Batches events into PutRecords calls, packing several events per record as
- * NDJSON, and re-sends only the entries Kinesis refused, with capped
- * exponential backoff and jitter.
+ * Batches events into PutRecords calls and keeps every shard inside its write
+ * limits. Events are validated against the catalog, packed per destination
+ * shard (NDJSON by default, KPL aggregation, or one per record), routed with
+ * `ExplicitHashKey`, paced by a per-shard token bucket, and re-sent entry by
+ * entry when Kinesis refuses some of a call, with capped exponential backoff
+ * and full jitter.
  *
  * `put()` resolves once Kinesis acknowledged the record carrying the event, or
- * rejects with a {@link ProducerError}. When `maxBufferedEvents` are waiting,
- * `put()` first waits for room, so a producer that awaits its puts cannot
- * outrun the stream.
+ * rejects with a {@link ProducerError}: invalid (never sent), too large,
+ * refused for good, or not acknowledged within `recordTtlMs`. When
+ * `maxBufferedEvents` are waiting, `put()` first waits for room, so a producer
+ * that awaits its puts cannot outrun the stream.
  *
- * Emits `'acknowledged'` (event count) and `'retry'` (record count, reason); never `'error'`,
- * since every failure already rejects the `put()` it belongs to.
+ * Emits the events of {@link KinesisProducerEvents}; never `'error'`, since
+ * every failure already rejects the `put()` it belongs to.
  *
  * @example
  * const producer = new KinesisProducer({ client, streamName: 'streamfold-events' });
- * await producer.put({ id, type: 'purchase', time, source: 'web-shop', data: { ... } });
- * await producer.close();
+ * producer.on('retry', (records, reason) => console.warn(`${records} records retried: ${reason}`));
+ * await producer.put({ id, type: 'purchase', time, source: 'web-shop',
+ *   data: { orderId: 'o-1', amount: 42.5, currency: 'EUR', items: 1, country: 'DE' } });
+ * await producer.close(); // flushes
  */
-export class KinesisProducer extends EventEmitter {
+export class KinesisProducer<
+  C extends EventCatalog = typeof eventCatalog,
+> extends EventEmitter<KinesisProducerEvents> {
   readonly #client: KinesisClient;
   readonly #streamName: string;
   readonly #catalog: EventCatalog;
+  readonly #packing: PackingMode;
+  readonly #recordTargetBytes: number;
+  readonly #shardAware: boolean;
+  readonly #shardMapRefreshMs: number;
+  readonly #rateLimit: { recordsPerSecond: number; bytesPerSecond: number } | false;
+  readonly #recordTtlMs: number;
   readonly #maxBufferedEvents: number;
   readonly #lingerMs: number;
-  readonly #recordTargetBytes: number;
   readonly #maxInFlight: number;
   readonly #maxAttempts: number;
   readonly #baseBackoffMs: number;
   readonly #maxBackoffMs: number;
+  readonly #logger: ProducerLogger | undefined;
 
-  /** Events not yet packed: `#pending[#pendingHead..]` (a head index keeps dequeuing O(1)). */
-  #pending: PendingEvent[] = [];
-  #pendingHead = 0;
-  #pendingBytes = 0;
+  #lanes = new Map<string, ShardLane>();
+  #shardMap: ShardMap | undefined;
+  #shardMapReady: Promise<void> | undefined;
+  #shardMapLoading = false;
+  #lastShardMapLoad = 0;
+  #rotation = 0;
+  #queuedEvents = 0;
+  #queuedBytes = 0;
   #retries: OutgoingRecord[] = [];
-  /** Events buffered, waiting for retry or in flight. */
+  /** Every unsettled event in put order; deadlines grow with it, so the head expires first. */
+  #expiry: PendingEvent[] = [];
+  #expiryHead = 0;
+  /** Events not yet settled. */
   #outstanding = 0;
   #inFlight = 0;
-  #lingerTimer: NodeJS.Timeout | undefined;
+  #backingOff = 0;
   #closed = false;
   /** Number of `flush()` calls waiting; while any is, nothing lingers. */
   #flushing = 0;
+  #lingerTimer: NodeJS.Timeout | undefined;
+  #rateTimer: NodeJS.Timeout | undefined;
+  #expiryTimer: NodeJS.Timeout | undefined;
+  readonly #housekeeping: NodeJS.Timeout[] = [];
   readonly #roomWaiters: (() => void)[] = [];
   readonly #idleWaiters: (() => void)[] = [];
   readonly #backoffTimers = new Set<NodeJS.Timeout>();
+  readonly #latency = new LogHistogram();
 
   /** Counters since creation; read at any time. */
   public readonly stats: ProducerStats = {
     eventsPut: 0,
     eventsAcknowledged: 0,
     eventsFailed: 0,
+    eventsExpired: 0,
     recordsSent: 0,
     recordsRetried: 0,
     recordsThrottled: 0,
     putRecordsCalls: 0,
     bytesSent: 0,
+    shardMapLoads: 0,
   };
 
-  public constructor(options: KinesisProducerOptions) {
+  public constructor(options: KinesisProducerOptions<C>) {
     super();
     this.#client = options.client;
     this.#streamName = options.streamName;
     this.#catalog = options.catalog ?? eventCatalog;
-    this.#maxBufferedEvents = positive('maxBufferedEvents', options.maxBufferedEvents ?? 100_000);
-    this.#lingerMs = nonNegative('lingerMs', options.lingerMs ?? 50);
+    this.#packing = options.packing ?? 'ndjson';
+    if (!PACKING_MODES.includes(this.#packing)) {
+      throw new ProducerError(
+        `packing must be one of ${PACKING_MODES.join(', ')} (given ${String(options.packing)})`,
+      );
+    }
     this.#recordTargetBytes = positive(
       'recordTargetBytes',
       options.recordTargetBytes ?? PACKED_RECORD_TARGET_BYTES,
     );
+    this.#shardAware = options.shardAware ?? true;
+    this.#shardMapRefreshMs = positive('shardMapRefreshMs', options.shardMapRefreshMs ?? 60_000);
+    const rateLimit = options.rateLimit ?? SHARD_WRITE_LIMITS;
+    this.#rateLimit = rateLimit && {
+      recordsPerSecond: positive('rateLimit.recordsPerSecond', rateLimit.recordsPerSecond),
+      bytesPerSecond: positive('rateLimit.bytesPerSecond', rateLimit.bytesPerSecond),
+    };
+    this.#recordTtlMs = positive('recordTtlMs', options.recordTtlMs ?? 30_000);
+    this.#maxBufferedEvents = positive('maxBufferedEvents', options.maxBufferedEvents ?? 100_000);
+    this.#lingerMs = nonNegative('lingerMs', options.lingerMs ?? 50);
     this.#maxInFlight = positive('maxInFlightRequests', options.maxInFlightRequests ?? 4);
     this.#maxAttempts = positive('maxAttempts', options.maxAttempts ?? 10);
     this.#baseBackoffMs = nonNegative('baseBackoffMs', options.baseBackoffMs ?? 100);
     this.#maxBackoffMs = nonNegative('maxBackoffMs', options.maxBackoffMs ?? 5_000);
+    this.#logger = options.logger;
+    const statsIntervalMs = nonNegative('statsIntervalMs', options.statsIntervalMs ?? 60_000);
+    if (statsIntervalMs > 0) {
+      this.#housekeeping.push(setInterval(() => this.#reportStats(), statsIntervalMs).unref());
+    }
   }
 
   /** Events buffered, waiting for a retry or in flight. */
   public get bufferedEvents(): number {
     return this.#outstanding;
+  }
+
+  /** The open shards the producer routes to; empty until the first `put()` or without a shard map. */
+  public get shards(): readonly ShardRoute[] {
+    return this.#shardMap?.routes ?? [];
   }
 
   /**
@@ -172,16 +314,23 @@ export class KinesisProducer extends EventEmitter {
    * @throws {InvalidEventError} the event does not match the catalog (nothing is sent)
    * @throws {EventTooLargeError} the encoded event does not fit in one record
    * @throws {PutFailedError} Kinesis refused it for good or after `maxAttempts`
+   * @throws {RecordExpiredError} not acknowledged within `recordTtlMs`
    * @throws {ProducerClosedError} after `close()`
    */
-  public async put(event: StreamfoldEvent): Promise<PutAcknowledgement> {
+  public async put(event: CatalogEvent<C>, options: PutOptions = {}): Promise<PutAcknowledgement> {
     if (this.#closed) throw new ProducerClosedError();
     const validation = validateEventObject(event, this.#catalog);
     if (!validation.ok) throw new InvalidEventError(validation.reason);
+    const partitionKey = options.partitionKey ?? event.id;
+    if (partitionKey.length < 1 || partitionKey.length > KINESIS_LIMITS.maxPartitionKeyLength) {
+      throw new ProducerError(
+        `partitionKey must be 1..${KINESIS_LIMITS.maxPartitionKeyLength} characters (given ${partitionKey.length})`,
+      );
+    }
     const line = encodeEventLine(event);
-    const limit = KINESIS_LIMITS.maxRecordBytes - PARTITION_KEY_HEX_CHARS;
-    if (line.length > limit) throw new EventTooLargeError(line.length, limit);
+    this.#checkFits(line, partitionKey);
 
+    if (this.#shardAware) await this.#ensureShardMap();
     while (this.#outstanding >= this.#maxBufferedEvents) {
       await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
       if (this.#closed) throw new ProducerClosedError();
@@ -189,8 +338,20 @@ export class KinesisProducer extends EventEmitter {
     this.#outstanding++;
     this.stats.eventsPut++;
     return new Promise<PutAcknowledgement>((resolve, reject) => {
-      this.#pending.push({ line, resolve, reject });
-      this.#pendingBytes += line.length;
+      const putAt = performance.now();
+      const pending: PendingEvent = {
+        line,
+        partitionKey,
+        hash: partitionKeyHash(partitionKey),
+        putAt,
+        deadline: putAt + this.#recordTtlMs,
+        state: 'queued',
+        resolve,
+        reject,
+      };
+      this.#enqueue(pending);
+      this.#expiry.push(pending);
+      this.#armExpiry();
       this.#schedule();
     });
   }
@@ -201,22 +362,150 @@ export class KinesisProducer extends EventEmitter {
     this.#flushing++;
     try {
       this.#pump(true);
-      if (this.#outstanding === 0) return;
+      if (this.#idle()) return;
       await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     } finally {
       this.#flushing--;
     }
   }
 
-  /** Refuses new events, flushes the buffer and waits for every event to settle. */
+  /** Refuses new events, flushes the buffer, waits for every event and call to settle, stops timers. */
   public async close(): Promise<void> {
     this.#closed = true;
     await this.flush();
     for (const wake of this.#roomWaiters.splice(0)) wake();
+    for (const timer of this.#housekeeping) clearInterval(timer);
+    clearTimeout(this.#expiryTimer);
+    clearTimeout(this.#rateTimer);
   }
 
+  /** Counters plus latency percentiles and the current buffer. */
+  public snapshot(): ProducerStatsSnapshot {
+    const q = (p: number) => this.#latency.quantile(p);
+    return {
+      ...this.stats,
+      ackLatencyMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: this.#latency.max },
+      bufferedEvents: this.#outstanding,
+      inFlightRequests: this.#inFlight,
+    };
+  }
+
+  #checkFits(line: Buffer, partitionKey: string): void {
+    const draft = createRecordDraft(this.#packing);
+    const bytes = draft.sizeWith({ line, partitionKey }) + Buffer.byteLength(partitionKey);
+    if (bytes > KINESIS_LIMITS.maxRecordBytes) {
+      throw new EventTooLargeError(bytes, KINESIS_LIMITS.maxRecordBytes);
+    }
+  }
+
+  // ---- shard map -------------------------------------------------------------------------
+
+  #ensureShardMap(): Promise<void> {
+    if (!this.#shardMapReady) {
+      this.#shardMapReady = this.#loadShardMap('start');
+      this.#housekeeping.push(
+        setInterval(() => void this.#loadShardMap('schedule'), this.#shardMapRefreshMs).unref(),
+      );
+    }
+    return this.#shardMapReady;
+  }
+
+  /** Loads the shard map and moves queued events of closed shards to their new lanes. */
+  async #loadShardMap(reason: string): Promise<void> {
+    if (this.#shardMapLoading) return;
+    this.#shardMapLoading = true;
+    this.#lastShardMapLoad = performance.now();
+    try {
+      const map = await ShardMap.load(this.#client, this.#streamName);
+      this.stats.shardMapLoads++;
+      this.#shardMap = map;
+      this.#rebuildLanes(map);
+      this.emit('shardMap', map.routes, reason);
+    } catch (error) {
+      // Without a map the producer still works: records are routed by partition key.
+      this.#logger?.warn('could not list shards; routing by partition key until the next refresh', {
+        stream: this.#streamName,
+        error: describeError(error),
+      });
+    } finally {
+      this.#shardMapLoading = false;
+    }
+  }
+
+  /** Asks for a reload after a sign of resharding, at most once a second. */
+  #suspectReshard(reason: string): void {
+    if (performance.now() - this.#lastShardMapLoad < 1_000) return;
+    void this.#loadShardMap(reason).then(() => this.#pump(this.#flushing > 0));
+  }
+
+  #rebuildLanes(map: ShardMap): void {
+    const previous = this.#lanes;
+    this.#lanes = new Map();
+    for (const route of map.routes) {
+      const kept = previous.get(route.shardId);
+      if (kept) {
+        kept.route = route;
+        this.#lanes.set(route.shardId, kept);
+        previous.delete(route.shardId);
+      } else {
+        this.#lanes.set(route.shardId, this.#newLane(route));
+      }
+    }
+    // Closed shards and the unrouted lane hand their events to the lanes that own them now.
+    for (const lane of previous.values()) {
+      for (let i = lane.head; i < lane.queue.length; i++) {
+        const event = lane.queue[i] as PendingEvent;
+        this.#queuedEvents--;
+        this.#queuedBytes -= event.line.length;
+        if (event.state !== 'settled') this.#enqueue(event);
+      }
+    }
+    for (const record of this.#retries) {
+      if (!this.#lanes.has(record.lane.route?.shardId ?? UNROUTED)) {
+        record.lane = this.#laneFor(record.events[0]?.hash ?? 0n);
+      }
+    }
+  }
+
+  #newLane(route: ShardRoute | undefined): ShardLane {
+    const now = performance.now();
+    const limit = route && this.#rateLimit;
+    return {
+      route,
+      queue: [],
+      head: 0,
+      bytes: 0,
+      records: limit ? new TokenBucket(limit.recordsPerSecond, now) : undefined,
+      bytesBudget: limit ? new TokenBucket(limit.bytesPerSecond, now) : undefined,
+    };
+  }
+
+  #laneFor(hash: bigint): ShardLane {
+    const route = this.#shardMap?.find(hash);
+    const id = route?.shardId ?? UNROUTED;
+    let lane = this.#lanes.get(id);
+    if (!lane) {
+      lane = this.#newLane(route);
+      this.#lanes.set(id, lane);
+    }
+    return lane;
+  }
+
+  #enqueue(event: PendingEvent): void {
+    const lane = this.#laneFor(event.hash);
+    lane.queue.push(event);
+    lane.bytes += event.line.length;
+    this.#queuedEvents++;
+    this.#queuedBytes += event.line.length;
+  }
+
+  // ---- batching ---------------------------------------------------------------------------
+
   #schedule(): void {
-    if (this.#pendingBytes >= KINESIS_LIMITS.maxBytesPerPutRecords || this.#flushing > 0) {
+    const fullCall =
+      this.#queuedBytes >= KINESIS_LIMITS.maxBytesPerPutRecords ||
+      (this.#packing === 'none' && this.#queuedEvents >= KINESIS_LIMITS.maxRecordsPerPutRecords);
+    if (fullCall || this.#flushing > 0) {
       this.#clearLinger();
       this.#pump(true);
       return;
@@ -225,10 +514,6 @@ export class KinesisProducer extends EventEmitter {
       this.#lingerTimer = undefined;
       this.#pump(true);
     }, this.#lingerMs);
-  }
-
-  #pendingCount(): number {
-    return this.#pending.length - this.#pendingHead;
   }
 
   #clearLinger(): void {
@@ -246,78 +531,158 @@ export class KinesisProducer extends EventEmitter {
         this.#inFlight--;
         // While flushing, partly filled calls go at once; otherwise they wait for the linger timer.
         this.#pump(this.#flushing > 0);
-        if (this.#pendingCount() > 0) this.#schedule();
+        if (this.#queuedEvents > 0) this.#schedule();
+        this.#checkIdle();
       });
     }
   }
 
-  /** Takes up to 500 records / 5 MiB: retries first, then newly packed events. */
+  /** Takes up to 500 records / 5 MiB within the shards' budgets: retries first, then new records. */
   #takeBatch(drainAll: boolean): OutgoingRecord[] {
     const batch: OutgoingRecord[] = [];
     let bytes = 0;
-    const fits = (record: OutgoingRecord) =>
-      batch.length < KINESIS_LIMITS.maxRecordsPerPutRecords &&
-      bytes + record.data.length + record.partitionKey.length <=
-        KINESIS_LIMITS.maxBytesPerPutRecords;
-    while (this.#retries.length > 0 && fits(this.#retries[0] as OutgoingRecord)) {
-      const record = this.#retries.shift() as OutgoingRecord;
+    let waitMs = Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    const take = (record: OutgoingRecord) => {
+      record.lane.records?.take(1, now);
+      record.lane.bytesBudget?.take(recordBytes(record), now);
       batch.push(record);
-      bytes += record.data.length + record.partitionKey.length;
-    }
-    if (!drainAll && this.#pendingBytes < KINESIS_LIMITS.maxBytesPerPutRecords) return batch;
-    while (this.#pendingCount() > 0 && batch.length < KINESIS_LIMITS.maxRecordsPerPutRecords) {
-      const record = this.#packOne();
-      if (!fits(record)) {
-        // Give its events back; they start the next call.
-        this.#pendingHead -= record.events.length;
-        this.#pendingBytes += record.data.length;
-        break;
+      bytes += recordBytes(record);
+    };
+
+    const waiting: OutgoingRecord[] = [];
+    for (const record of this.#retries) {
+      const size = recordBytes(record);
+      const { records, bytesBudget } = record.lane;
+      const wait = Math.max(records?.waitMs(1, now) ?? 0, bytesBudget?.waitMs(size, now) ?? 0);
+      const fits =
+        batch.length < KINESIS_LIMITS.maxRecordsPerPutRecords &&
+        bytes + size <= KINESIS_LIMITS.maxBytesPerPutRecords;
+      if (fits && wait === 0) take(record);
+      else {
+        if (wait > 0) waitMs = Math.min(waitMs, wait);
+        waiting.push(record);
       }
-      batch.push(record);
-      bytes += record.data.length + record.partitionKey.length;
     }
-    if (this.#pendingHead > 4_096 && this.#pendingHead * 2 > this.#pending.length) {
-      this.#pending = this.#pending.slice(this.#pendingHead);
-      this.#pendingHead = 0;
+    this.#retries = waiting;
+
+    if (drainAll || this.#queuedBytes >= KINESIS_LIMITS.maxBytesPerPutRecords) {
+      const lanes = [...this.#lanes.values()];
+      const done = new Set<ShardLane>();
+      let full = false;
+      // Round-robin over the shards, one record each per turn, so no shard starves another.
+      while (!full && done.size < lanes.length) {
+        for (let i = 0; i < lanes.length && !full; i++) {
+          const lane = lanes[(this.#rotation + i) % lanes.length] as ShardLane;
+          if (done.has(lane)) continue;
+          if (batch.length >= KINESIS_LIMITS.maxRecordsPerPutRecords) {
+            full = true;
+            break;
+          }
+          const recordWait = lane.records?.waitMs(1, now) ?? 0;
+          if (recordWait > 0) {
+            waitMs = Math.min(waitMs, recordWait);
+            done.add(lane);
+            continue;
+          }
+          const callRoom = KINESIS_LIMITS.maxBytesPerPutRecords - bytes;
+          const laneRoom = lane.bytesBudget?.available(now) ?? Number.POSITIVE_INFINITY;
+          // Wait for a full record's budget rather than send a sliver: records are billed per 25 KB unit.
+          const wanted = Math.min(this.#recordTargetBytes, lane.bytes);
+          if (laneRoom < wanted && lane.bytesBudget) {
+            waitMs = Math.min(waitMs, lane.bytesBudget.waitMs(wanted, now));
+            done.add(lane);
+            continue;
+          }
+          const packed = this.#packOne(lane, Math.min(callRoom, laneRoom));
+          if (packed === undefined) done.add(lane);
+          else if ('needBytes' in packed) {
+            if (packed.needBytes > callRoom) full = true;
+            else {
+              waitMs = Math.min(waitMs, lane.bytesBudget?.waitMs(packed.needBytes, now) ?? 0);
+              done.add(lane);
+            }
+          } else take(packed);
+        }
+      }
+      this.#rotation++;
+      for (const lane of lanes) compact(lane);
+    }
+    if (waitMs !== Number.POSITIVE_INFINITY && !this.#rateTimer) {
+      this.#rateTimer = setTimeout(
+        () => {
+          this.#rateTimer = undefined;
+          this.#pump(true);
+        },
+        Math.max(1, waitMs),
+      );
     }
     return batch;
   }
 
-  /** Packs the longest run of pending events that fits one record. */
-  #packOne(): OutgoingRecord {
-    const events: PendingEvent[] = [];
-    let size = 0;
-    while (this.#pendingHead < this.#pending.length) {
-      const next = this.#pending[this.#pendingHead] as PendingEvent;
-      if (size > 0 && size + next.line.length > this.#recordTargetBytes) break;
-      events.push(next);
-      this.#pendingHead++;
-      size += next.line.length;
+  /**
+   * Packs the longest run of a lane's live events that fits one record and
+   * `roomBytes` (data plus partition key). Returns `undefined` when the lane
+   * is empty, or the bytes its next event needs when that does not fit.
+   */
+  #packOne(lane: ShardLane, roomBytes: number): OutgoingRecord | { needBytes: number } | undefined {
+    while (
+      lane.head < lane.queue.length &&
+      (lane.queue[lane.head] as PendingEvent).state === 'settled'
+    ) {
+      // Expired while queued: dropped without being sent.
+      this.#dequeued(lane, lane.queue[lane.head] as PendingEvent);
     }
-    this.#pendingBytes -= size;
-    const [data] = packLines(
-      events.map((e) => e.line),
-      Number.POSITIVE_INFINITY,
-    );
+    const first = lane.queue[lane.head];
+    if (!first) return undefined;
+    const draft = createRecordDraft(this.#packing);
+    const keyBytes = Buffer.byteLength(first.partitionKey);
+    const firstBytes = draft.sizeWith(first) + keyBytes;
+    if (firstBytes > roomBytes) return { needBytes: firstBytes };
+    const limit = Math.min(this.#recordTargetBytes, roomBytes - keyBytes);
+    const events: PendingEvent[] = [];
+    while (lane.head < lane.queue.length) {
+      const next = lane.queue[lane.head] as PendingEvent;
+      if (next.state !== 'settled') {
+        if (draft.count > 0 && draft.sizeWith(next) > limit) break;
+        draft.add(next);
+        events.push(next);
+        next.state = 'sending';
+      }
+      this.#dequeued(lane, next);
+    }
     return {
-      data: data ?? Buffer.alloc(0),
-      partitionKey: randomPartitionKey(),
+      lane,
+      data: draft.build(),
+      partitionKey: first.partitionKey,
+      // Packed records carry events of many keys: the hash key pins them to the shard all those keys map to.
+      explicitHashKey: this.#packing === 'none' ? undefined : lane.route?.explicitHashKey,
       events,
       attempts: 0,
     };
   }
+
+  #dequeued(lane: ShardLane, event: PendingEvent): void {
+    lane.head++;
+    lane.bytes -= event.line.length;
+    this.#queuedEvents--;
+    this.#queuedBytes -= event.line.length;
+  }
+
+  // ---- sending ----------------------------------------------------------------------------
 
   async #send(batch: OutgoingRecord[]): Promise<void> {
     for (const record of batch) {
       record.attempts++;
       if (record.attempts > 1) this.stats.recordsRetried++;
       this.stats.recordsSent++;
-      this.stats.bytesSent += record.data.length;
+      this.stats.bytesSent += recordBytes(record);
     }
     this.stats.putRecordsCalls++;
     const entries: PutRecordsRequestEntry[] = batch.map((r) => ({
       Data: r.data,
       PartitionKey: r.partitionKey,
+      ...(r.explicitHashKey ? { ExplicitHashKey: r.explicitHashKey } : {}),
     }));
     let results: PutRecordsResultEntry[];
     try {
@@ -336,6 +701,7 @@ export class KinesisProducer extends EventEmitter {
       return;
     }
     const retry: OutgoingRecord[] = [];
+    let throttled = 0;
     batch.forEach((record, index) => {
       const result = results[index];
       if (result?.SequenceNumber && result.ShardId && !result.ErrorCode) {
@@ -345,10 +711,13 @@ export class KinesisProducer extends EventEmitter {
         });
         return;
       }
-      if (result?.ErrorCode === 'ProvisionedThroughputExceededException')
-        this.stats.recordsThrottled++;
+      if (result?.ErrorCode === 'ProvisionedThroughputExceededException') throttled++;
       retry.push(record);
     });
+    if (throttled > 0) {
+      this.stats.recordsThrottled += throttled;
+      this.emit('throttled', throttled);
+    }
     if (retry.length > 0) {
       const first = results[batch.indexOf(retry[0] as OutgoingRecord)];
       this.#retryLater(retry, first?.ErrorCode ?? 'MissingResult', first?.ErrorMessage);
@@ -356,34 +725,66 @@ export class KinesisProducer extends EventEmitter {
   }
 
   #retryLater(records: OutgoingRecord[], reason: string, detail: unknown): void {
-    const exhausted = records.filter((r) => r.attempts >= this.#maxAttempts);
-    for (const record of exhausted) {
-      this.#fail(
-        record,
-        reason,
-        `record refused ${record.attempts} times, last with ${reason}: ${describeError(detail)}`,
-      );
+    const again: OutgoingRecord[] = [];
+    for (const record of records) {
+      if (!this.#keepLiveEvents(record)) continue;
+      if (record.attempts >= this.#maxAttempts) {
+        this.#fail(
+          record,
+          reason,
+          `record refused ${record.attempts} times, last with ${reason}: ${describeError(detail)}`,
+        );
+      } else again.push(record);
     }
-    const again = records.filter((r) => r.attempts < this.#maxAttempts);
     if (again.length === 0) return;
     this.emit('retry', again.length, reason);
     const attempt = Math.max(...again.map((r) => r.attempts));
+    this.#backingOff += again.length;
     const timer = setTimeout(
       () => {
         this.#backoffTimers.delete(timer);
-        this.#retries.push(...again);
+        this.#backingOff -= again.length;
+        // Events may have expired during the backoff.
+        this.#retries.push(...again.filter((record) => this.#keepLiveEvents(record)));
         this.#pump(true);
+        this.#checkIdle();
       },
       backoffDelay(attempt, this.#baseBackoffMs, this.#maxBackoffMs),
     );
     this.#backoffTimers.add(timer);
   }
 
+  /** Drops expired events from a record before it is re-sent; false when none is left. */
+  #keepLiveEvents(record: OutgoingRecord): boolean {
+    const live = record.events.filter((event) => event.state !== 'settled');
+    if (live.length === record.events.length) return true;
+    if (live.length === 0) return false;
+    const draft = createRecordDraft(this.#packing);
+    for (const event of live) draft.add(event);
+    record.events = live;
+    record.data = draft.build();
+    record.partitionKey = (live[0] as PendingEvent).partitionKey;
+    return true;
+  }
+
   #acknowledge(record: OutgoingRecord, ack: PutAcknowledgement): void {
-    for (const event of record.events) event.resolve(ack);
-    this.stats.eventsAcknowledged += record.events.length;
-    this.emit('acknowledged', record.events.length);
-    this.#settled(record.events.length);
+    const now = performance.now();
+    const latencies: number[] = [];
+    for (const event of record.events) {
+      if (event.state === 'settled') continue; // expired while in flight; its promise is already rejected
+      event.state = 'settled';
+      event.resolve(ack);
+      const latency = now - event.putAt;
+      latencies.push(latency);
+      this.#latency.record(latency);
+    }
+    const expected = record.lane.route?.shardId;
+    if (expected && ack.shardId !== expected) {
+      this.#suspectReshard(`a record for ${expected} landed on ${ack.shardId}`);
+    }
+    this.stats.eventsAcknowledged += latencies.length;
+    this.emit('acknowledged', latencies.length, ack.shardId, latencies);
+    this.#settled(latencies.length);
   }
 
   #fail(record: OutgoingRecord, code: string, message: string, cause?: unknown): void {
@@ -393,21 +794,110 @@ export class KinesisProducer extends EventEmitter {
       record.attempts,
       cause === undefined ? undefined : { cause },
     );
-    for (const event of record.events) event.reject(error);
-    this.stats.eventsFailed += record.events.length;
-    this.#settled(record.events.length);
+    let failed = 0;
+    for (const event of record.events) {
+      if (event.state === 'settled') continue;
+      event.state = 'settled';
+      event.reject(error);
+      failed++;
+    }
+    this.stats.eventsFailed += failed;
+    this.emit('failed', failed, error);
+    this.#settled(failed);
   }
+
+  // ---- expiry -----------------------------------------------------------------------------
+
+  #armExpiry(): void {
+    if (this.#expiryTimer) return;
+    while (this.#expiryHead < this.#expiry.length) {
+      const head = this.#expiry[this.#expiryHead] as PendingEvent;
+      if (head.state !== 'settled') break;
+      this.#expiryHead++;
+    }
+    if (this.#expiryHead > 4_096 && this.#expiryHead * 2 > this.#expiry.length) {
+      this.#expiry = this.#expiry.slice(this.#expiryHead);
+      this.#expiryHead = 0;
+    }
+    const head = this.#expiry[this.#expiryHead];
+    if (!head) return;
+    this.#expiryTimer = setTimeout(
+      () => {
+        this.#expiryTimer = undefined;
+        this.#expire();
+      },
+      Math.max(0, head.deadline - performance.now()),
+    );
+  }
+
+  #expire(): void {
+    const now = performance.now();
+    let expired = 0;
+    const errors = new Map<boolean, RecordExpiredError>();
+    while (this.#expiryHead < this.#expiry.length) {
+      const event = this.#expiry[this.#expiryHead] as PendingEvent;
+      if (event.state !== 'settled' && event.deadline > now) break;
+      this.#expiryHead++;
+      if (event.state === 'settled') continue;
+      const maybeDelivered = event.state === 'sending';
+      let error = errors.get(maybeDelivered);
+      if (!error) {
+        error = new RecordExpiredError(this.#recordTtlMs, maybeDelivered);
+        errors.set(maybeDelivered, error);
+      }
+      event.state = 'settled';
+      event.reject(error);
+      expired++;
+    }
+    if (expired > 0) {
+      this.stats.eventsExpired += expired;
+      this.stats.eventsFailed += expired;
+      this.emit('failed', expired, [...errors.values()][0] as RecordExpiredError);
+      this.#settled(expired);
+      // Expired events still sit in lanes; a pump drops them so an idle producer frees its memory.
+      this.#pump(this.#flushing > 0);
+    }
+    this.#armExpiry();
+  }
+
+  // ---- settling ---------------------------------------------------------------------------
 
   #settled(count: number): void {
     this.#outstanding -= count;
     while (this.#roomWaiters.length > 0 && this.#outstanding < this.#maxBufferedEvents) {
       this.#roomWaiters.shift()?.();
     }
-    if (this.#outstanding === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+    this.#checkIdle();
+  }
+
+  #idle(): boolean {
+    return this.#outstanding === 0 && this.#inFlight === 0 && this.#backingOff === 0;
+  }
+
+  #checkIdle(): void {
+    if (this.#idle()) {
+      for (const lane of this.#lanes.values()) compact(lane, true);
+      for (const wake of this.#idleWaiters.splice(0)) wake();
+    }
+  }
+
+  #reportStats(): void {
+    const snapshot = this.snapshot();
+    this.emit('stats', snapshot);
+    this.#logger?.info('kinesis producer stats', { stream: this.#streamName, ...snapshot });
   }
 }
 
-function randomPartitionKey(): string {
-  // Random keys spread packed records evenly over the shards.
-  return randomBytes(PARTITION_KEY_HEX_CHARS / 2).toString('hex');
+/** What a record counts against the call and shard limits: data plus partition key. */
+function recordBytes(record: OutgoingRecord): number {
+  return record.data.length + Buffer.byteLength(record.partitionKey);
+}
+
+/** Drops the consumed head of a lane's queue once it is large, keeping dequeues O(1). */
+function compact(lane: ShardLane, force = false): void {
+  if (lane.head === 0) return;
+  if (force || (lane.head > 4_096 && lane.head * 2 > lane.queue.length)) {
+    lane.queue = lane.queue.slice(lane.head);
+    lane.head = 0;
+  }
 }

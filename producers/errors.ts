@@ -50,3 +50,24 @@ export class ProducerClosedError extends ProducerError {
     this.name = 'ProducerClosedError';
   }
 }
+
+/**
+ * The event was not acknowledged within the producer's `recordTtlMs`. If a
+ * call carrying it was in flight (`maybeDelivered`), it may still land; its
+ * `id` lets consumers and the archive recognise a re-sent copy.
+ */
+export class RecordExpiredError extends ProducerError {
+  public constructor(
+    public readonly ttlMs: number,
+    public readonly maybeDelivered: boolean,
+  ) {
+    super(
+      `event not acknowledged within recordTtlMs=${ttlMs} ms; ${
+        maybeDelivered
+          ? 'a call carrying it was in flight, so it may still have been delivered'
+          : 'it was never sent'
+      }`,
+    );
+    this.name = 'RecordExpiredError';
+  }
+}

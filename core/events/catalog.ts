@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { StreamfoldEvent } from './envelope.js';
 
 /** Two-letter country code, upper case (ISO 3166-1 alpha-2 shape). */
 const countryCode = z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter upper-case country code');
@@ -41,3 +42,12 @@ export type EventType = keyof typeof eventCatalog;
 
 /** The `data` payload of event type `T`. */
 export type EventData<T extends EventType> = z.infer<(typeof eventCatalog)[T]>;
+
+/**
+ * An event of any type in catalog `C`, with `data` typed by that type's schema:
+ * what producers accept, so a wrong field is a compile error before it is a
+ * runtime rejection.
+ */
+export type CatalogEvent<C extends EventCatalog = typeof eventCatalog> = {
+  [T in keyof C & string]: StreamfoldEvent<T, z.input<C[T]>>;
+}[keyof C & string];

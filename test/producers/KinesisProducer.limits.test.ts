@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import type { EventCatalog } from '../../core/events/catalog.js';
+import { RecordExpiredError } from '../../producers/errors.js';
+import {
+  KinesisProducer,
+  type KinesisProducerOptions,
+  type ProducerStatsSnapshot,
+} from '../../producers/KinesisProducer.js';
+import { sampleEvent } from '../helpers/events.js';
+import { ScriptedKinesis } from '../helpers/ScriptedKinesis.js';
+
+/** One open shard owning the whole hash-key range. */
+const ONE_SHARD = [
+  {
+    ShardId: 'shardId-000000000000',
+    HashKeyRange: { StartingHashKey: '0', EndingHashKey: (2n ** 128n - 1n).toString() },
+    SequenceNumberRange: { StartingSequenceNumber: '1' },
+  },
+];
+
+function producerFor(
+  kinesis: ScriptedKinesis,
+  options: Partial<KinesisProducerOptions<EventCatalog>> = {},
+): KinesisProducer<EventCatalog> {
+  return new KinesisProducer<EventCatalog>({
+    client: kinesis.client,
+    streamName: 'test-stream',
+    lingerMs: 0,
+    baseBackoffMs: 1,
+    maxBackoffMs: 2,
+    ...options,
+  });
+}
+
+/** A responder whose calls wait until `release()`. */
+function gated() {
+  const waiting: (() => void)[] = [];
+  let open = false;
+  return {
+    respond: async () => {
+      if (!open) await new Promise<void>((resolve) => waiting.push(resolve));
+      return [];
+    },
+    release: () => {
+      open = true;
+      for (const wake of waiting.splice(0)) wake();
+    },
+  };
+}
+
+describe('KinesisProducer limits', () => {
+  it('keeps a shard within its records-per-second budget when events arrive faster', async () => {
+    // Prepare: 400 one-event records against a budget of 200 records/s
+    const kinesis = new ScriptedKinesis(undefined, ONE_SHARD);
+    const producer = producerFor(kinesis, {
+      packing: 'none',
+      rateLimit: { recordsPerSecond: 200, bytesPerSecond: 1024 * 1024 },
+    });
+    const started = performance.now();
+
+    // Act
+    await Promise.all(Array.from({ length: 400 }, () => producer.put(sampleEvent('page_view'))));
+
+    // Assess: a full bucket (200) goes at once, the other 200 need a second of refill
+    const elapsed = performance.now() - started;
+    expect(kinesis.accepted).toHaveLength(400);
+    expect(elapsed).toBeGreaterThanOrEqual(950);
+    const firstSecond = kinesis.acceptedAt.filter((t) => t - started < 900).length;
+    expect(firstSecond).toBeLessThanOrEqual(200 + 180);
+    await producer.close();
+  });
+
+  it('keeps a shard within its bytes-per-second budget and still fills records', async () => {
+    // Prepare: ~250 KB of events against 100 KB/s
+    const kinesis = new ScriptedKinesis(undefined, ONE_SHARD);
+    const producer = producerFor(kinesis, {
+      rateLimit: { recordsPerSecond: 1_000, bytesPerSecond: 100 * 1024 },
+    });
+    const sent = Array.from({ length: 1_200 }, () => sampleEvent('purchase'));
+    const bytes = sent.reduce((sum, e) => sum + JSON.stringify(e).length + 1, 0);
+    const started = performance.now();
+
+    // Act
+    await Promise.all(sent.map((event) => producer.put(event)));
+
+    // Assess: elapsed covers the bytes beyond one second's burst; records stay near 25 KB
+    const elapsed = performance.now() - started;
+    expect(ScriptedKinesis.idsIn(kinesis.accepted).sort()).toEqual(sent.map((e) => e.id).sort());
+    expect(elapsed).toBeGreaterThanOrEqual(((bytes - 100 * 1024) / (100 * 1024)) * 1_000 * 0.95);
+    const sizes = kinesis.accepted.map((data) => data.length);
+    expect(sizes.slice(0, -1).every((size) => size > 20 * 1024)).toBe(true);
+    await producer.close();
+  });
+
+  it('routes by partition key and warns once when ListShards is refused', async () => {
+    // Prepare: no shards scripted, so ListShards throws AccessDeniedException
+    const warnings: string[] = [];
+    const kinesis = new ScriptedKinesis();
+    const producer = producerFor(kinesis, {
+      logger: { info: () => undefined, warn: (message) => warnings.push(message) },
+    });
+
+    // Act
+    const ack = await producer.put(sampleEvent('page_view'), { partitionKey: 'user-7' });
+
+    // Assess
+    expect(ack.sequenceNumber).toBe('1');
+    expect(kinesis.calls[0]?.Records?.[0]?.PartitionKey).toBe('user-7');
+    expect(kinesis.calls[0]?.Records?.[0]?.ExplicitHashKey).toBeUndefined();
+    expect(warnings).toEqual([expect.stringContaining('could not list shards')]);
+    await producer.close();
+  });
+
+  it('rejects a partition key over 256 characters naming the option', async () => {
+    const producer = producerFor(new ScriptedKinesis(undefined, ONE_SHARD));
+    await expect(
+      producer.put(sampleEvent('page_view'), { partitionKey: 'k'.repeat(257) }),
+    ).rejects.toThrow(/partitionKey must be 1\.\.256 characters \(given 257\)/);
+    await producer.close();
+  });
+
+  describe('record TTL', () => {
+    it('rejects in-flight and queued events with RecordExpiredError and never sends the queued ones', async () => {
+      // Prepare: the first call hangs; one call in flight at a time
+      const gate = gated();
+      const kinesis = new ScriptedKinesis(gate.respond, ONE_SHARD);
+      const producer = producerFor(kinesis, {
+        packing: 'none',
+        maxInFlightRequests: 1,
+        recordTtlMs: 100,
+        rateLimit: { recordsPerSecond: 1, bytesPerSecond: 1024 * 1024 },
+      });
+
+      // Act: the first event leaves at once, the budget holds the others back
+      const outcomes = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          producer.put(sampleEvent('page_view')).catch((error: unknown) => error),
+        ),
+      );
+      gate.release();
+      await producer.close();
+
+      // Assess
+      expect(outcomes.every((o) => o instanceof RecordExpiredError)).toBe(true);
+      const [first, ...rest] = outcomes as RecordExpiredError[];
+      expect(first?.maybeDelivered).toBe(true);
+      expect(first?.message).toMatch(/recordTtlMs=100 ms; a call carrying it was in flight/);
+      expect(rest.every((e) => !e.maybeDelivered && /never sent/.test(e.message))).toBe(true);
+      expect(kinesis.calls).toHaveLength(1);
+      expect(producer.stats).toMatchObject({
+        eventsExpired: 4,
+        eventsFailed: 4,
+        eventsAcknowledged: 0,
+      });
+    });
+  });
+
+  describe('close', () => {
+    it('waits for calls in flight, acknowledges their events, then refuses new ones', async () => {
+      // Prepare
+      const gate = gated();
+      const kinesis = new ScriptedKinesis(gate.respond, ONE_SHARD);
+      const producer = producerFor(kinesis);
+      const puts = Array.from({ length: 50 }, () => producer.put(sampleEvent('add_to_cart')));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      let closed = false;
+
+      // Act
+      const closing = producer.close().then(() => {
+        closed = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const closedBeforeRelease = closed;
+      gate.release();
+      await closing;
+
+      // Assess
+      expect(closedBeforeRelease).toBe(false);
+      expect((await Promise.all(puts)).length).toBe(50);
+      expect(producer.stats.eventsAcknowledged).toBe(50);
+      await expect(producer.put(sampleEvent('page_view'))).rejects.toThrow('producer is closed');
+    });
+  });
+
+  describe('observability', () => {
+    it('reports acknowledgements with latencies, periodic stats and a log line', async () => {
+      // Prepare
+      const kinesis = new ScriptedKinesis(undefined, ONE_SHARD);
+      const logged: Record<string, unknown>[] = [];
+      const producer = producerFor(kinesis, {
+        statsIntervalMs: 20,
+        logger: {
+          info: (_message, attributes) => logged.push(attributes ?? {}),
+          warn: () => undefined,
+        },
+      });
+      const acknowledged: number[] = [];
+      const snapshots: ProducerStatsSnapshot[] = [];
+      producer.on('acknowledged', (count, shardId, latencies) => {
+        acknowledged.push(count);
+        expect(shardId).toBe('shardId-000000000000');
+        expect(latencies).toHaveLength(count);
+      });
+      producer.on('stats', (snapshot) => snapshots.push(snapshot));
+
+      // Act
+      await Promise.all(Array.from({ length: 30 }, () => producer.put(sampleEvent('page_view'))));
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      await producer.close();
+
+      // Assess
+      expect(acknowledged.reduce((a, b) => a + b, 0)).toBe(30);
+      const last = producer.snapshot();
+      expect(last.ackLatencyMs.p50).toBeGreaterThan(0);
+      expect(last.ackLatencyMs.p99).toBeLessThanOrEqual(last.ackLatencyMs.max ?? 0);
+      expect(snapshots.at(-1)?.eventsAcknowledged).toBe(30);
+      expect(logged.at(-1)).toMatchObject({ stream: 'test-stream', eventsAcknowledged: 30 });
+    });
+  });
+});
