@@ -240,6 +240,7 @@ export class KinesisProducer<
   /** Number of `flush()` calls waiting; while any is, nothing lingers. */
   #flushing = 0;
   #lingerTimer: NodeJS.Timeout | undefined;
+  #pumpSoon: NodeJS.Immediate | undefined;
   #rateTimer: NodeJS.Timeout | undefined;
   #expiryTimer: NodeJS.Timeout | undefined;
   readonly #housekeeping: NodeJS.Timeout[] = [];
@@ -330,13 +331,14 @@ export class KinesisProducer<
     const line = encodeEventLine(event);
     this.#checkFits(line, partitionKey);
 
-    if (this.#shardAware) await this.#ensureShardMap();
     while (this.#outstanding >= this.#maxBufferedEvents) {
       await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
       if (this.#closed) throw new ProducerClosedError();
     }
+    // Counted before the shard map is awaited, so a flush() right after put() waits for it.
     this.#outstanding++;
     this.stats.eventsPut++;
+    if (this.#shardAware) await this.#ensureShardMap();
     return new Promise<PutAcknowledgement>((resolve, reject) => {
       const putAt = performance.now();
       const pending: PendingEvent = {
@@ -507,7 +509,11 @@ export class KinesisProducer<
       (this.#packing === 'none' && this.#queuedEvents >= KINESIS_LIMITS.maxRecordsPerPutRecords);
     if (fullCall || this.#flushing > 0) {
       this.#clearLinger();
-      this.#pump(true);
+      // On the next turn, so events put in the same burst share calls instead of leaving one by one.
+      this.#pumpSoon ??= setImmediate(() => {
+        this.#pumpSoon = undefined;
+        this.#pump(true);
+      });
       return;
     }
     this.#lingerTimer ??= setTimeout(() => {
