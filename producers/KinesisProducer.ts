@@ -116,6 +116,10 @@ export interface ProducerStats {
   bytesSent: number;
   /** Times the shard map was (re)loaded. */
   shardMapLoads: number;
+  /** Records acknowledged. */
+  recordsAcknowledged: number;
+  /** PUT payload units (25 KB each, rounded up per record) of the acknowledged records: what Kinesis bills. */
+  putPayloadUnits: number;
 }
 
 /** Stats plus acknowledgement latency percentiles, ms (within 1 %). */
@@ -261,6 +265,8 @@ export class KinesisProducer<
     putRecordsCalls: 0,
     bytesSent: 0,
     shardMapLoads: 0,
+    recordsAcknowledged: 0,
+    putPayloadUnits: 0,
   };
 
   public constructor(options: KinesisProducerOptions<C>) {
@@ -302,6 +308,11 @@ export class KinesisProducer<
   /** Events buffered, waiting for a retry or in flight. */
   public get bufferedEvents(): number {
     return this.#outstanding;
+  }
+
+  /** The buffer size at which `put()` starts to wait for room. */
+  public get maxBufferedEvents(): number {
+    return this.#maxBufferedEvents;
   }
 
   /** The open shards the producer routes to; empty until the first `put()` or without a shard map. */
@@ -788,6 +799,10 @@ export class KinesisProducer<
     if (expected && ack.shardId !== expected) {
       this.#suspectReshard(`a record for ${expected} landed on ${ack.shardId}`);
     }
+    this.stats.recordsAcknowledged++;
+    this.stats.putPayloadUnits += Math.ceil(
+      recordBytes(record) / KINESIS_LIMITS.putPayloadUnitBytes,
+    );
     this.stats.eventsAcknowledged += latencies.length;
     this.emit('acknowledged', latencies.length, ack.shardId, latencies);
     this.#settled(latencies.length);

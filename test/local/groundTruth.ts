@@ -1,56 +1,17 @@
 import { expect } from 'vitest';
+import { GroundTruth } from '../../core/aggregates/GroundTruth.js';
 import type { StreamfoldConfig } from '../../core/config/configSchema.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
 import type { StoredAggregate } from './readAggregates.js';
 
-const WINDOW_MS: Record<string, number> = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000 };
-
-/**
- * Computes the expected aggregates straight from the events, independently of
- * the fold code under test: one pass per metric, plain objects, no shared helpers.
- */
+/** The aggregates `events` must produce under `config`, by `pk|sk`. */
 export function expectedAggregates(
   config: StreamfoldConfig,
   events: readonly StreamfoldEvent[],
 ): Map<string, StoredAggregate> {
-  const expected = new Map<string, StoredAggregate>();
-  for (const metric of config.metrics) {
-    const types = typeof metric.on === 'string' ? [metric.on] : metric.on;
-    for (const event of events) {
-      if (!types.includes(event.type)) continue;
-      const read = (path: string): unknown =>
-        path
-          .split('.')
-          .reduce<unknown>((value, key) => (value as Record<string, unknown>)?.[key], event);
-      const group =
-        metric.groupBy.length === 0
-          ? '*'
-          : metric.groupBy
-              .map((path) => `${path.split('.').at(-1)}=${encodeURIComponent(String(read(path)))}`)
-              .join(',');
-      const value = metric.value === undefined ? undefined : (read(metric.value) as number);
-      for (const window of metric.windows) {
-        const size = WINDOW_MS[window];
-        if (size === undefined) throw new Error(`test ground truth knows no window ${window}`);
-        const start = Math.floor(Date.parse(event.time) / size) * size;
-        const key = `${metric.name}#${group}|${window}#${new Date(start).toISOString()}`;
-        const item = expected.get(key) ?? {
-          count: 0,
-          sum: undefined,
-          min: undefined,
-          max: undefined,
-        };
-        item.count++;
-        if (value !== undefined) {
-          item.sum = (item.sum ?? 0) + value;
-          item.min = Math.min(item.min ?? value, value);
-          item.max = Math.max(item.max ?? value, value);
-        }
-        expected.set(key, item);
-      }
-    }
-  }
-  return expected;
+  const truth = new GroundTruth(config);
+  for (const event of events) truth.add(event);
+  return truth.items;
 }
 
 /**

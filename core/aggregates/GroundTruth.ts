@@ -1,0 +1,88 @@
+import type { StreamfoldConfig } from '../config/configSchema.js';
+import { parseDuration } from '../duration.js';
+import type { StreamfoldEvent } from '../events/envelope.js';
+
+/** The figures of one aggregate item, as stored and as expected. */
+export interface AggregateFigures {
+  count: number;
+  sum: number | undefined;
+  min: number | undefined;
+  max: number | undefined;
+}
+
+/**
+ * The aggregates a set of events must produce, computed straight from the
+ * events, independently of the fold code that writes the table: one pass per
+ * metric over plain objects. Keys are `pk|sk` as stored
+ * (`revenue#country=DE|1m#2026-11-22T10:15:00.000Z`). Used by the load test's
+ * `--verify` and by the pipeline tests.
+ *
+ * @example
+ * const truth = new GroundTruth(config);
+ * for (const event of events) truth.add(event);
+ * truth.items.get('events#type=purchase|1h#2026-11-22T10:00:00.000Z'); // { count: 3, ... }
+ */
+export class GroundTruth {
+  readonly #config: StreamfoldConfig;
+  readonly #windowMs = new Map<string, number>();
+  /** Expected figures by `pk|sk`. */
+  public readonly items = new Map<string, AggregateFigures>();
+  /** Events added. */
+  public events = 0;
+
+  public constructor(config: StreamfoldConfig) {
+    this.#config = config;
+    for (const window of Object.keys(config.windows)) {
+      const size = parseDuration(window);
+      if (size === undefined) throw new Error(`window ${JSON.stringify(window)} is not a duration`);
+      this.#windowMs.set(window, size);
+    }
+  }
+
+  /** Adds one event to every metric it counts in. */
+  public add(event: StreamfoldEvent): void {
+    this.events++;
+    const timeMs = Date.parse(event.time);
+    for (const metric of this.#config.metrics) {
+      const types = typeof metric.on === 'string' ? [metric.on] : metric.on;
+      if (!types.includes(event.type)) continue;
+      const group =
+        metric.groupBy.length === 0
+          ? '*'
+          : metric.groupBy
+              .map(
+                (path) =>
+                  `${path.split('.').at(-1)}=${encodeURIComponent(String(read(event, path)))}`,
+              )
+              .join(',');
+      const value = metric.value === undefined ? undefined : (read(event, metric.value) as number);
+      for (const window of metric.windows) {
+        const size = this.#windowMs.get(window) as number;
+        const start = Math.floor(timeMs / size) * size;
+        const key = `${metric.name}#${group}|${window}#${new Date(start).toISOString()}`;
+        let item = this.items.get(key);
+        if (!item) {
+          item = { count: 0, sum: undefined, min: undefined, max: undefined };
+          this.items.set(key, item);
+        }
+        item.count++;
+        if (value !== undefined) {
+          item.sum = (item.sum ?? 0) + value;
+          item.min = Math.min(item.min ?? value, value);
+          item.max = Math.max(item.max ?? value, value);
+        }
+      }
+    }
+  }
+
+  /** The expected items as a plain object, for a JSON file. */
+  public toJSON(): Record<string, AggregateFigures> {
+    return Object.fromEntries(this.items);
+  }
+}
+
+function read(event: StreamfoldEvent, path: string): unknown {
+  return path
+    .split('.')
+    .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], event);
+}

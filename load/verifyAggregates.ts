@@ -1,0 +1,129 @@
+import type { AggregateFigures } from '../core/aggregates/GroundTruth.js';
+
+/** One aggregate item that does not hold what the run should have made it hold. */
+export interface AggregateMismatch {
+  /** `pk|sk` of the item. */
+  key: string;
+  expected: AggregateFigures | undefined;
+  actual: AggregateFigures | undefined;
+  reason: string;
+}
+
+/** The outcome of comparing the table with the ground truth. */
+export interface VerifyResult {
+  passed: boolean;
+  /** Ground-truth items compared. */
+  checked: number;
+  mismatches: AggregateMismatch[];
+}
+
+/** Relative tolerance of sums: the table sums in decimal, the ground truth in binary floating point. */
+const SUM_TOLERANCE = 1e-9;
+
+/**
+ * Compares the table after a run with what it held before plus what the run
+ * should have added. Counts and sums add up; min and max combine. Items the
+ * run did not touch but that changed mean another producer wrote during the
+ * run: they are reported too, since the run can then not be vouched for.
+ */
+export function compareAggregates(
+  before: ReadonlyMap<string, AggregateFigures>,
+  after: ReadonlyMap<string, AggregateFigures>,
+  truth: ReadonlyMap<string, AggregateFigures>,
+): VerifyResult {
+  const mismatches: AggregateMismatch[] = [];
+  for (const [key, added] of truth) {
+    const base = before.get(key);
+    const expected = base ? combine(base, added) : added;
+    const actual = after.get(key);
+    const reason = actual ? difference(expected, actual) : 'missing from the table';
+    if (reason) mismatches.push({ key, expected, actual, reason });
+  }
+  for (const [key, actual] of after) {
+    if (truth.has(key)) continue;
+    const base = before.get(key);
+    if (!base || difference(base, actual)) {
+      mismatches.push({
+        key,
+        expected: base,
+        actual,
+        reason: 'changed although this run wrote nothing to it: another producer is writing',
+      });
+    }
+  }
+  return { passed: mismatches.length === 0, checked: truth.size, mismatches };
+}
+
+/** Options of {@link waitForAggregates}. */
+export interface WaitForAggregatesOptions {
+  /** Reads the table now. */
+  read: () => Promise<ReadonlyMap<string, AggregateFigures>>;
+  before: ReadonlyMap<string, AggregateFigures>;
+  truth: ReadonlyMap<string, AggregateFigures>;
+  /** Give up after this long, ms. */
+  timeoutMs: number;
+  /** Once everything matches, look again after this long to catch late duplicates, ms. @default 3000 */
+  settleMs?: number;
+  /** Between reads, ms. @default 1000 */
+  pollMs?: number;
+  /** Told about each read that did not match yet. */
+  onPending?: (result: VerifyResult) => void;
+}
+
+/**
+ * Polls the table until it matches the ground truth and still matches a
+ * settle period later (the pipeline has drained and nothing arrives twice),
+ * or until the timeout; returns the last comparison.
+ */
+export async function waitForAggregates(options: WaitForAggregatesOptions): Promise<VerifyResult> {
+  const deadline = Date.now() + options.timeoutMs;
+  const settleMs = options.settleMs ?? 3_000;
+  const pollMs = options.pollMs ?? 1_000;
+  for (;;) {
+    let result = compareAggregates(options.before, await options.read(), options.truth);
+    if (result.passed) {
+      await sleep(settleMs);
+      result = compareAggregates(options.before, await options.read(), options.truth);
+      if (result.passed) return result;
+    }
+    if (Date.now() + pollMs > deadline) return result;
+    options.onPending?.(result);
+    await sleep(pollMs);
+  }
+}
+
+function combine(base: AggregateFigures, added: AggregateFigures): AggregateFigures {
+  const pick = (
+    a: number | undefined,
+    b: number | undefined,
+    f: (x: number, y: number) => number,
+  ) => (a === undefined ? b : b === undefined ? a : f(a, b));
+  return {
+    count: base.count + added.count,
+    sum: pick(base.sum, added.sum, (a, b) => a + b),
+    min: pick(base.min, added.min, Math.min),
+    max: pick(base.max, added.max, Math.max),
+  };
+}
+
+/** Why `actual` differs from `expected`, or `undefined` when it does not. */
+function difference(expected: AggregateFigures, actual: AggregateFigures): string | undefined {
+  if (actual.count !== expected.count)
+    return `count is ${actual.count}, expected ${expected.count}`;
+  if (actual.min !== expected.min) return `min is ${actual.min}, expected ${expected.min}`;
+  if (actual.max !== expected.max) return `max is ${actual.max}, expected ${expected.max}`;
+  if ((actual.sum === undefined) !== (expected.sum === undefined)) {
+    return `sum is ${actual.sum}, expected ${expected.sum}`;
+  }
+  if (actual.sum !== undefined && expected.sum !== undefined) {
+    const scale = Math.max(1, Math.abs(expected.sum));
+    if (Math.abs(actual.sum - expected.sum) > SUM_TOLERANCE * scale) {
+      return `sum is ${actual.sum}, expected ${expected.sum}`;
+    }
+  }
+  return undefined;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
