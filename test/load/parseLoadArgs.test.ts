@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { parseLoadArgs } from '../../load/parseLoadArgs.js';
+
+describe('parseLoadArgs', () => {
+  it('reads the documented example', () => {
+    const args = parseLoadArgs(
+      '--rate 5000 --duration 60 --keys 10000 --skew zipf:1.1 --target local --verify'.split(' '),
+    );
+    expect(args).toMatchObject({
+      rate: 5000,
+      durationSeconds: 60,
+      keys: 10_000,
+      skew: { kind: 'zipf', exponent: 1.1 },
+      target: 'local',
+      verify: true,
+      packing: 'ndjson',
+    });
+  });
+
+  it.each([
+    [['--rate', '0'], '--rate must be a number of events per second above 0 (given "0")'],
+    [['--duration', 'soon'], '--duration must be a number of seconds above 0 (given "soon")'],
+    [['--keys', '2.5'], '--keys must be a whole number above 0 (given "2.5")'],
+    [['--packing', 'gzip'], '--packing must be one of ndjson, kpl, none (given "gzip")'],
+    [['--target', 'cloud'], '--target must be local or aws (given "cloud")'],
+    [['--skew', 'zipf:0'], '(given "zipf:0")'],
+    [['--bogus'], "Unknown option '--bogus'"],
+  ])('rejects %j with a message naming it', (argv, message) => {
+    expect(() => parseLoadArgs(argv)).toThrow(message);
+  });
+});
