@@ -70,6 +70,12 @@ const NO_INDEX = -1;
  * referenced by index. `add()` keeps a reference to `data` (no copy) until
  * `build()`, so the caller must not modify it in between.
  *
+ * Kinesis routes the whole aggregate by the outer record's partition key (or
+ * explicit hash key). KCL discards an aggregate as soon as one user record's
+ * own hash key falls outside the receiving shard's range, so the user records
+ * of one aggregate must map to that shard, as the KPL ensures; sharing one
+ * partition key is the simple way.
+ *
  * @example
  * const builder = new KplRecordBuilder();
  * for (const line of lines) {
@@ -94,7 +100,12 @@ export class KplRecordBuilder {
   /** Length of the AggregatedRecord message so far. */
   #messageBytes = 0;
 
-  /** Bytes of the aggregated record if `record` were added now (magic + protobuf + md5). */
+  /**
+   * Bytes of the aggregated record if `record` were added now (magic + protobuf + md5).
+   * Costs a map lookup per key, plus the UTF-8 length of a key not yet in the table.
+   *
+   * @throws {InvalidKplUserRecordError} as {@link KplRecordBuilder.add} does
+   */
   public sizeWith(record: KplUserRecord): number {
     return FRAME_BYTES + this.#messageBytes + this.#append(record, false);
   }
@@ -110,7 +121,7 @@ export class KplRecordBuilder {
     this.#messageBytes += this.#append(record, true);
   }
 
-  /** Bytes of the record built so far (as `build()` would return). */
+  /** Bytes of the record built so far (as `build()` would return); 20 (magic + MD5) when empty. */
   public get size(): number {
     return FRAME_BYTES + this.#messageBytes;
   }
