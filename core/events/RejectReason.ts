@@ -1,6 +1,8 @@
 /** Why an event was refused. Bad input is never retried; it goes to the rejects sink. */
 export type RejectCode =
   | 'malformed_json'
+  /** The record starts with the KPL aggregated-record magic but is not a valid aggregate. */
+  | 'malformed_aggregate'
   | 'not_an_object'
   | 'unknown_type'
   | 'schema_violation'

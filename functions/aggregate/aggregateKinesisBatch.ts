@@ -13,9 +13,10 @@ import {
 } from '../../core/aggregates/AggregateFold.js';
 import type { CompiledMetric } from '../../core/aggregates/compileMetrics.js';
 import { sequenceOrderKey } from '../../core/aggregates/sequenceOrder.js';
-import { unpackRecord } from '../../core/codec/ndjsonCodec.js';
+import { unpackEvents } from '../../core/codec/unpackEvents.js';
 import type { EventCatalog } from '../../core/events/catalog.js';
-import { validateEventLine } from '../../core/events/validateEvent.js';
+import type { RejectReason } from '../../core/events/RejectReason.js';
+import { type EventValidation, validateEventLine } from '../../core/events/validateEvent.js';
 import { mapConcurrent } from '../../core/util/mapConcurrent.js';
 import type { ApplyOutcome } from './DynamoAggregateStore.js';
 import { type RejectEntry, type RejectsSink, rejectEntry } from './RejectsSink.js';
@@ -67,9 +68,10 @@ export class SkippedAfterFailureError extends Error {
 /**
  * Folds a Kinesis batch into aggregates and reports partial failures.
  *
- * 1. Each record is unpacked and each event validated (Powertools
- *    `BatchProcessor`, sequentially). Bad events go to the rejects sink and
- *    count as processed, so they are never retried and never block the shard.
+ * 1. Each record is unpacked (NDJSON, or KPL aggregated records de-aggregated)
+ *    and each event validated (Powertools `BatchProcessor`, sequentially). Bad
+ *    events go to the rejects sink and count as processed, so they are never
+ *    retried and never block the shard.
  * 2. Accepted events are folded in memory; then one conditional update per
  *    distinct aggregate item is written (see `DynamoAggregateStore`).
  * 3. If a record fails unexpectedly, the records after it are not applied, so
@@ -101,8 +103,11 @@ export async function aggregateKinesisBatch(
         record.kinesis.approximateArrivalTimestamp * 1_000,
       ).toISOString();
       const accepted: FoldableEvent[] = [];
-      unpackRecord(Buffer.from(record.kinesis.data, 'base64')).forEach((line, lineIndex) => {
-        const result = validateEventLine(line, deps.catalog, window);
+      const { lines, corruptAggregate } = unpackEvents(Buffer.from(record.kinesis.data, 'base64'));
+      const corrupt =
+        corruptAggregate === undefined ? undefined : corruptAggregateRejection(corruptAggregate);
+      lines.forEach((line, lineIndex) => {
+        const result = corrupt ?? validateEventLine(line, deps.catalog, window);
         if (result.ok) accepted.push({ event: result.event, timeMs: result.timeMs, order });
         else
           rejected.push(
@@ -198,6 +203,22 @@ export async function aggregateKinesisBatch(
     ...summary,
   });
   return { response: { batchItemFailures }, summary };
+}
+
+/**
+ * Refuses every line of a record that carries the KPL magic but is not a valid
+ * aggregate. Read as plain data (as KCL does), the NDJSON inside its user
+ * records would still parse, so folding whatever parses would count a random
+ * part of a damaged record.
+ */
+function corruptAggregateRejection(problem: string): EventValidation {
+  const reason: RejectReason = {
+    code: 'malformed_aggregate',
+    message:
+      `record starts with the KPL aggregated-record magic F3 89 9A C2 but is not a valid ` +
+      `aggregated record: ${problem}; none of its lines is accepted`,
+  };
+  return { ok: false, reason };
 }
 
 function shardIdOf(record: KinesisStreamRecord | undefined): string {

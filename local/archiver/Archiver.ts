@@ -4,6 +4,7 @@ import { gzip } from 'node:zlib';
 import type { KinesisClient, Shard } from '@aws-sdk/client-kinesis';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expandFirehosePrefix } from '../../core/codec/firehosePrefix.js';
+import { deaggregateKplRecord } from '../../core/codec/kplCodec.js';
 import type { CheckpointStore } from '../kinesis/CheckpointStore.js';
 import { ShardFleet } from '../kinesis/ShardFleet.js';
 import { ShardReader } from '../kinesis/ShardReader.js';
@@ -46,6 +47,7 @@ export interface ArchiveDelivery {
  * `bufferingSize` or `bufferingInterval` is reached, and writes the
  * concatenated data gzip-compressed under the expanded prefix, named
  * `<deliveryStream>-1-<yyyy-MM-dd-HH-mm-ss>-<uuid>.gz` like Firehose does.
+ * KPL aggregated records are de-aggregated first, as Firehose does.
  * Checkpoints move only after the object holding the records is written.
  */
 export class Archiver {
@@ -117,15 +119,16 @@ export class Archiver {
       const read = await reader.read(READ_LIMIT);
       this.#caughtUp.set(shardId, read.records.length === 0);
       for (const record of read.records) {
-        const data = Buffer.from(record.Data as Uint8Array);
         if (this.#records === 0) {
           this.#bufferStart = Date.now();
           this.#firstArrival = record.ApproximateArrivalTimestamp ?? new Date();
         }
-        this.#chunks.push(data);
-        this.#bytes += data.length;
+        for (const data of firehosePayloads(Buffer.from(record.Data as Uint8Array))) {
+          this.#chunks.push(data);
+          this.#bytes += data.length;
+          this.#lines += countLines(data);
+        }
         this.#records++;
-        this.#lines += countLines(data);
         this.#positions.set(shardId, record.SequenceNumber as string);
         if (this.#bytes >= this.#options.bufferingSizeBytes) await this.flush();
       }
@@ -181,6 +184,23 @@ export class Archiver {
     this.#options.checkpoints.save();
     this.#options.onDelivered?.({ key, records, lines, bytes: body.length });
   }
+}
+
+/**
+ * The data Firehose delivers for one stream record. With a Kinesis Data Streams
+ * source, Firehose de-aggregates KPL aggregated records before it delivers
+ * them, so the archive holds the user records' data one after the other, not
+ * the protobuf framing. Source: "Use the KPL with Amazon Data Firehose",
+ * https://docs.aws.amazon.com/streams/latest/dev/kpl-with-firehose.html, and
+ * "Configure source settings for Amazon Kinesis Data Streams",
+ * https://docs.aws.amazon.com/firehose/latest/dev/writing-with-kinesis-streams.html.
+ * What Firehose does with a corrupt aggregate is not documented; it is
+ * delivered as it is, the way KCL hands a record with a bad checksum on as
+ * plain data.
+ */
+function firehosePayloads(data: Buffer): Buffer[] {
+  const userRecords = deaggregateKplRecord(data);
+  return userRecords === undefined ? [data] : userRecords.map((userRecord) => userRecord.data);
 }
 
 function countLines(data: Buffer): number {

@@ -3,25 +3,33 @@ import type { StreamfoldEvent } from '../../core/events/envelope.js';
 
 export const TEST_SHARD_ID = 'shardId-000000000000';
 
-/** One record's content: events (encoded as NDJSON lines) or raw line text, in order. */
-export interface RecordSpec {
+/**
+ * One record's content: events (encoded as NDJSON lines) or raw line text, in
+ * order; or its data as given, for example a KPL aggregated record.
+ */
+export type RecordSpec = {
   sequenceNumber: string;
-  lines: readonly (StreamfoldEvent | string)[];
   /** When the record reached the stream, ms since the epoch. @default now */
   arrivalMs?: number;
-}
+} & ({ lines: readonly (StreamfoldEvent | string)[] } | { data: Uint8Array });
 
-/** A Kinesis record whose data is the base64 of the given lines, each ending with `\n`. */
+/** A Kinesis record whose data is the given data, or the given lines each ending with `\n`, in base64. */
 export function kinesisRecord(spec: RecordSpec, shardId = TEST_SHARD_ID): KinesisStreamRecord {
-  const text = spec.lines
-    .map((line) => `${typeof line === 'string' ? line : JSON.stringify(line)}\n`)
-    .join('');
+  const data =
+    'data' in spec
+      ? Buffer.from(spec.data)
+      : Buffer.from(
+          spec.lines
+            .map((line) => `${typeof line === 'string' ? line : JSON.stringify(line)}\n`)
+            .join(''),
+          'utf8',
+        );
   return {
     kinesis: {
       kinesisSchemaVersion: '1.0',
       partitionKey: 'test-key',
       sequenceNumber: spec.sequenceNumber,
-      data: Buffer.from(text, 'utf8').toString('base64'),
+      data: data.toString('base64'),
       // Kinesis reports arrival in seconds with a fraction.
       approximateArrivalTimestamp: (spec.arrivalMs ?? Date.now()) / 1_000,
     },

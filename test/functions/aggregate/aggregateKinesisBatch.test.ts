@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from 'vitest';
 import type { AggregateDelta } from '../../../core/aggregates/AggregateFold.js';
 import { aggregationSettingsOf, compileMetrics } from '../../../core/aggregates/compileMetrics.js';
+import { encodeEventLine, unpackRecord } from '../../../core/codec/ndjsonCodec.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
 import { eventCatalog } from '../../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
@@ -12,8 +13,10 @@ import {
 } from '../../../functions/aggregate/aggregateKinesisBatch.js';
 import type { ApplyOutcome } from '../../../functions/aggregate/DynamoAggregateStore.js';
 import type { RejectEntry, RejectsSink } from '../../../functions/aggregate/RejectsSink.js';
+import { aggregateWithReference } from '../../helpers/awsKinesisAgg.js';
 import { sampleEvent } from '../../helpers/events.js';
 import { kinesisStreamEvent, TEST_SHARD_ID } from '../../helpers/kinesisStreamEvent.js';
+import { corruptedKplRecordData, kplRecordData } from '../../helpers/kplRecords.js';
 
 const config = loadConfig();
 const metrics = compileMetrics(aggregationSettingsOf(config));
@@ -289,6 +292,132 @@ describe('aggregateKinesisBatch', () => {
     expect(revenueOf(store)).toEqual(expectedRevenue(events));
     expect(replay.summary.itemsApplied).toBe(1); // only the FR minute item failed the first time
     expect(replay.summary.itemsAlreadyApplied).toBeGreaterThan(0);
+  });
+
+  describe.each([
+    { encoder: 'KplRecordBuilder', encode: (groups: StreamfoldEvent[][]) => kplRecordData(groups) },
+    {
+      encoder: 'aws-kinesis-agg',
+      encode: (groups: StreamfoldEvent[][]) =>
+        aggregateWithReference(
+          groups.map((events) => ({
+            partitionKey: 'web-shop',
+            data: Buffer.concat(events.map(encodeEventLine)),
+          })),
+        ),
+    },
+  ])('with KPL aggregated records from $encoder', ({ encode }) => {
+    it('folds the same aggregates as from NDJSON records holding the same events', async () => {
+      // Prepare: two records of two and three user records, each of one to three events
+      const countries = ['DE', 'FR', 'DE', 'SE', 'FR', 'DE', 'SE', 'DE', 'FR', 'DE', 'SE'];
+      const events = countries.map((country, i) => purchase(country, i + 0.5));
+      events.push(sampleEvent('page_view', { time: EVENT_TIME }));
+      const groups = [[0, 1], [2, 3, 4], [5], [6, 7], [8, 9, 10, 11]].map((indexes) =>
+        indexes.map((i) => events[i] as StreamfoldEvent),
+      );
+      const ndjsonStore = new InMemoryAggregateStore();
+      await aggregateKinesisBatch(
+        kinesisStreamEvent([
+          { sequenceNumber: '1', lines: groups.slice(0, 2).flat() },
+          { sequenceNumber: '2', lines: groups.slice(2).flat() },
+        ]),
+        dependencies(ndjsonStore, new RecordingRejectsSink()),
+      );
+      const store = new InMemoryAggregateStore();
+      const rejects = new RecordingRejectsSink();
+      const batch = kinesisStreamEvent([
+        { sequenceNumber: '1', data: encode(groups.slice(0, 2)) },
+        { sequenceNumber: '2', data: encode(groups.slice(2)) },
+      ]);
+
+      // Act
+      const { response, summary } = await aggregateKinesisBatch(
+        batch,
+        dependencies(store, rejects),
+      );
+
+      // Assess
+      expect(response.batchItemFailures).toEqual([]);
+      expect(rejects.written).toEqual([]);
+      expect(revenueOf(store)).toEqual(expectedRevenue(events));
+      expect(store.items).toEqual(ndjsonStore.items);
+      expect(summary).toMatchObject({ records: 2, eventsFolded: events.length, eventsRejected: 0 });
+    });
+
+    it('numbers rejected lines across user records so each reject points at its line', async () => {
+      // Prepare: the bad event is the second line of the second user record
+      const bad = sampleEvent('purchase', { time: EVENT_TIME, data: { amount: -1 } });
+      const good = [purchase('DE', 1), purchase('DE', 2), purchase('FR', 3)];
+      const data = encode([
+        [good[0] as StreamfoldEvent],
+        [good[1] as StreamfoldEvent, bad, good[2] as StreamfoldEvent],
+      ]);
+      const store = new InMemoryAggregateStore();
+      const rejects = new RecordingRejectsSink();
+
+      // Act
+      await aggregateKinesisBatch(
+        kinesisStreamEvent([{ sequenceNumber: '5', data }]),
+        dependencies(store, rejects),
+      );
+
+      // Assess
+      expect(rejects.written).toMatchObject([
+        {
+          reason: { code: 'schema_violation' },
+          sequenceNumber: '5',
+          lineIndex: 2,
+          raw: JSON.stringify(bad),
+        },
+      ]);
+      expect(revenueOf(store)).toEqual(expectedRevenue(good));
+    });
+  });
+
+  it('rejects every line of a corrupt aggregate and folds the records around it', async () => {
+    // Prepare: the corrupt aggregate's inner lines are intact JSON events that would parse as plain data
+    const store = new InMemoryAggregateStore();
+    const rejects = new RecordingRejectsSink();
+    const before = [purchase('DE', 1), purchase('FR', 2)];
+    const lost = [purchase('DE', 100), purchase('SE', 200), purchase('FR', 300)];
+    const after = [purchase('SE', 4), purchase('DE', 8)];
+    const corrupt = corruptedKplRecordData(kplRecordData([lost]));
+    const arrivalMs = Date.parse('2026-11-22T10:29:00Z');
+    const batch = kinesisStreamEvent([
+      { sequenceNumber: '10', lines: before },
+      { sequenceNumber: '11', data: corrupt, arrivalMs },
+      {
+        sequenceNumber: '12',
+        data: kplRecordData([[after[0] as StreamfoldEvent], [after[1] as StreamfoldEvent]]),
+      },
+    ]);
+
+    // Act
+    const { response, summary } = await aggregateKinesisBatch(batch, dependencies(store, rejects));
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(revenueOf(store)).toEqual(expectedRevenue([...before, ...after]));
+    const plainLines = unpackRecord(corrupt);
+    expect(plainLines).toContain(JSON.stringify(lost[1])); // intact, yet refused with its record
+    expect(rejects.written).toHaveLength(plainLines.length);
+    rejects.written.forEach((entry, lineIndex) => {
+      expect(entry).toMatchObject({
+        reason: { code: 'malformed_aggregate' },
+        shardId: TEST_SHARD_ID,
+        sequenceNumber: '11',
+        lineIndex,
+        raw: plainLines[lineIndex],
+        arrivalTime: '2026-11-22T10:29:00.000Z',
+      });
+      expect(entry.reason.message).toContain('KPL aggregated-record magic F3 89 9A C2');
+      expect(entry.reason.message).toContain('MD5 checksum mismatch');
+    });
+    expect(summary).toMatchObject({
+      eventsFolded: before.length + after.length,
+      eventsRejected: plainLines.length,
+      failedRecords: 0,
+    });
   });
 
   it('returns no failures and writes nothing when the batch is empty', async () => {
