@@ -473,11 +473,24 @@ export class KinesisProducer<
         if (event.state !== 'settled') this.#enqueue(event);
       }
     }
-    for (const record of this.#retries) {
-      if (!this.#lanes.has(record.lane.route?.shardId ?? UNROUTED)) {
-        record.lane = this.#laneFor(record.events[0]?.hash ?? 0n);
-      }
+    // Records packed for a shard that closed are unpacked: their events may now belong to different children.
+    this.#retries = this.#retries.filter(
+      (record) => this.#laneIsCurrent(record) || this.#dissolve(record),
+    );
+  }
+
+  #laneIsCurrent(record: OutgoingRecord): boolean {
+    return this.#lanes.get(record.lane.route?.shardId ?? UNROUTED) === record.lane;
+  }
+
+  /** Returns a record's live events to the lanes that own them now; always false (for filters). */
+  #dissolve(record: OutgoingRecord): false {
+    for (const event of record.events) {
+      if (event.state === 'settled') continue;
+      event.state = 'queued';
+      this.#enqueue(event);
     }
+    return false;
   }
 
   #newLane(route: ShardRoute | undefined): ShardLane {
@@ -652,7 +665,7 @@ export class KinesisProducer<
     }
     const first = lane.queue[lane.head];
     if (!first) return undefined;
-    const draft = createRecordDraft(this.#packing);
+    const draft = createRecordDraft(this.#packing, lane.route === undefined);
     const keyBytes = Buffer.byteLength(first.partitionKey);
     const firstBytes = draft.sizeWith(first) + keyBytes;
     if (firstBytes > roomBytes) return { needBytes: firstBytes };
@@ -761,8 +774,12 @@ export class KinesisProducer<
       () => {
         this.#backoffTimers.delete(timer);
         this.#backingOff -= again.length;
-        // Events may have expired during the backoff.
-        this.#retries.push(...again.filter((record) => this.#keepLiveEvents(record)));
+        // Events may have expired, or their shard closed, during the backoff.
+        for (const record of again) {
+          if (!this.#keepLiveEvents(record)) continue;
+          if (this.#laneIsCurrent(record)) this.#retries.push(record);
+          else this.#dissolve(record);
+        }
         this.#pump(true);
         this.#checkIdle();
       },
@@ -776,7 +793,7 @@ export class KinesisProducer<
     const live = record.events.filter((event) => event.state !== 'settled');
     if (live.length === record.events.length) return true;
     if (live.length === 0) return false;
-    const draft = createRecordDraft(this.#packing);
+    const draft = createRecordDraft(this.#packing, record.lane.route === undefined);
     for (const event of live) draft.add(event);
     record.events = live;
     record.data = draft.build();

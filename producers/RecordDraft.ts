@@ -27,13 +27,19 @@ export interface RecordDraft {
   build(): Buffer;
 }
 
-/** Starts an empty record of the given packing mode. */
-export function createRecordDraft(mode: PackingMode): RecordDraft {
+/**
+ * Starts an empty record of the given packing mode.
+ *
+ * @param sharedPartitionKey KPL only: give every user record the first one's
+ *   partition key. Needed when the record is not pinned to a known shard: KCL
+ *   drops an aggregate whose user records hash outside the shard it was read from.
+ */
+export function createRecordDraft(mode: PackingMode, sharedPartitionKey = false): RecordDraft {
   switch (mode) {
     case 'ndjson':
       return new NdjsonDraft();
     case 'kpl':
-      return new KplDraft();
+      return new KplDraft(sharedPartitionKey);
     case 'none':
       return new SingleEventDraft();
   }
@@ -65,17 +71,28 @@ class NdjsonDraft implements RecordDraft {
 
 class KplDraft implements RecordDraft {
   readonly #builder = new KplRecordBuilder();
+  readonly #sharedPartitionKey: boolean;
+  #firstKey: string | undefined;
+
+  public constructor(sharedPartitionKey: boolean) {
+    this.#sharedPartitionKey = sharedPartitionKey;
+  }
+
+  #key(event: PackableEvent): string {
+    return this.#sharedPartitionKey ? (this.#firstKey ?? event.partitionKey) : event.partitionKey;
+  }
 
   public get count(): number {
     return this.#builder.count;
   }
 
   public sizeWith(event: PackableEvent): number {
-    return this.#builder.sizeWith({ partitionKey: event.partitionKey, data: event.line });
+    return this.#builder.sizeWith({ partitionKey: this.#key(event), data: event.line });
   }
 
   public add(event: PackableEvent): void {
-    this.#builder.add({ partitionKey: event.partitionKey, data: event.line });
+    this.#builder.add({ partitionKey: this.#key(event), data: event.line });
+    this.#firstKey ??= event.partitionKey;
   }
 
   public build(): Buffer {
