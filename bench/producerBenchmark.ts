@@ -43,15 +43,51 @@ export interface ProducerBenchmarkOptions {
  */
 export async function runProducerBenchmark(
   options: ProducerBenchmarkOptions,
-): Promise<ProducerBenchmarkRow[]> {
+): Promise<{ rows: ProducerBenchmarkRow[]; averageEventBytes: number }> {
   const rows: ProducerBenchmarkRow[] = [];
   const shardLimit = `${options.shardCount} shards × 1 MiB/s, 1,000 records/s`;
-  const variants: { name: string; packing: PackingMode; limited: boolean; events: number; note: string }[] = [
-    { name: 'producer ndjson', packing: 'ndjson', limited: true, events: options.events, note: `paced to ${shardLimit}` },
-    { name: 'producer kpl', packing: 'kpl', limited: true, events: options.events, note: `paced to ${shardLimit}` },
-    { name: 'producer none', packing: 'none', limited: true, events: options.naiveEvents, note: `paced to ${shardLimit}` },
-    { name: 'producer ndjson, no pacing', packing: 'ndjson', limited: false, events: options.events, note: 'emulator speed; AWS would throttle above the shard limits' },
-    { name: 'producer kpl, no pacing', packing: 'kpl', limited: false, events: options.events, note: 'emulator speed; AWS would throttle above the shard limits' },
+  const variants: {
+    name: string;
+    packing: PackingMode;
+    limited: boolean;
+    events: number;
+    note: string;
+  }[] = [
+    {
+      name: 'producer ndjson',
+      packing: 'ndjson',
+      limited: true,
+      events: options.events,
+      note: `paced to ${shardLimit}`,
+    },
+    {
+      name: 'producer kpl',
+      packing: 'kpl',
+      limited: true,
+      events: options.events,
+      note: `paced to ${shardLimit}`,
+    },
+    {
+      name: 'producer none',
+      packing: 'none',
+      limited: true,
+      events: options.naiveEvents,
+      note: `paced to ${shardLimit}`,
+    },
+    {
+      name: 'producer ndjson, no pacing',
+      packing: 'ndjson',
+      limited: false,
+      events: options.events,
+      note: 'emulator speed; AWS would throttle above the shard limits',
+    },
+    {
+      name: 'producer kpl, no pacing',
+      packing: 'kpl',
+      limited: false,
+      events: options.events,
+      note: 'emulator speed; AWS would throttle above the shard limits',
+    },
   ];
   for (const variant of variants) {
     options.onProgress?.(`${variant.name}: ${variant.events} events…`);
@@ -102,7 +138,9 @@ export async function runProducerBenchmark(
     apiCallsPerEvent: 1,
     note: `${options.naiveConcurrency} calls in flight; not paced (AWS caps it at ${options.shardCount * 1_000} events/s)`,
   });
-  return rows;
+  const averageEventBytes =
+    events.reduce((sum, event) => sum + encodeEventLine(event).length, 0) / events.length;
+  return { rows, averageEventBytes };
 }
 
 let streams = 0;
