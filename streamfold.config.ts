@@ -100,6 +100,8 @@ export default defineConfig({
     // 10 s covers the producer's first six retries (backoff ceilings 0.1 s .. 3.2 s) and lets
     // a client re-send long before its own timeout.
     acknowledgeTimeout: '10s',
+    // Web pages that may send events from a browser, e.g. 'https://shop.example.com'.
+    allowOrigins: [],
   },
   local: {
     host: '127.0.0.1',

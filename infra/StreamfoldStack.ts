@@ -216,6 +216,7 @@ export class StreamfoldStack extends Stack {
     });
     this.api = new PipelineApi(this, 'Api', {
       apiName: names.api,
+      allowOrigins: config.ingest.allowOrigins,
       logRetention: stageDefaults.logRetention,
       logRemovalPolicy: stageDefaults.dataRemovalPolicy,
     });

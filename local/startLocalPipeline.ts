@@ -164,7 +164,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const ingest = ingestDependenciesFor(config, producer, {
     warn: (message, details) => notice(`ingest: ${message} ${JSON.stringify(details)}`),
   });
-  const router = new HttpRouter()
+  const router = new HttpRouter({ allowOrigins: config.ingest.allowOrigins })
     .add('POST', config.ingest.path, createIngestRoute(ingest))
     .add('GET', '/health', healthRoute);
   router.onError = (error, request) =>

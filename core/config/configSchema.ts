@@ -117,7 +117,10 @@ export const configSchema = z.object({
     path: z
       .string()
       .regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, 'must be a path such as /events'),
-    /** Largest request body accepted, bytes. 4 MiB keeps a base64-encoded body inside Lambda's 6 MB request payload. */
+    /**
+     * Largest request body accepted, bytes. At most 4 MiB: base64-encoded by API Gateway, the
+     * body must still fit Lambda's 6 MB request payload.
+     */
     maxRequestBytes: z
       .number()
       .int()
@@ -133,6 +136,17 @@ export const configSchema = z.object({
       const ms = parseDuration(text) ?? 0;
       return ms >= 1_000 && ms <= 20_000;
     }, 'must be between 1s and 20s'),
+    /**
+     * Origins of web pages allowed to call the ingest endpoint from a browser (CORS), for
+     * example `https://shop.example.com`; empty for none.
+     */
+    allowOrigins: z
+      .array(
+        z
+          .string()
+          .regex(/^https?:\/\/[^/]+$/, 'must be an origin such as https://shop.example.com'),
+      )
+      .default([]),
   }),
   /** The embedded runtime started by `npm start`. */
   local: z.object({

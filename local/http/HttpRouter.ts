@@ -1,6 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from './sendJson.js';
 
+/** How long a browser may cache a preflight answer, seconds. */
+const PREFLIGHT_MAX_AGE_S = 600;
+
+/** Options of {@link HttpRouter}. */
+export interface HttpRouterOptions {
+  /**
+   * Origins of web pages allowed to call the routes from a browser (CORS).
+   * @default - none
+   */
+  allowOrigins?: readonly string[];
+}
+
 /** Handles one request; it writes the response itself. */
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 
@@ -9,6 +21,8 @@ export type RouteHandler = (request: IncomingMessage, response: ServerResponse) 
  * the dashboard share one local port. Paths match exactly (the query string is
  * ignored). An unknown path gets 404; a known path with another method gets 405
  * with an `Allow` header. A handler that throws gets a 500 and `onError`.
+ * Browsers on `allowOrigins` get CORS headers, and their preflight `OPTIONS`
+ * requests are answered for every method a path has.
  *
  * @example
  * const router = new HttpRouter().add('GET', '/health', healthRoute);
@@ -16,6 +30,11 @@ export type RouteHandler = (request: IncomingMessage, response: ServerResponse) 
  */
 export class HttpRouter {
   readonly #routes = new Map<string, Map<string, RouteHandler>>();
+  readonly #allowOrigins: ReadonlySet<string>;
+
+  public constructor(options: HttpRouterOptions = {}) {
+    this.#allowOrigins = new Set(options.allowOrigins ?? []);
+  }
 
   /** Told about every error a handler threw. */
   public onError: (error: unknown, request: IncomingMessage) => void = () => undefined;
@@ -40,6 +59,22 @@ export class HttpRouter {
     const method = request.method ?? 'GET';
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     const methods = this.#routes.get(path);
+    const origin = request.headers.origin;
+    const corsAllowed = origin !== undefined && this.#allowOrigins.has(origin);
+    if (corsAllowed) {
+      response.setHeader('access-control-allow-origin', origin);
+      response.setHeader('vary', 'origin');
+    }
+    if (methods && corsAllowed && method === 'OPTIONS' && !methods.has('OPTIONS')) {
+      response.writeHead(204, {
+        'access-control-allow-methods': [...methods.keys()].join(', '),
+        // Whatever the page asks for (content-type, SigV4 headers): the origin is trusted.
+        'access-control-allow-headers': request.headers['access-control-request-headers'] ?? '',
+        'access-control-max-age': String(PREFLIGHT_MAX_AGE_S),
+      });
+      response.end();
+      return;
+    }
     if (!methods) {
       sendJson(response, 404, { error: 'not_found', message: `no route for ${method} ${path}` });
       return;

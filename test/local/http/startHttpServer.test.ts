@@ -87,6 +87,42 @@ describe('HttpRouter', () => {
     expect(response.headers.get('allow')).toBe('GET, POST');
   });
 
+  it('answers a preflight from an allowed origin and marks its responses, not those of others', async () => {
+    // Prepare
+    const router = new HttpRouter({ allowOrigins: ['https://shop.example.com'] }).add(
+      'POST',
+      '/events',
+      async (_request, response) => sendJson(response, 200, { accepted: 0 }),
+    );
+    server = await startHttpServer({ host: HOST, port: 0, router });
+    const url = `${server.url}/events`;
+
+    // Act
+    const preflight = await fetch(url, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://shop.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-amz-date',
+      },
+    });
+    const allowed = await fetch(url, {
+      method: 'POST',
+      headers: { origin: 'https://shop.example.com' },
+    });
+    const other = await fetch(url, { method: 'POST', headers: { origin: 'https://evil.example' } });
+
+    // Assess
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('POST');
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type,x-amz-date');
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
+    expect(other.status).toBe(200);
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it.each([
     ['GET', 'x', 'route path must start with "/" (given "x")'],
     ['GET', '/dup', 'route GET /dup is already defined'],
