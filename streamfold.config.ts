@@ -89,6 +89,20 @@ export default defineConfig({
       windows: ['1m', '1h'],
     },
   ],
+  ingest: {
+    path: '/events',
+    // 1 MiB: a request at the limit still fits one PutRecords call (5 MiB), so it is
+    // acknowledged in one round trip, and is far inside Lambda's 6 MB and API Gateway's 10 MB.
+    maxRequestBytes: 1_048_576,
+    // 500 events: as many as one PutRecords call takes, so clients batching for Kinesis can
+    // keep their batches; bounds validation work and the error list of one response.
+    maxEventsPerRequest: 500,
+    // 10 s covers the producer's first six retries (backoff ceilings 0.1 s .. 3.2 s) and lets
+    // a client re-send long before its own timeout.
+    acknowledgeTimeout: '10s',
+    // Web pages that may send events from a browser, e.g. 'https://shop.example.com'.
+    allowOrigins: [],
+  },
   local: {
     host: '127.0.0.1',
     region: 'us-east-1',

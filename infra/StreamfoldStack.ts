@@ -1,4 +1,5 @@
 import { CfnOutput, Size, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,16 +10,20 @@ import {
   METRICS_NAMESPACE,
 } from '../core/config/aggregateFunctionEnvironment.js';
 import type { StreamfoldConfig } from '../core/config/configSchema.js';
+import { ingestFunctionEnvironment } from '../core/config/ingestFunctionEnvironment.js';
 import { eventCatalog } from '../core/events/catalog.js';
 import { cdkDuration } from './cdkDuration.js';
 import { AggregateFunction } from './constructs/AggregateFunction.js';
 import { AggregatesTable } from './constructs/AggregatesTable.js';
 import { ArchiveAnalytics } from './constructs/ArchiveAnalytics.js';
 import { EventStream } from './constructs/EventStream.js';
+import { IngestFunction } from './constructs/IngestFunction.js';
+import { PipelineApi } from './constructs/PipelineApi.js';
 import { PipelineMonitoring } from './constructs/PipelineMonitoring.js';
 import { RawArchive } from './constructs/RawArchive.js';
 import {
   ACCESS_LOG_DEFAULTS,
+  INGEST_FUNCTION_DEFAULTS,
   PROJECT_NAME,
   REJECTS_DEFAULTS,
   STAGE_DEFAULTS,
@@ -49,6 +54,8 @@ export interface ResourceNames {
   workGroup: string;
   /** Dashboard name and prefix of the alarm names. */
   monitoring: string;
+  /** Name of the HTTP API. */
+  api: string;
 }
 
 /**
@@ -67,6 +74,7 @@ export function resourceNames(config: StreamfoldConfig, stage: Stage): ResourceN
     glueDatabase: `${PROJECT_NAME}_${stage}`,
     workGroup: `${PROJECT_NAME}-${stage}`,
     monitoring: `${PROJECT_NAME}-${stage}`,
+    api: `${PROJECT_NAME}-${stage}`,
   };
 }
 
@@ -91,6 +99,10 @@ export class StreamfoldStack extends Stack {
   public readonly archiveAnalytics: ArchiveAnalytics;
   /** Alarms, their topic and the dashboard. */
   public readonly monitoring: PipelineMonitoring;
+  /** The IAM-authorized HTTP API: `POST <ingest.path>` now, query routes later. */
+  public readonly api: PipelineApi;
+  /** The function behind `POST <ingest.path>`. */
+  public readonly ingestFunction: IngestFunction;
 
   public constructor(scope: Construct, id: string, props: StreamfoldStackProps) {
     super(scope, id, props);
@@ -193,6 +205,27 @@ export class StreamfoldStack extends Stack {
       serverAccessLogsBucket: accessLogs,
     });
 
+    this.ingestFunction = new IngestFunction(this, 'IngestFunction', {
+      stream,
+      environment: ingestFunctionEnvironment(config, { streamName: stream.streamName }),
+      timeout: cdkDuration('ingest.acknowledgeTimeout', config.ingest.acknowledgeTimeout).plus(
+        INGEST_FUNCTION_DEFAULTS.timeoutBeyondAcknowledge,
+      ),
+      logRetention: stageDefaults.logRetention,
+      logRemovalPolicy: stageDefaults.dataRemovalPolicy,
+    });
+    this.api = new PipelineApi(this, 'Api', {
+      apiName: names.api,
+      allowOrigins: config.ingest.allowOrigins,
+      logRetention: stageDefaults.logRetention,
+      logRemovalPolicy: stageDefaults.dataRemovalPolicy,
+    });
+    this.api.addFunctionRoute(
+      apigwv2.HttpMethod.POST,
+      config.ingest.path,
+      this.ingestFunction.handler,
+    );
+
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       stream,
       streamRetentionPeriod: streamRetention,
@@ -226,6 +259,20 @@ export class StreamfoldStack extends Stack {
       AthenaWorkGroupName: [names.workGroup, 'Athena workgroup for archive queries'],
       AlarmTopicArn: [this.monitoring.alarmTopic.topicArn, 'SNS topic of the alarms'],
       DashboardName: [names.monitoring, 'CloudWatch dashboard'],
+      HttpApiUrl: [this.api.url, 'Base URL of the IAM-authorized HTTP API'],
+      IngestUrl: [
+        `${this.api.url}${config.ingest.path.slice(1)}`,
+        'POST a JSON array of events here, signed with SigV4 for service execute-api',
+      ],
+      IngestInvokeArn: [
+        this.api.arnForRoute('POST', config.ingest.path),
+        'For producer IAM policies (execute-api:Invoke), for example a Cognito identity pool role',
+      ],
+      IngestFunctionLogGroup: [
+        this.ingestFunction.logGroup.logGroupName,
+        'Logs of the ingest function',
+      ],
+      HttpApiAccessLogGroup: [this.api.accessLogGroup.logGroupName, 'HTTP API access logs'],
     };
     for (const [outputId, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, outputId, { value, description });

@@ -123,6 +123,28 @@ export const EVENT_SOURCE_MAPPING_DEFAULTS = {
   onFailureKeyPrefix: 'aws/lambda/',
 } as const;
 
+/** The ingest function behind `POST /events`. */
+export const INGEST_FUNCTION_DEFAULTS = {
+  // The function answers by ingest.acknowledgeTimeout at the latest (503 with the ids to
+  // re-send); 5 s more covers a cold start and parsing a full request, so a timeout means
+  // something hung. ingest.acknowledgeTimeout <= 20s keeps it inside API Gateway's 30 s.
+  timeoutBeyondAcknowledge: Duration.seconds(5),
+  // CPU grows with memory (1,769 MB = one vCPU). Validating 500 events takes ~3.3 ms of a full
+  // core (measured locally); at 512 MB that is ~11 ms, and the cold start (SDK client, zod
+  // schemas) is short enough for interactive clients. The request itself needs a few MB.
+  memorySize: 512,
+} as const;
+
+/** The HTTP API (API Gateway v2) that serves ingest, and later the query routes. */
+export const HTTP_API_DEFAULTS = {
+  // Stage-wide throttling, requests per second and bucket size. The stream is the real limit:
+  // 2 shards take 2 MiB/s; at a typical batch of 5 KB, 200 requests/s is ~1 MiB/s, half of it,
+  // leaving the rest to SDK producers. Excess requests get 429 at once instead of holding a
+  // function while the producer retries throttled puts. Raise both with the shard count.
+  throttlingRateLimit: 200,
+  throttlingBurstLimit: 400,
+} as const;
+
 /** S3 settings shared by every bucket. */
 export const BUCKET_DEFAULTS = {
   // SSE-S3: encrypted at rest with no per-request KMS charge and no key grant needed by

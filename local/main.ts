@@ -9,8 +9,8 @@ import { type PipelineStatus, startLocalPipeline } from './startLocalPipeline.js
 const HELP = `Usage: npm start -- [options]
 
 Runs streamfold locally on 127.0.0.1: Kinesis, DynamoDB and S3 emulators, the
-aggregate handler behind a local event source mapping, the archiver, and a
-demo producer. Settings come from streamfold.config.ts.
+aggregate handler behind a local event source mapping, the archiver, the HTTP
+ingest endpoint, and a demo producer. Settings come from streamfold.config.ts.
 
 Options:
   --rate N          demo producer events per second (default: config local.demoRate)
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     handlerLogLevel: values.verbose ? 'INFO' : 'WARN',
     onNotice: notice,
   });
-  const { endpoints } = pipeline;
+  const { endpoints, httpUrl } = pipeline;
   process.stdout.write(
     [
       '',
@@ -61,12 +61,17 @@ async function main(): Promise<void> {
       `  Kinesis   ${endpoints.kinesis}   stream ${config.stream.name} (${config.stream.shardCount} shards)`,
       `  DynamoDB  ${endpoints.dynamodb}   table ${config.table.name}`,
       `  S3        ${endpoints.s3}   buckets ${config.archive.bucketName}, ${config.rejects.bucketName}`,
+      `  HTTP      ${httpUrl}   POST ${config.ingest.path} (JSON array of events), GET /health`,
       `  demo      ${config.local.demoRate > 0 ? `${config.local.demoRate} events/s` : 'off'}`,
       '',
       'Look inside with the aws CLI (any credentials work; S3 wants S3RVER/S3RVER):',
       `  aws --endpoint-url ${endpoints.dynamodb} dynamodb query --table-name ${config.table.name} \\`,
       `      --key-condition-expression 'pk = :pk' --expression-attribute-values '{":pk":{"S":"revenue#country=DE"}}'`,
       `  aws --endpoint-url ${endpoints.s3} s3 ls --recursive s3://${config.archive.bucketName}/`,
+      '',
+      'Send events over HTTP (see docs/http-ingest.md):',
+      `  curl -sS -X POST ${httpUrl}${config.ingest.path} -H 'content-type: application/json' \\`,
+      `      -d '[{"id":"e-1","type":"page_view","time":"'$(date -u +%Y-%m-%dT%H:%M:%SZ)'","source":"curl","data":{"path":"/","country":"DE","device":"desktop"}}]'`,
       '',
       'Ctrl-C flushes everything and stops.',
       '',

@@ -7,6 +7,7 @@ import {
 import type { StreamfoldConfig } from '../core/config/configSchema.js';
 import { parseDuration } from '../core/duration.js';
 import type { BatchSummary } from '../functions/aggregate/aggregateKinesisBatch.js';
+import { ingestDependenciesFor } from '../functions/ingest/ingestDependenciesFor.js';
 import { KinesisProducer } from '../producers/KinesisProducer.js';
 import { Archiver } from './archiver/Archiver.js';
 import {
@@ -21,6 +22,10 @@ import {
   EventSourceMappingRunner,
   type KinesisHandler,
 } from './eventSourceMapping/EventSourceMappingRunner.js';
+import { createIngestRoute } from './http/createIngestRoute.js';
+import { HttpRouter } from './http/HttpRouter.js';
+import { healthRoute } from './http/healthRoute.js';
+import { startHttpServer } from './http/startHttpServer.js';
 import { CheckpointStore } from './kinesis/CheckpointStore.js';
 import { provisionResources } from './provisionResources.js';
 
@@ -32,7 +37,7 @@ export interface LocalPipelineOptions {
   config: StreamfoldConfig;
   /** Persist emulator state and checkpoints here; in memory when omitted. */
   dataDir?: string;
-  /** Use port 0 for every emulator (tests); otherwise the configured ports. */
+  /** Use port 0 for every emulator and the HTTP server (tests); otherwise the configured ports. */
   ephemeralPorts?: boolean;
   /** Demo producer rate, events/s; 0 turns it off. @default config.local.demoRate */
   demoRate?: number;
@@ -57,12 +62,17 @@ export interface PipelineStatus {
 export interface LocalPipeline {
   endpoints: ServiceEndpoints;
   clients: AwsClients;
+  /** Base URL of the HTTP server (`POST <ingest.path>`, `GET /health`), for example `http://127.0.0.1:4570`. */
+  httpUrl: string;
   /** The producer the demo uses; tests may put their own events through it. */
   producer: KinesisProducer;
   status(): PipelineStatus;
   /** Resolves once every record in the stream is aggregated and archived. */
   waitForDrain(timeoutMs?: number): Promise<void>;
-  /** Stops the demo, flushes the producer, drains the handler and archiver, and stops the emulators. */
+  /**
+   * Stops the HTTP server (letting requests in flight finish), stops the demo, flushes the
+   * producer, drains the handler and archiver, and stops the emulators.
+   */
   stop(): Promise<void>;
 }
 
@@ -151,6 +161,21 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   await Promise.all([esm.start(), archiver.start()]);
 
   const producer = new KinesisProducer({ client: clients.kinesis, streamName: config.stream.name });
+  const ingest = ingestDependenciesFor(config, producer, {
+    warn: (message, details) => notice(`ingest: ${message} ${JSON.stringify(details)}`),
+  });
+  const router = new HttpRouter({ allowOrigins: config.ingest.allowOrigins })
+    .add('POST', config.ingest.path, createIngestRoute(ingest))
+    .add('GET', '/health', healthRoute);
+  router.onError = (error, request) =>
+    notice(`HTTP ${request.method} ${request.url} failed: ${String(error)}`);
+  const http = await startHttpServer({
+    host,
+    port: options.ephemeralPorts ? 0 : ports.http,
+    router,
+    // An ingest request waits at most acknowledgeTimeout for the stream; give it a second more.
+    stopTimeoutMs: ingest.acknowledgeTimeoutMs + 1_000,
+  });
   const demoRate = options.demoRate ?? config.local.demoRate;
   const demo = demoRate > 0 ? new DemoProducer(producer, demoRate) : undefined;
   if (demo) {
@@ -175,6 +200,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   return {
     endpoints,
     clients,
+    httpUrl: http.url,
     producer,
     status: () => ({
       produced: producer.stats.eventsAcknowledged,
@@ -187,6 +213,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     }),
     waitForDrain,
     stop: async () => {
+      // First, so requests in flight get their acknowledgements before the producer closes.
+      await http.stop();
       demo?.stop();
       await producer.close();
       try {

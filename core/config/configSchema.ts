@@ -111,6 +111,43 @@ export const configSchema = z.object({
   windows: z.record(duration, windowSchema),
   /** Declared metrics. */
   metrics: z.array(metricSchema).min(1),
+  /** HTTP ingest: `POST <path>` for producers that cannot hold AWS credentials. */
+  ingest: z.object({
+    /** Route of the ingest endpoint, locally and on the deployed API. */
+    path: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, 'must be a path such as /events'),
+    /**
+     * Largest request body accepted, bytes. At most 4 MiB: base64-encoded by API Gateway, the
+     * body must still fit Lambda's 6 MB request payload.
+     */
+    maxRequestBytes: z
+      .number()
+      .int()
+      .min(1_024)
+      .max(4 * 1024 * 1024),
+    /** Most events accepted in one request. */
+    maxEventsPerRequest: z.number().int().min(1).max(10_000),
+    /**
+     * How long a request waits for the stream to acknowledge its events before it answers 503
+     * (1s-20s: the function times out 5 s later, inside API Gateway's 30 s integration limit).
+     */
+    acknowledgeTimeout: duration.refine((text) => {
+      const ms = parseDuration(text) ?? 0;
+      return ms >= 1_000 && ms <= 20_000;
+    }, 'must be between 1s and 20s'),
+    /**
+     * Origins of web pages allowed to call the ingest endpoint from a browser (CORS), for
+     * example `https://shop.example.com`; empty for none.
+     */
+    allowOrigins: z
+      .array(
+        z
+          .string()
+          .regex(/^https?:\/\/[^/]+$/, 'must be an origin such as https://shop.example.com'),
+      )
+      .default([]),
+  }),
   /** The embedded runtime started by `npm start`. */
   local: z.object({
     /** Interface every local server binds to. */

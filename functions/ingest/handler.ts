@@ -1,0 +1,72 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { KinesisProducer } from '../../producers/KinesisProducer.js';
+import { ingestDependenciesFor } from './ingestDependenciesFor.js';
+import { ingestEvents } from './ingestEvents.js';
+import { readIngestEnvironment } from './readIngestEnvironment.js';
+
+/**
+ * Time kept back from the function's remaining time to build and return the
+ * 503 response, ms, so a slow stream yields the list of events to re-send
+ * rather than a function timeout.
+ */
+const RESPONSE_MARGIN_MS = 1_000;
+
+// Read once per container: a missing variable fails the cold start, not every request.
+const environment = readIngestEnvironment(process.env);
+const logger = new Logger();
+const producer = new KinesisProducer({
+  // HTTP/1.1: PutRecords needs nothing HTTP/2 offers, and the local Kinesis emulator speaks only 1.1.
+  client: new KinesisClient({
+    requestHandler: new NodeHttpHandler({ httpAgent: { keepAlive: true } }),
+  }),
+  streamName: environment.streamName,
+});
+const dependencies = ingestDependenciesFor(environment.settings, producer, {
+  warn: (message, details) => logger.warn(message, details),
+});
+
+/**
+ * Lambda entry point behind API Gateway (HTTP API, payload format 2.0) for
+ * `POST /events`. All the work is in {@link ingestEvents}; the response is
+ * returned only after Kinesis acknowledged the accepted events.
+ */
+export async function handler(
+  event: APIGatewayProxyEventV2,
+  context: Context,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  logger.addContext(context);
+  const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+  const response = await ingestEvents(
+    // HTTP APIs lower-case header names in payload format 2.0.
+    { contentType: event.headers?.['content-type'], body },
+    {
+      ...dependencies,
+      acknowledgeTimeoutMs: Math.max(
+        0,
+        Math.min(
+          dependencies.acknowledgeTimeoutMs,
+          context.getRemainingTimeInMillis() - RESPONSE_MARGIN_MS,
+        ),
+      ),
+    },
+  );
+  if (response.status !== 200) {
+    logger.info('request not fully accepted', {
+      status: response.status,
+      ...('error' in response.body ? { error: response.body.error } : {}),
+      ...('rejected' in response.body ? { rejected: response.body.rejected } : {}),
+    });
+  }
+  return {
+    statusCode: response.status,
+    headers: response.headers,
+    body: JSON.stringify(response.body),
+  };
+}

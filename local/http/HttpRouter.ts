@@ -1,0 +1,111 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson } from './sendJson.js';
+
+/** How long a browser may cache a preflight answer, seconds. */
+const PREFLIGHT_MAX_AGE_S = 600;
+
+/** Options of {@link HttpRouter}. */
+export interface HttpRouterOptions {
+  /**
+   * Origins of web pages allowed to call the routes from a browser (CORS).
+   * @default - none
+   */
+  allowOrigins?: readonly string[];
+}
+
+/** Handles one request; it writes the response itself. */
+export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
+
+/**
+ * Maps method + path to a handler, so the ingest endpoint, the query API and
+ * the dashboard share one local port. Paths match exactly (the query string is
+ * ignored). An unknown path gets 404; a known path with another method gets 405
+ * with an `Allow` header. A handler that throws gets a 500 and `onError`.
+ * Browsers on `allowOrigins` get CORS headers, and their preflight `OPTIONS`
+ * requests are answered for every method a path has.
+ *
+ * @example
+ * const router = new HttpRouter().add('GET', '/health', healthRoute);
+ * http.createServer((request, response) => void router.handle(request, response));
+ */
+export class HttpRouter {
+  readonly #routes = new Map<string, Map<string, RouteHandler>>();
+  readonly #allowOrigins: ReadonlySet<string>;
+
+  public constructor(options: HttpRouterOptions = {}) {
+    this.#allowOrigins = new Set(options.allowOrigins ?? []);
+  }
+
+  /** Told about every error a handler threw. */
+  public onError: (error: unknown, request: IncomingMessage) => void = () => undefined;
+
+  /**
+   * Adds a route.
+   *
+   * @throws {Error} when the path does not start with `/` or the route exists already
+   */
+  public add(method: string, path: string, handler: RouteHandler): this {
+    if (!path.startsWith('/')) throw new Error(`route path must start with "/" (given "${path}")`);
+    const verb = method.toUpperCase();
+    const methods = this.#routes.get(path) ?? new Map<string, RouteHandler>();
+    if (methods.has(verb)) throw new Error(`route ${verb} ${path} is already defined`);
+    methods.set(verb, handler);
+    this.#routes.set(path, methods);
+    return this;
+  }
+
+  /** Dispatches a request. Never rejects: failures become 500 responses and `onError` calls. */
+  public async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const method = request.method ?? 'GET';
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const methods = this.#routes.get(path);
+    const origin = request.headers.origin;
+    const corsAllowed = origin !== undefined && this.#allowOrigins.has(origin);
+    if (corsAllowed) {
+      response.setHeader('access-control-allow-origin', origin);
+      response.setHeader('vary', 'origin');
+    }
+    if (methods && corsAllowed && method === 'OPTIONS' && !methods.has('OPTIONS')) {
+      response.writeHead(204, {
+        'access-control-allow-methods': [...methods.keys()].join(', '),
+        // Whatever the page asks for (content-type, SigV4 headers): the origin is trusted.
+        'access-control-allow-headers': request.headers['access-control-request-headers'] ?? '',
+        'access-control-max-age': String(PREFLIGHT_MAX_AGE_S),
+      });
+      response.end();
+      return;
+    }
+    if (!methods) {
+      sendJson(response, 404, { error: 'not_found', message: `no route for ${method} ${path}` });
+      return;
+    }
+    const handler = methods.get(method);
+    if (!handler) {
+      const allowed = [...methods.keys()].join(', ');
+      sendJson(
+        response,
+        405,
+        {
+          error: 'method_not_allowed',
+          message: `${path} accepts ${allowed} (given ${method})`,
+        },
+        { allow: allowed },
+      );
+      return;
+    }
+    try {
+      await handler(request, response);
+    } catch (error) {
+      this.onError(error, request);
+      if (!response.headersSent) {
+        sendJson(response, 500, {
+          error: 'internal_error',
+          message: `${method} ${path} failed; see the server log`,
+        });
+      } else {
+        // Part of a response is out; cutting the connection is the only honest signal left.
+        response.destroy();
+      }
+    }
+  }
+}
