@@ -27,6 +27,14 @@ const producer = new KinesisProducer({
     requestHandler: new NodeHttpHandler({ httpAgent: { keepAlive: true } }),
   }),
   streamName: environment.streamName,
+  // Many short-lived containers put concurrently, so a per-container shard map and rate limit
+  // would not add up to the shard's limit: route by partition key and let per-entry retry
+  // absorb throttling. This also keeps the role to kinesis:PutRecords.
+  shardAware: false,
+  // The response waits for the acknowledgement; a request's events are all put at once.
+  lingerMs: 5,
+  statsIntervalMs: 0,
+  logger,
 });
 const dependencies = ingestDependenciesFor(environment.settings, producer, {
   warn: (message, details) => logger.warn(message, details),

@@ -47,3 +47,15 @@ export async function createActiveStream(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/**
+ * The events in `after` that are not in `before`, by id. Shards are read one
+ * after the other, so new events are not simply the tail of the list.
+ */
+export function newEvents(
+  before: readonly StreamfoldEvent[],
+  after: readonly StreamfoldEvent[],
+): StreamfoldEvent[] {
+  const seen = new Set(before.map((event) => event.id));
+  return after.filter((event) => !seen.has(event.id));
+}

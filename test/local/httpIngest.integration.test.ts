@@ -10,7 +10,7 @@ import { type RunningHttpServer, startHttpServer } from '../../local/http/startH
 import { type LocalPipeline, startLocalPipeline } from '../../local/startLocalPipeline.js';
 import { KinesisProducer } from '../../producers/KinesisProducer.js';
 import { sampleEvent } from '../helpers/events.js';
-import { readStreamEvents } from '../helpers/readStreamEvents.js';
+import { newEvents, readStreamEvents } from '../helpers/readStreamEvents.js';
 
 // Small limits so oversize requests stay small; no demo, so the stream holds only what tests send.
 const config: StreamfoldConfig = loadConfig({
@@ -50,7 +50,7 @@ describe('POST /events on the local HTTP server, against kinesalite', () => {
       JSON.stringify([valid[0], missingTime, valid[1], badCountry, valid[2]]),
     );
     const body = (await response.json()) as IngestResultBody;
-    const landed = (await streamEvents()).slice(before.length);
+    const landed = newEvents(before, await streamEvents());
 
     // Assess
     expect(response.status).toBe(400);
@@ -82,7 +82,7 @@ describe('POST /events on the local HTTP server, against kinesalite', () => {
     const valid = [sampleEvent('page_view'), sampleEvent('page_view')];
 
     const response = await post(JSON.stringify(valid), 'application/json; charset=utf-8');
-    const landed = (await streamEvents()).slice(before.length);
+    const landed = newEvents(before, await streamEvents());
 
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ accepted: 2 });
