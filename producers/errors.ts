@@ -24,8 +24,10 @@ export class EventTooLargeError extends ProducerError {
   public constructor(
     public readonly bytes: number,
     public readonly limitBytes: number,
+    /** What refused it, for the message. */
+    public readonly destination = 'a Kinesis record',
   ) {
-    super(`event is ${bytes} bytes encoded; a Kinesis record holds at most ${limitBytes} bytes`);
+    super(`event is ${bytes} bytes encoded; ${destination} holds at most ${limitBytes} bytes`);
     this.name = 'EventTooLargeError';
   }
 }
@@ -48,5 +50,30 @@ export class ProducerClosedError extends ProducerError {
   public constructor() {
     super('producer is closed');
     this.name = 'ProducerClosedError';
+  }
+}
+
+/**
+ * The event was not acknowledged within the producer's record TTL. When
+ * `inFlight` is true its record was being sent at that moment, so the service
+ * may still store it: the event `id` lets archive queries drop a duplicate if
+ * the caller puts it again.
+ */
+export class RecordExpiredError extends ProducerError {
+  public constructor(
+    public readonly ttlMs: number,
+    public readonly inFlight: boolean,
+    public readonly attempts: number,
+  ) {
+    super(
+      `event not acknowledged within recordTtlMs ${ttlMs} ms (${
+        inFlight
+          ? `its record was in flight on attempt ${attempts}; it may still be delivered`
+          : attempts === 0
+            ? 'it was never sent'
+            : `its record was refused ${attempts} times and waits for a retry; it will not be sent`
+      })`,
+    );
+    this.name = 'RecordExpiredError';
   }
 }
