@@ -88,8 +88,9 @@ export interface LocalPipeline {
 /**
  * Starts the whole pipeline on loopback: emulators (unless replaced by
  * external endpoints), resources from the configuration, the event source
- * mapping running the real aggregate handler module, the archiver, and the
- * demo producer.
+ * mapping running the real aggregate handler module, the archiver, the
+ * Firehose endpoint with the direct-PUT delivery stream (unless
+ * `local.endpoints.firehose` replaces it), and the demo producer.
  */
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   const { config } = options;
