@@ -38,6 +38,14 @@ export default defineConfig({
     bufferingInterval: '60s',
     compression: 'GZIP',
   },
+  directPut: {
+    deliveryStreamName: 'streamfold-direct',
+    // Its own folder, so the archive table over events/ never reads direct-PUT objects twice.
+    prefix:
+      'direct/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/',
+    errorOutputPrefix:
+      'direct-errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/',
+  },
   rejects: {
     bucketName: 'streamfold-rejects',
     rejectsPrefix: 'rejects/',
@@ -106,7 +114,7 @@ export default defineConfig({
   local: {
     host: '127.0.0.1',
     region: 'us-east-1',
-    ports: { kinesis: 4567, dynamodb: 4568, s3: 4569, http: 4570 },
+    ports: { kinesis: 4567, dynamodb: 4568, s3: 4569, http: 4570, firehose: 4571 },
     endpoints: {},
     demoRate: 200,
   },

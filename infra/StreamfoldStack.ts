@@ -16,6 +16,7 @@ import { cdkDuration } from './cdkDuration.js';
 import { AggregateFunction } from './constructs/AggregateFunction.js';
 import { AggregatesTable } from './constructs/AggregatesTable.js';
 import { ArchiveAnalytics } from './constructs/ArchiveAnalytics.js';
+import { DirectPutArchive } from './constructs/DirectPutArchive.js';
 import { EventStream } from './constructs/EventStream.js';
 import { IngestFunction } from './constructs/IngestFunction.js';
 import { PipelineApi } from './constructs/PipelineApi.js';
@@ -49,6 +50,8 @@ export interface StreamfoldStackProps extends StackProps {
 export interface ResourceNames {
   stack: string;
   stream: string;
+  /** The direct-PUT delivery stream `FirehoseProducer` writes to. */
+  directPutStream: string;
   table: string;
   glueDatabase: string;
   workGroup: string;
@@ -70,6 +73,7 @@ export function resourceNames(config: StreamfoldConfig, stage: Stage): ResourceN
     // Named (not generated) so producers, the load test and the docs can name them;
     // the stage suffix lets dev and prod share an account.
     stream: `${config.stream.name}-${stage}`,
+    directPutStream: `${config.directPut.deliveryStreamName}-${stage}`,
     table: `${config.table.name}-${stage}`,
     glueDatabase: `${PROJECT_NAME}_${stage}`,
     workGroup: `${PROJECT_NAME}-${stage}`,
@@ -95,6 +99,8 @@ export class StreamfoldStack extends Stack {
   public readonly aggregateFunction: AggregateFunction;
   /** Firehose and the archive bucket. */
   public readonly rawArchive: RawArchive;
+  /** The direct-PUT delivery stream into the archive bucket. */
+  public readonly directPutArchive: DirectPutArchive;
   /** Glue table and Athena workgroup over the archive. */
   public readonly archiveAnalytics: ArchiveAnalytics;
   /** Alarms, their topic and the dashboard. */
@@ -188,6 +194,18 @@ export class StreamfoldStack extends Stack {
       logRetention: stageDefaults.logRetention,
     });
 
+    this.directPutArchive = new DirectPutArchive(this, 'DirectPutArchive', {
+      bucket: this.rawArchive.bucket,
+      deliveryStreamName: names.directPutStream,
+      dataOutputPrefix: config.directPut.prefix,
+      errorOutputPrefix: config.directPut.errorOutputPrefix,
+      bufferingSize: Size.mebibytes(config.archive.bufferingSizeMiB),
+      bufferingInterval,
+      compression: firehose.Compression.of(config.archive.compression),
+      logRetention: stageDefaults.logRetention,
+      removalPolicy: stageDefaults.dataRemovalPolicy,
+    });
+
     Validations.of(this).acknowledge({
       id: 'CloudFormation-Validate::W7001',
       reason:
@@ -255,6 +273,14 @@ export class StreamfoldStack extends Stack {
       ],
       RejectsBucketName: [rejects.bucketName, 'Refused events and on-failure records'],
       ArchiveBucketName: [this.rawArchive.bucket.bucketName, 'Raw event archive (gzip NDJSON)'],
+      DirectPutStreamName: [
+        this.directPutArchive.deliveryStream.deliveryStreamName,
+        'Firehose delivery stream FirehoseProducer writes to (direct PUT)',
+      ],
+      DirectPutStreamArn: [
+        this.directPutArchive.deliveryStream.deliveryStreamArn,
+        'For producer IAM policies (firehose:PutRecordBatch)',
+      ],
       GlueDatabaseName: [names.glueDatabase, 'Glue database of the archive table'],
       AthenaWorkGroupName: [names.workGroup, 'Athena workgroup for archive queries'],
       AlarmTopicArn: [this.monitoring.alarmTopic.topicArn, 'SNS topic of the alarms'],

@@ -1,3 +1,5 @@
+import { staticRootOf } from '../core/codec/firehosePrefix.js';
+
 /** A partition key of the archive, read from one segment of the Firehose prefix. */
 export interface ArchivePartitionKey {
   /** Column name, the text before `=` in the segment (`year`). */
@@ -21,17 +23,9 @@ export interface ArchivePartitioning {
 
 const EXPRESSION = /!\{([a-z]+):([^}]*)\}/;
 
-/**
- * The static folder of a Firehose prefix expression: everything up to the last
- * `/` before the first `!{...}` expression.
- *
- * @example
- * staticRootOf('events/year=!{timestamp:yyyy}/'); // 'events/'
- */
-export function staticRootOf(prefix: string): string {
-  const first = EXPRESSION.exec(prefix);
-  return first ? prefix.slice(0, prefix.lastIndexOf('/', first.index) + 1) : prefix;
-}
+/** Re-exported: the static folder of a prefix expression is shared with the configuration checks. */
+export { staticRootOf };
+
 const KEY_SEGMENT = /^([a-z_][a-z0-9_]*)=!\{timestamp:([^}]+)\}$/;
 
 /**

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -35,4 +36,12 @@ export function createAwsClients(endpoints: ServiceEndpoints, region: string): A
     dynamodb: new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb }),
     s3: new S3Client({ ...common, endpoint: endpoints.s3, forcePathStyle: true }),
   };
+}
+
+/**
+ * A Firehose client for the local endpoint (or an external one). The SDK's
+ * default HTTP/1.1 handler is kept: the local endpoint is a plain HTTP server.
+ */
+export function createFirehoseClient(endpoint: string, region: string): FirehoseClient {
+  return new FirehoseClient({ region, credentials: LOCAL_CREDENTIALS, endpoint });
 }

@@ -2,6 +2,7 @@
  * `npm start`: runs the whole streamfold pipeline on this machine.
  */
 import { parseArgs } from 'node:util';
+import { staticRootOf } from '../core/codec/firehosePrefix.js';
 import { ConfigError } from '../core/config/errors.js';
 import { loadConfig } from '../core/config/loadConfig.js';
 import { type PipelineStatus, startLocalPipeline } from './startLocalPipeline.js';
@@ -10,7 +11,8 @@ const HELP = `Usage: npm start -- [options]
 
 Runs streamfold locally on 127.0.0.1: Kinesis, DynamoDB and S3 emulators, the
 aggregate handler behind a local event source mapping, the archiver, the HTTP
-ingest endpoint, and a demo producer. Settings come from streamfold.config.ts.
+ingest endpoint, a Firehose endpoint with a direct-PUT delivery stream, and a
+demo producer. Settings come from streamfold.config.ts.
 
 Options:
   --rate N          demo producer events per second (default: config local.demoRate)
@@ -62,12 +64,15 @@ async function main(): Promise<void> {
       `  DynamoDB  ${endpoints.dynamodb}   table ${config.table.name}`,
       `  S3        ${endpoints.s3}   buckets ${config.archive.bucketName}, ${config.rejects.bucketName}`,
       `  HTTP      ${httpUrl}   POST ${config.ingest.path} (JSON array of events), GET /health`,
+      `  Firehose  ${endpoints.firehose}   delivery stream ${config.directPut.deliveryStreamName} (direct PUT) → s3://${config.archive.bucketName}/${staticRootOf(config.directPut.prefix)}`,
       `  demo      ${config.local.demoRate > 0 ? `${config.local.demoRate} events/s` : 'off'}`,
       '',
       'Look inside with the aws CLI (any credentials work; S3 wants S3RVER/S3RVER):',
       `  aws --endpoint-url ${endpoints.dynamodb} dynamodb query --table-name ${config.table.name} \\`,
       `      --key-condition-expression 'pk = :pk' --expression-attribute-values '{":pk":{"S":"revenue#country=DE"}}'`,
       `  aws --endpoint-url ${endpoints.s3} s3 ls --recursive s3://${config.archive.bucketName}/`,
+      `  aws --endpoint-url ${endpoints.firehose} firehose put-record --delivery-stream-name ${config.directPut.deliveryStreamName} \\`,
+      `      --cli-binary-format raw-in-base64-out --record '{"Data":"{\\"id\\":\\"cli-1\\"}\\n"}'`,
       '',
       'Send events over HTTP (see docs/http-ingest.md):',
       `  curl -sS -X POST ${httpUrl}${config.ingest.path} -H 'content-type: application/json' \\`,
@@ -80,7 +85,8 @@ async function main(): Promise<void> {
 
   const render = (s: PipelineStatus) =>
     `produced ${s.produced} · aggregated ${s.aggregated} · archived ${s.archivedEvents} (${s.archiveObjects} objects) · ` +
-    `rejected ${s.rejected} · on-failure ${s.sentToOnFailure} · lag ${s.iteratorLagMs} ms`;
+    `rejected ${s.rejected} · on-failure ${s.sentToOnFailure} · lag ${s.iteratorLagMs} ms · ` +
+    `direct PUT archived ${s.directPutArchivedEvents}`;
   let ticks = 0;
   const timer = setInterval(() => {
     ticks++;

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import {
   AGGREGATE_SERVICE_NAME,
   aggregateFunctionEnvironment,
@@ -13,6 +14,7 @@ import { Archiver } from './archiver/Archiver.js';
 import {
   type AwsClients,
   createAwsClients,
+  createFirehoseClient,
   LOCAL_CREDENTIALS,
   type ServiceEndpoints,
 } from './awsClients.js';
@@ -22,6 +24,7 @@ import {
   EventSourceMappingRunner,
   type KinesisHandler,
 } from './eventSourceMapping/EventSourceMappingRunner.js';
+import { LocalFirehose } from './firehose/LocalFirehose.js';
 import { createIngestRoute } from './http/createIngestRoute.js';
 import { HttpRouter } from './http/HttpRouter.js';
 import { healthRoute } from './http/healthRoute.js';
@@ -56,14 +59,27 @@ export interface PipelineStatus {
   archiveObjects: number;
   sentToOnFailure: number;
   iteratorLagMs: number;
+  /** Events the local direct-PUT delivery stream wrote to the archive (0 with an external Firehose). */
+  directPutArchivedEvents: number;
+}
+
+/** The direct-PUT delivery stream of a running local pipeline. */
+export interface LocalDirectPut {
+  /** Firehose endpoint: the local one, or `local.endpoints.firehose`. */
+  endpoint: string;
+  deliveryStreamName: string;
+  /** A client for `endpoint`, for a `FirehoseProducer`. */
+  client: FirehoseClient;
 }
 
 /** A running local pipeline. */
 export interface LocalPipeline {
-  endpoints: ServiceEndpoints;
+  endpoints: ServiceEndpoints & { firehose: string };
   clients: AwsClients;
   /** Base URL of the HTTP server (`POST <ingest.path>`, `GET /health`), for example `http://127.0.0.1:4570`. */
   httpUrl: string;
+  /** The direct-PUT delivery stream producers can send to with `FirehoseProducer`. */
+  directPut: LocalDirectPut;
   /** The producer the demo uses; tests may put their own events through it. */
   producer: KinesisProducer;
   status(): PipelineStatus;
@@ -71,7 +87,8 @@ export interface LocalPipeline {
   waitForDrain(timeoutMs?: number): Promise<void>;
   /**
    * Stops the HTTP server (letting requests in flight finish), stops the demo, flushes the
-   * producer, drains the handler and archiver, and stops the emulators.
+   * producer, drains the handler and archiver, writes the direct-PUT buffer, and stops the
+   * Firehose endpoint and the emulators.
    */
   stop(): Promise<void>;
 }
@@ -79,8 +96,9 @@ export interface LocalPipeline {
 /**
  * Starts the whole pipeline on loopback: emulators (unless replaced by
  * external endpoints), resources from the configuration, the event source
- * mapping running the real aggregate handler module, the archiver, and the
- * demo producer.
+ * mapping running the real aggregate handler module, the archiver, the
+ * Firehose endpoint with the direct-PUT delivery stream (unless
+ * `local.endpoints.firehose` replaces it), and the demo producer.
  */
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   const { config } = options;
@@ -160,6 +178,32 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   });
   await Promise.all([esm.start(), archiver.start()]);
 
+  let directPutArchivedEvents = 0;
+  const firehose = external.firehose
+    ? undefined
+    : await LocalFirehose.start({
+        host,
+        port: options.ephemeralPorts ? 0 : ports.firehose,
+        region: config.local.region,
+        s3: clients.s3,
+        deliveryStreams: [
+          {
+            deliveryStreamName: config.directPut.deliveryStreamName,
+            bucket: config.archive.bucketName,
+            prefix: config.directPut.prefix,
+            errorOutputPrefix: config.directPut.errorOutputPrefix,
+            bufferingSizeBytes: config.archive.bufferingSizeMiB * 1024 * 1024,
+            bufferingIntervalMs: ms(config.archive.bufferingInterval),
+          },
+        ],
+        onDelivered: (_stream, delivery) => {
+          directPutArchivedEvents += delivery.lines;
+        },
+        onError: (stream, error) =>
+          notice(`direct-PUT write of ${stream} failed, will retry: ${String(error)}`),
+      });
+  const firehoseEndpoint = external.firehose ?? (firehose as LocalFirehose).endpoint;
+
   const producer = new KinesisProducer({ client: clients.kinesis, streamName: config.stream.name });
   const ingest = ingestDependenciesFor(config, producer, {
     warn: (message, details) => notice(`ingest: ${message} ${JSON.stringify(details)}`),
@@ -195,12 +239,18 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
     await archiver.flush();
+    await firehose?.flush();
   };
   const caughtUp = () => esm.progress().every((p) => p.caughtUp && !p.invoking) && archiver.drained;
   return {
-    endpoints,
+    endpoints: { ...endpoints, firehose: firehoseEndpoint },
     clients,
     httpUrl: http.url,
+    directPut: {
+      endpoint: firehoseEndpoint,
+      deliveryStreamName: config.directPut.deliveryStreamName,
+      client: createFirehoseClient(firehoseEndpoint, config.local.region),
+    },
     producer,
     status: () => ({
       produced: producer.stats.eventsAcknowledged,
@@ -210,6 +260,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       archiveObjects,
       sentToOnFailure,
       iteratorLagMs: Math.max(0, ...esm.progress().map((p) => p.millisBehindLatest)),
+      directPutArchivedEvents,
     }),
     waitForDrain,
     stop: async () => {
@@ -224,6 +275,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       }
       await esm.stop();
       await archiver.stop();
+      await firehose?.stop();
       await emulators.stop();
     },
   };

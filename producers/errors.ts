@@ -24,8 +24,10 @@ export class EventTooLargeError extends ProducerError {
   public constructor(
     public readonly bytes: number,
     public readonly limitBytes: number,
+    /** What refused it, for the message. */
+    public readonly destination = 'a Kinesis record',
   ) {
-    super(`event is ${bytes} bytes encoded; a Kinesis record holds at most ${limitBytes} bytes`);
+    super(`event is ${bytes} bytes encoded; ${destination} holds at most ${limitBytes} bytes`);
     this.name = 'EventTooLargeError';
   }
 }
@@ -53,19 +55,24 @@ export class ProducerClosedError extends ProducerError {
 
 /**
  * The event was not acknowledged within the producer's `recordTtlMs`. If a
- * call carrying it was in flight (`maybeDelivered`), it may still land; its
- * `id` lets consumers and the archive recognise a re-sent copy.
+ * call carrying it was in flight (`maybeDelivered`), the service may still
+ * store it: the event `id` lets archive queries drop a duplicate if the caller
+ * puts it again.
  */
 export class RecordExpiredError extends ProducerError {
   public constructor(
     public readonly ttlMs: number,
     public readonly maybeDelivered: boolean,
+    /** Calls that carried it before it expired. */
+    public readonly attempts = 0,
   ) {
     super(
       `event not acknowledged within recordTtlMs=${ttlMs} ms; ${
         maybeDelivered
-          ? 'a call carrying it was in flight, so it may still have been delivered'
-          : 'it was never sent'
+          ? `a call carrying it was in flight (attempt ${Math.max(attempts, 1)}), so it may still have been delivered`
+          : attempts === 0
+            ? 'it was never sent'
+            : `its record was refused ${attempts} times and will not be sent again`
       }`,
     );
     this.name = 'RecordExpiredError';

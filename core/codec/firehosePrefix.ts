@@ -35,3 +35,17 @@ function formatUtc(pattern: string, time: Date): string {
   };
   return pattern.replace(/yyyy|MM|dd|HH|mm|ss/g, (token) => parts[token] ?? token);
 }
+
+const FIRST_EXPRESSION = /!\{[a-z]+:[^}]*\}/;
+
+/**
+ * The static folder of a Firehose prefix expression: everything up to the last
+ * `/` before the first `!{...}` expression (the whole prefix when it has none).
+ *
+ * @example
+ * staticRootOf('events/year=!{timestamp:yyyy}/'); // 'events/'
+ */
+export function staticRootOf(prefix: string): string {
+  const first = FIRST_EXPRESSION.exec(prefix);
+  return first ? prefix.slice(0, prefix.lastIndexOf('/', first.index) + 1) : prefix;
+}

@@ -85,6 +85,21 @@ export const configSchema = z.object({
     /** Object compression. */
     compression: z.literal('GZIP'),
   }),
+  /**
+   * A Firehose delivery stream that producers PUT to directly (`FirehoseProducer`),
+   * delivering into the archive bucket under its own prefix with the archive's
+   * buffering and compression.
+   */
+  directPut: z.object({
+    /** Delivery stream name; on AWS the stage is appended. */
+    deliveryStreamName: z
+      .string()
+      .regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'must be 1-64 of a-z A-Z 0-9 _ . -'),
+    /** Firehose S3 prefix expression of delivered objects, apart from `archive.prefix`. */
+    prefix: z.string().min(1),
+    /** Firehose error output prefix expression. */
+    errorOutputPrefix: z.string().min(1),
+  }),
   /** Rejected events and on-failure records. */
   rejects: z.object({
     /** Local bucket name; on AWS the stack names the bucket. */
@@ -155,10 +170,15 @@ export const configSchema = z.object({
     /** Region reported to the SDK clients. */
     region: z.string().min(1),
     /** Ports of the local emulators and of the HTTP server. */
-    ports: z.object({ kinesis: port, dynamodb: port, s3: port, http: port }),
+    ports: z.object({ kinesis: port, dynamodb: port, s3: port, http: port, firehose: port }),
     /** External endpoints that replace an emulator (LocalStack, a real account). */
     endpoints: z
-      .object({ kinesis: z.url().optional(), dynamodb: z.url().optional(), s3: z.url().optional() })
+      .object({
+        kinesis: z.url().optional(),
+        dynamodb: z.url().optional(),
+        s3: z.url().optional(),
+        firehose: z.url().optional(),
+      })
       .default({}),
     /** Events per second of the demo producer; 0 switches it off. */
     demoRate: z.number().min(0).max(1_000_000),

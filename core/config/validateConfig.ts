@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { staticRootOf } from '../codec/firehosePrefix.js';
 import { parseDuration } from '../duration.js';
 import type { EventCatalog } from '../events/catalog.js';
 import { configSchema, type StreamfoldConfig, type StreamfoldConfigInput } from './configSchema.js';
@@ -27,7 +28,11 @@ export function validateConfig(
   const parsed = configSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map(describeIssue));
   const config = parsed.data;
-  const problems = [...checkDurations(config), ...checkMetrics(config, catalog)];
+  const problems = [
+    ...checkDurations(config),
+    ...checkMetrics(config, catalog),
+    ...checkDirectPut(config),
+  ];
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
@@ -138,6 +143,41 @@ function checkMetrics(config: StreamfoldConfig, catalog: EventCatalog): string[]
         if (!resolveFieldSchema(dataSchema, path)) {
           problems.push(`${at}.groupBy: "${path}" is not a field of event type "${type}"`);
         }
+      }
+    }
+  });
+  return problems;
+}
+
+/**
+ * The direct-PUT stream writes into the archive bucket: each of its prefixes
+ * must start with its own static folder, apart from every other prefix there,
+ * or the archive table would read its objects (or its errors) as archive data.
+ */
+function checkDirectPut(config: StreamfoldConfig): string[] {
+  const problems: string[] = [];
+  const folders = [
+    ['archive.prefix', config.archive.prefix],
+    ['archive.errorOutputPrefix', config.archive.errorOutputPrefix],
+    ['directPut.prefix', config.directPut.prefix],
+    ['directPut.errorOutputPrefix', config.directPut.errorOutputPrefix],
+  ].map(([path, prefix]) => ({ path, prefix, root: staticRootOf(prefix as string) }));
+  folders.forEach((own, index) => {
+    if (index < 2) return;
+    if (!/^[^/]+\//.test(own.root)) {
+      problems.push(
+        `${own.path}: must start with a static folder such as "direct/" before any expression (given "${own.prefix}")`,
+      );
+      return;
+    }
+    // Each pair once: against the archive's folders and the direct-PUT folders before it
+    // (one without a static folder is reported above, not as an overlap).
+    for (const other of folders.slice(0, index)) {
+      if (other.root === '') continue;
+      if (own.root.startsWith(other.root) || other.root.startsWith(own.root)) {
+        problems.push(
+          `${own.path}: folder "${own.root}" overlaps ${other.path} folder "${other.root}" in the archive bucket (given "${own.prefix}")`,
+        );
       }
     }
   });

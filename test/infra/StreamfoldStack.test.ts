@@ -321,7 +321,8 @@ describe('StreamfoldStack (dev stage)', () => {
     });
 
     it('delivers from the stream to the archive bucket with gzip and CloudWatch logging', () => {
-      template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 1);
+      // The other delivery stream is the direct-PUT one (DirectPutArchive).
+      template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 2);
       template.hasResource('AWS::KinesisFirehose::DeliveryStream', {
         Properties: {
           DeliveryStreamType: 'KinesisStreamAsSource',
@@ -611,6 +612,8 @@ describe('StreamfoldStack (dev stage)', () => {
           'AggregatesTableName',
           'RejectsBucketName',
           'ArchiveBucketName',
+          'DirectPutStreamName',
+          'DirectPutStreamArn',
           'GlueDatabaseName',
           'AthenaWorkGroupName',
           'AlarmTopicArn',

@@ -144,11 +144,35 @@ describe('synthesized template against loadConfig()', () => {
       const deliveryStream = onlyResourceProperties(
         template,
         'AWS::KinesisFirehose::DeliveryStream',
+        {
+          Properties: { DeliveryStreamType: 'KinesisStreamAsSource' },
+        },
       );
 
       expect(deliveryStream.ExtendedS3DestinationConfiguration).toMatchObject({
         Prefix: config.archive.prefix,
         ErrorOutputPrefix: config.archive.errorOutputPrefix,
+        CompressionFormat: config.archive.compression,
+        BufferingHints: {
+          SizeInMBs: config.archive.bufferingSizeMiB,
+          IntervalInSeconds: seconds(config.archive.bufferingInterval),
+        },
+      });
+    });
+
+    it('takes the direct-PUT stream from config.directPut and the buffering from config.archive', () => {
+      const deliveryStream = onlyResourceProperties(
+        template,
+        'AWS::KinesisFirehose::DeliveryStream',
+        {
+          Properties: { DeliveryStreamType: 'DirectPut' },
+        },
+      );
+
+      expect(deliveryStream.DeliveryStreamName).toBe(`${config.directPut.deliveryStreamName}-dev`);
+      expect(deliveryStream.ExtendedS3DestinationConfiguration).toMatchObject({
+        Prefix: config.directPut.prefix,
+        ErrorOutputPrefix: config.directPut.errorOutputPrefix,
         CompressionFormat: config.archive.compression,
         BufferingHints: {
           SizeInMBs: config.archive.bufferingSizeMiB,

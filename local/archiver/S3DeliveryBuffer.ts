@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { expandFirehosePrefix } from '../../core/codec/firehosePrefix.js';
+
+const gzipAsync = promisify(gzip);
+
+/** Firehose stamps this delivery stream version into object names; a local stream never changes. */
+const DELIVERY_STREAM_VERSION = 1;
+
+/** Options of {@link S3DeliveryBuffer}, mirroring a Firehose S3 destination. */
+export interface S3DeliveryBufferOptions<TMark> {
+  s3: S3Client;
+  bucket: string;
+  /** Firehose prefix expression (`!{timestamp:...}`, `!{firehose:random-string}`). */
+  prefix: string;
+  /** Name used in object keys, as Firehose uses the delivery stream name. */
+  deliveryStreamName: string;
+  /** Write when this many bytes of record data are buffered (before compression). */
+  bufferingSizeBytes: number;
+  /** Write when the oldest buffered record is this old, ms. */
+  bufferingIntervalMs: number;
+  /** Told about every object written, with the marks of the records it holds, in order. */
+  onDelivered?: (delivery: S3Delivery, marks: TMark[]) => void;
+  /** Told about a failed write; the records stay buffered and are written by a later flush. */
+  onError?: (error: unknown) => void;
+}
+
+/** One object written to S3. */
+export interface S3Delivery {
+  key: string;
+  records: number;
+  /** NDJSON lines in the object. */
+  lines: number;
+  /** Object size, compressed. */
+  bytes: number;
+}
+
+/**
+ * Firehose's S3 delivery on one machine: records are buffered until
+ * `bufferingSizeBytes` or `bufferingIntervalMs` is reached, then their data is
+ * concatenated, gzip-compressed and written as one object under the prefix
+ * expanded at the arrival time of the oldest record, named
+ * `<deliveryStream>-1-<yyyy-MM-dd-HH-mm-ss>-<uuid>.gz` as Firehose names them.
+ * A failed write keeps the records, in order, for the next flush.
+ *
+ * Each record may carry a mark (for example a Kinesis position); the marks of
+ * an object's records are handed to `onDelivered` once it is written, so a
+ * source can checkpoint only what is safely in S3.
+ *
+ * @example
+ * const buffer = new S3DeliveryBuffer({ s3, bucket: 'archive', prefix: 'direct/', deliveryStreamName: 'd',
+ *   bufferingSizeBytes: 5 * 1024 * 1024, bufferingIntervalMs: 60_000 });
+ * buffer.start();
+ * await buffer.add(Buffer.from('{"id":"a"}\n'), new Date());
+ * await buffer.stop(); // writes what is buffered
+ */
+export class S3DeliveryBuffer<TMark = never> {
+  readonly #options: S3DeliveryBufferOptions<TMark>;
+  #chunks: Buffer[] = [];
+  #marks: TMark[] = [];
+  #bytes = 0;
+  #records = 0;
+  #lines = 0;
+  #firstArrival: Date | undefined;
+  #bufferStart = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #writing: Promise<void> = Promise.resolve();
+
+  public constructor(options: S3DeliveryBufferOptions<TMark>) {
+    this.#options = options;
+  }
+
+  /** Records buffered and not yet written. */
+  public get bufferedRecords(): number {
+    return this.#records;
+  }
+
+  /** Bytes of record data buffered and not yet written. */
+  public get bufferedBytes(): number {
+    return this.#bytes;
+  }
+
+  /** Starts the buffering-interval timer. */
+  public start(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(
+      () => {
+        if (
+          this.#records > 0 &&
+          Date.now() - this.#bufferStart >= this.#options.bufferingIntervalMs
+        )
+          void this.flush();
+      },
+      // Checked often enough that an object is at most ~1 s later than the interval.
+      Math.min(1_000, Math.max(50, this.#options.bufferingIntervalMs)),
+    );
+  }
+
+  /** Stops the timer and writes whatever is buffered. */
+  public async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.flush();
+  }
+
+  /**
+   * Buffers one record's data. Resolves at once, or, when the buffer reached
+   * `bufferingSizeBytes`, once it is written (so a reader that awaits it slows
+   * down instead of buffering without bound).
+   */
+  public add(data: Buffer, arrival: Date, mark?: TMark): Promise<void> {
+    if (this.#records === 0) {
+      this.#bufferStart = Date.now();
+      this.#firstArrival = arrival;
+    }
+    this.#chunks.push(data);
+    if (mark !== undefined) this.#marks.push(mark);
+    this.#bytes += data.length;
+    this.#records++;
+    this.#lines += countLines(data);
+    return this.#bytes >= this.#options.bufferingSizeBytes ? this.flush() : Promise.resolve();
+  }
+
+  /** Writes the buffer now as one object (no-op when empty); writes never overlap. */
+  public flush(): Promise<void> {
+    this.#writing = this.#writing.then(() => this.#writeBuffer());
+    return this.#writing;
+  }
+
+  async #writeBuffer(): Promise<void> {
+    if (this.#records === 0) return;
+    const chunks = this.#chunks;
+    const marks = this.#marks;
+    const records = this.#records;
+    const lines = this.#lines;
+    const bytes = this.#bytes;
+    const arrival = this.#firstArrival ?? new Date();
+    const bufferStart = this.#bufferStart;
+    this.#chunks = [];
+    this.#marks = [];
+    this.#bytes = 0;
+    this.#records = 0;
+    this.#lines = 0;
+    const body = await gzipAsync(Buffer.concat(chunks, bytes));
+    const stamp = arrival.toISOString().slice(0, 19).replace(/[T:]/g, '-');
+    const key = `${expandFirehosePrefix(this.#options.prefix, arrival)}${this.#options.deliveryStreamName}-${DELIVERY_STREAM_VERSION}-${stamp}-${randomUUID()}.gz`;
+    try {
+      await this.#options.s3.send(
+        new PutObjectCommand({
+          Bucket: this.#options.bucket,
+          Key: key,
+          Body: body,
+          ContentType: 'application/x-ndjson',
+          ContentEncoding: 'gzip',
+        }),
+      );
+    } catch (error) {
+      // Put the records back in front of the buffer; the next flush tries again.
+      // They are older than anything added meanwhile, so their arrival names the object.
+      this.#firstArrival = arrival;
+      this.#bufferStart = bufferStart;
+      this.#chunks = chunks.concat(this.#chunks);
+      this.#marks = marks.concat(this.#marks);
+      this.#records += records;
+      this.#lines += lines;
+      this.#bytes += bytes;
+      this.#options.onError?.(error);
+      return;
+    }
+    this.#options.onDelivered?.({ key, records, lines, bytes: body.length }, marks);
+  }
+}
+
+function countLines(data: Buffer): number {
+  let count = 0;
+  let index = data.indexOf(0x0a);
+  while (index !== -1) {
+    count++;
+    index = data.indexOf(0x0a, index + 1);
+  }
+  return count;
+}

@@ -1,0 +1,17 @@
+/**
+ * An error the local Firehose endpoint answers with, in the AWS JSON 1.1
+ * error shape: `type` becomes `__type` and `x-amzn-ErrorType`, so the SDK
+ * raises the modelled exception class (`ResourceNotFoundException`, ...).
+ */
+export class FirehoseApiError extends Error {
+  public constructor(
+    /** AWS error code, for example `InvalidArgumentException`. */
+    public readonly type: string,
+    message: string,
+    /** HTTP status: 400 for the caller's mistakes, 5xx for service faults. */
+    public readonly statusCode = 400,
+  ) {
+    super(message);
+    this.name = 'FirehoseApiError';
+  }
+}

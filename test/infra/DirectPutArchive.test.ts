@@ -1,0 +1,99 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { describe, expect, it } from 'vitest';
+import {
+  DirectPutArchive,
+  type DirectPutArchiveProps,
+} from '../../infra/constructs/DirectPutArchive.js';
+
+const PREFIXES = {
+  dataOutputPrefix: 'direct/year=!{timestamp:yyyy}/',
+  errorOutputPrefix: 'direct-errors/!{firehose:error-output-type}/',
+};
+
+/** A stack holding a bucket and, when `props` are given, a DirectPutArchive writing into it. */
+function fixture(props: Partial<DirectPutArchiveProps> = {}) {
+  const stack = new Stack(new App(), 'Test');
+  const bucket = new s3.Bucket(stack, 'Bucket');
+  const archive = new DirectPutArchive(stack, 'Direct', { bucket, ...PREFIXES, ...props });
+  const id = (construct: { node: { defaultChild?: unknown } }) =>
+    stack.resolve((construct.node.defaultChild as { logicalId: string }).logicalId) as string;
+  return { stack, bucket, archive, template: Template.fromStack(stack), id };
+}
+
+describe('DirectPutArchive', () => {
+  it('creates a direct-PUT delivery stream, encrypted, writing gzip into the bucket with logging', () => {
+    // Act
+    const { template, bucket, archive, id } = fixture({
+      deliveryStreamName: 'streamfold-direct-dev',
+    });
+
+    // Assess
+    template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 1);
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamName: 'streamfold-direct-dev',
+      DeliveryStreamType: 'DirectPut',
+      DeliveryStreamEncryptionConfigurationInput: { KeyType: 'AWS_OWNED_CMK' },
+      ExtendedS3DestinationConfiguration: {
+        BucketARN: { 'Fn::GetAtt': [id(bucket), 'Arn'] },
+        RoleARN: { 'Fn::GetAtt': [id(archive.role), 'Arn'] },
+        Prefix: PREFIXES.dataOutputPrefix,
+        ErrorOutputPrefix: PREFIXES.errorOutputPrefix,
+        CompressionFormat: 'GZIP',
+        BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 300 },
+        CloudWatchLoggingOptions: { Enabled: true, LogGroupName: { Ref: id(archive.logGroup) } },
+      },
+    });
+    template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
+  });
+
+  it('lets Firehose write only its own two folders of the bucket, without delete', () => {
+    // Act
+    const { template, bucket, archive, id } = fixture();
+
+    // Assess
+    const objects = (folder: string) => ({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [id(bucket), 'Arn'] }, `/${folder}*`]],
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: id(archive.role) }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [id(bucket), 'Arn'] },
+          },
+          {
+            Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+            Effect: 'Allow',
+            Resource: [objects('direct/'), objects('direct-errors/')],
+          },
+          Match.objectLike({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] }),
+        ],
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'firehose.amazonaws.com' } })],
+      },
+    });
+  });
+
+  it.each([
+    {
+      props: { dataOutputPrefix: 'year=!{timestamp:yyyy}/' },
+      message:
+        'dataOutputPrefix must start with a static folder such as "direct/" (given "year=!{timestamp:yyyy}/")',
+    },
+    {
+      props: { errorOutputPrefix: 'direct/errors/' },
+      message:
+        'errorOutputPrefix must start with a static folder apart from the data folder "direct/" (given "direct/errors/")',
+    },
+  ])('throws naming the prefix when given $props', ({ props, message }) => {
+    // Act & Assess
+    expect(() => fixture(props)).toThrow(message);
+  });
+});

@@ -1,0 +1,86 @@
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type S3Delivery, S3DeliveryBuffer } from '../../local/archiver/S3DeliveryBuffer.js';
+import { type AwsClients, createAwsClients } from '../../local/awsClients.js';
+import { type RunningEmulators, startEmulators } from '../../local/emulators/startEmulators.js';
+import { readDeliveredObjects } from '../helpers/firehose.js';
+
+let emulators: RunningEmulators;
+let clients: AwsClients;
+
+beforeAll(async () => {
+  emulators = await startEmulators({ host: '127.0.0.1', ports: { s3: 0 } });
+  const s3 = `http://127.0.0.1:${emulators.ports.s3}`;
+  clients = createAwsClients({ kinesis: s3, dynamodb: s3, s3 }, 'us-east-1');
+});
+
+afterAll(async () => {
+  await emulators?.stop();
+});
+
+describe('S3DeliveryBuffer on s3rver', () => {
+  it('keeps the records of a failed write and writes them first, named by the oldest arrival', async () => {
+    // Prepare: the bucket does not exist yet, so the first write fails.
+    const bucket = 'delivery-buffer-retry';
+    const errors: unknown[] = [];
+    const delivered: { delivery: S3Delivery; marks: string[] }[] = [];
+    const buffer = new S3DeliveryBuffer<string>({
+      s3: clients.s3,
+      bucket,
+      prefix: 'p/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/',
+      deliveryStreamName: 'retrying',
+      bufferingSizeBytes: 1024 * 1024,
+      bufferingIntervalMs: 60_000,
+      onDelivered: (delivery, marks) => delivered.push({ delivery, marks }),
+      onError: (error) => errors.push(error),
+    });
+    await buffer.add(Buffer.from('{"n":1}\n'), new Date('2026-01-02T03:04:05Z'), 'm1');
+    await buffer.add(Buffer.from('{"n":2}\n'), new Date('2026-01-02T03:04:06Z'), 'm2');
+
+    // Act
+    await buffer.flush();
+    const bufferedAfterFailure = buffer.bufferedRecords;
+    await buffer.add(Buffer.from('{"n":3}\n'), new Date('2026-01-02T04:00:00Z'), 'm3');
+    await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await buffer.flush();
+    const objects = await readDeliveredObjects(clients.s3, bucket);
+
+    // Assess
+    expect(errors).toHaveLength(1);
+    expect(bufferedAfterFailure).toBe(2);
+    expect(buffer.bufferedRecords).toBe(0);
+    expect(objects).toHaveLength(1);
+    expect(objects[0]?.key).toMatch(
+      /^p\/2026\/01\/02\/03\/retrying-1-2026-01-02-03-04-05-[0-9a-f-]{36}\.gz$/,
+    );
+    expect(objects[0]?.text).toBe('{"n":1}\n{"n":2}\n{"n":3}\n');
+    expect(delivered).toEqual([
+      { delivery: expect.objectContaining({ records: 3, lines: 3 }), marks: ['m1', 'm2', 'm3'] },
+    ]);
+  });
+
+  it('writes an object each time the buffered bytes reach the buffering size', async () => {
+    // Prepare
+    const bucket = 'delivery-buffer-size';
+    await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const buffer = new S3DeliveryBuffer({
+      s3: clients.s3,
+      bucket,
+      prefix: 'sized/',
+      deliveryStreamName: 'sized',
+      bufferingSizeBytes: 100,
+      bufferingIntervalMs: 60_000,
+    });
+    const record = Buffer.from(`${'x'.repeat(39)}\n`);
+
+    // Act: 40-byte records; the third of each group passes 100 bytes.
+    for (let i = 0; i < 7; i++) await buffer.add(record, new Date());
+    const bufferedBeforeStop = buffer.bufferedRecords;
+    await buffer.stop();
+    const objects = await readDeliveredObjects(clients.s3, bucket);
+
+    // Assess
+    expect(bufferedBeforeStop).toBe(1);
+    expect(objects.map((o) => o.text.length).sort((a, b) => a - b)).toEqual([40, 120, 120]);
+  });
+});
