@@ -1,3 +1,4 @@
+import type { HistogramSummary } from '../core/stats/LogHistogram.js';
 import type { ProducerStatsSnapshot } from '../producers/KinesisProducer.js';
 import type { LoadRunResult } from './runLoadTest.js';
 import type { VerifyResult } from './verifyAggregates.js';
@@ -19,7 +20,7 @@ export interface LoadReport {
   bytesPerRecord: number;
   putPayloadUnits: number;
   putPayloadUnitsPerEvent: number;
-  ackLatencyMs: { p50?: number; p95?: number; p99?: number; max?: number };
+  ackLatencyMs: HistogramSummary;
   retries: number;
   throttles: number;
   failures: number;

@@ -10,6 +10,7 @@ import { encodeEventLine } from '../core/codec/ndjsonCodec.js';
 import { type EventCatalog, eventCatalog } from '../core/events/catalog.js';
 import type { StreamfoldEvent } from '../core/events/envelope.js';
 import { validateEventObject } from '../core/events/validateEvent.js';
+import { type HistogramSummary, LogHistogram } from '../core/stats/LogHistogram.js';
 import { backoffDelay } from './backoff.js';
 import {
   EventTooLargeError,
@@ -19,7 +20,6 @@ import {
   PutFailedError,
   RecordExpiredError,
 } from './errors.js';
-import { type LatencySnapshot, LatencySummary } from './LatencySummary.js';
 import { describeError, isRetryableCallError } from './retryPolicy.js';
 import { nonNegative, positive } from './validateOptions.js';
 
@@ -94,7 +94,7 @@ export interface FirehoseProducerStats {
   /** Stored record bytes rounded up per record to 5 KB increments, as Firehose meters ingestion. */
   bytesBilled: number;
   /** From `put()` to acknowledgement, per acknowledged event. */
-  ackLatencyMs: LatencySnapshot;
+  ackLatencyMs: HistogramSummary;
 }
 
 /** Events a {@link FirehoseProducer} emits. */
@@ -197,7 +197,7 @@ export class FirehoseProducer extends EventEmitter<FirehoseProducerEvents> {
   #flushing = 0;
   readonly #roomWaiters: RoomWaiter[] = [];
   readonly #idleWaiters: (() => void)[] = [];
-  readonly #latency = new LatencySummary();
+  readonly #latency = new LogHistogram();
   readonly #counters: Omit<FirehoseProducerStats, 'ackLatencyMs'> = {
     eventsPut: 0,
     eventsAcknowledged: 0,
@@ -243,7 +243,7 @@ export class FirehoseProducer extends EventEmitter<FirehoseProducerEvents> {
 
   /** Counters since creation; a fresh snapshot on every read. */
   public get stats(): FirehoseProducerStats {
-    return { ...this.#counters, ackLatencyMs: this.#latency.snapshot() };
+    return { ...this.#counters, ackLatencyMs: this.#latency.summary() };
   }
 
   /** Events buffered, waiting for a retry or in flight. */
@@ -542,7 +542,7 @@ export class FirehoseProducer extends EventEmitter<FirehoseProducerEvents> {
       }
       event.settled = true;
       event.resolve({ recordId });
-      this.#latency.add(now - event.putAt);
+      this.#latency.record(now - event.putAt);
       count++;
     }
     this.#counters.recordsAcknowledged++;

@@ -10,7 +10,7 @@ import { KINESIS_LIMITS, PACKED_RECORD_TARGET_BYTES } from '../core/codec/limits
 import { encodeEventLine } from '../core/codec/ndjsonCodec.js';
 import { type CatalogEvent, type EventCatalog, eventCatalog } from '../core/events/catalog.js';
 import { validateEventObject } from '../core/events/validateEvent.js';
-import { LogHistogram } from '../core/stats/LogHistogram.js';
+import { type HistogramSummary, LogHistogram } from '../core/stats/LogHistogram.js';
 import { backoffDelay } from './backoff.js';
 import {
   EventTooLargeError,
@@ -124,7 +124,7 @@ export interface ProducerStats {
 
 /** Stats plus acknowledgement latency percentiles, ms (within 1 %). */
 export interface ProducerStatsSnapshot extends ProducerStats {
-  ackLatencyMs: { p50?: number; p95?: number; p99?: number; max?: number };
+  ackLatencyMs: HistogramSummary;
   bufferedEvents: number;
   inFlightRequests: number;
 }
@@ -394,10 +394,9 @@ export class KinesisProducer<
 
   /** Counters plus latency percentiles and the current buffer. */
   public snapshot(): ProducerStatsSnapshot {
-    const q = (p: number) => this.#latency.quantile(p);
     return {
       ...this.stats,
-      ackLatencyMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: this.#latency.max },
+      ackLatencyMs: this.#latency.summary(),
       bufferedEvents: this.#outstanding,
       inFlightRequests: this.#inFlight,
     };

@@ -1,3 +1,12 @@
+/** How many values a histogram holds and where its percentiles lie; zeros when empty. */
+export interface HistogramSummary {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
 /** Default relative accuracy of {@link LogHistogram}: quantiles within 1 % of the true value. */
 export const DEFAULT_RELATIVE_ACCURACY = 0.01;
 
@@ -97,5 +106,16 @@ export class LogHistogram {
       }
     }
     return this.#max;
+  }
+
+  /** Count, p50, p95, p99 and max in one object (zeros when empty), for stats and reports. */
+  public summary(): HistogramSummary {
+    return {
+      count: this.#count,
+      p50: this.quantile(0.5) ?? 0,
+      p95: this.quantile(0.95) ?? 0,
+      p99: this.quantile(0.99) ?? 0,
+      max: this.max ?? 0,
+    };
   }
 }
