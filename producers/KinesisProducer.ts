@@ -24,7 +24,7 @@ import { createRecordDraft, PACKING_MODES, type PackingMode } from './RecordDraf
 import { describeError, isRetryableCallError } from './retryPolicy.js';
 import { partitionKeyHash, ShardMap, type ShardRoute } from './ShardMap.js';
 import { TokenBucket } from './TokenBucket.js';
-import { nonNegative, positive } from './validateOptions.js';
+import { atMost, MAX_TIMER_MS, nonNegative, positive } from './validateOptions.js';
 
 /** Per-shard write limits of Kinesis Data Streams (provisioned and on-demand alike). */
 export const SHARD_WRITE_LIMITS = { recordsPerSecond: 1_000, bytesPerSecond: 1024 * 1024 } as const;
@@ -148,6 +148,10 @@ export interface KinesisProducerEvents {
 type EventState = 'queued' | 'sending' | 'settled';
 
 interface PendingEvent {
+  /** Admission order, for flush(). */
+  seq: number;
+  /** Whether a call has carried it: an expired event that was sent may still have landed. */
+  sent: boolean;
   line: Buffer;
   partitionKey: string;
   hash: bigint;
@@ -236,6 +240,9 @@ export class KinesisProducer<
   /** Every unsettled event in put order; deadlines grow with it, so the head expires first. */
   #expiry: PendingEvent[] = [];
   #expiryHead = 0;
+  /** Sequence number of the latest event in `#expiry`. */
+  #lastSeq = 0;
+  readonly #flushWaiters: { upTo: number; resolve: () => void }[] = [];
   /** Events not yet settled. */
   #outstanding = 0;
   #inFlight = 0;
@@ -280,26 +287,47 @@ export class KinesisProducer<
         `packing must be one of ${PACKING_MODES.join(', ')} (given ${String(options.packing)})`,
       );
     }
-    this.#recordTargetBytes = positive(
+    this.#recordTargetBytes = atMost(
       'recordTargetBytes',
-      options.recordTargetBytes ?? PACKED_RECORD_TARGET_BYTES,
+      positive('recordTargetBytes', options.recordTargetBytes ?? PACKED_RECORD_TARGET_BYTES),
+      KINESIS_LIMITS.maxRecordBytes,
     );
     this.#shardAware = options.shardAware ?? true;
-    this.#shardMapRefreshMs = positive('shardMapRefreshMs', options.shardMapRefreshMs ?? 60_000);
+    this.#shardMapRefreshMs = atMost(
+      'shardMapRefreshMs',
+      positive('shardMapRefreshMs', options.shardMapRefreshMs ?? 60_000),
+      MAX_TIMER_MS,
+    );
     const rateLimit = options.rateLimit ?? SHARD_WRITE_LIMITS;
     this.#rateLimit = rateLimit && {
       recordsPerSecond: positive('rateLimit.recordsPerSecond', rateLimit.recordsPerSecond),
       bytesPerSecond: positive('rateLimit.bytesPerSecond', rateLimit.bytesPerSecond),
     };
-    this.#recordTtlMs = positive('recordTtlMs', options.recordTtlMs ?? 30_000);
+    this.#recordTtlMs = atMost(
+      'recordTtlMs',
+      positive('recordTtlMs', options.recordTtlMs ?? 30_000),
+      MAX_TIMER_MS,
+    );
     this.#maxBufferedEvents = positive('maxBufferedEvents', options.maxBufferedEvents ?? 100_000);
-    this.#lingerMs = nonNegative('lingerMs', options.lingerMs ?? 50);
+    this.#lingerMs = atMost(
+      'lingerMs',
+      nonNegative('lingerMs', options.lingerMs ?? 50),
+      MAX_TIMER_MS,
+    );
     this.#maxInFlight = positive('maxInFlightRequests', options.maxInFlightRequests ?? 4);
     this.#maxAttempts = positive('maxAttempts', options.maxAttempts ?? 10);
     this.#baseBackoffMs = nonNegative('baseBackoffMs', options.baseBackoffMs ?? 100);
-    this.#maxBackoffMs = nonNegative('maxBackoffMs', options.maxBackoffMs ?? 5_000);
+    this.#maxBackoffMs = atMost(
+      'maxBackoffMs',
+      nonNegative('maxBackoffMs', options.maxBackoffMs ?? 5_000),
+      MAX_TIMER_MS,
+    );
     this.#logger = options.logger;
-    const statsIntervalMs = nonNegative('statsIntervalMs', options.statsIntervalMs ?? 60_000);
+    const statsIntervalMs = atMost(
+      'statsIntervalMs',
+      nonNegative('statsIntervalMs', options.statsIntervalMs ?? 60_000),
+      MAX_TIMER_MS,
+    );
     if (statsIntervalMs > 0) {
       this.#housekeeping.push(setInterval(() => this.#reportStats(), statsIntervalMs).unref());
     }
@@ -353,6 +381,8 @@ export class KinesisProducer<
     return new Promise<PutAcknowledgement>((resolve, reject) => {
       const putAt = performance.now();
       const pending: PendingEvent = {
+        seq: ++this.#lastSeq,
+        sent: false,
         line,
         partitionKey,
         hash: partitionKeyHash(partitionKey),
@@ -369,27 +399,39 @@ export class KinesisProducer<
     });
   }
 
-  /** Sends everything buffered now and resolves when every event put so far has settled. */
+  /**
+   * Sends everything buffered now and resolves when every event put before the
+   * call has settled (events put meanwhile do not hold it up).
+   */
   public async flush(): Promise<void> {
     this.#clearLinger();
     this.#flushing++;
     try {
+      // Puts admitted before this call wait for the same shard map; after it they are all queued.
+      if (this.#shardMapReady) await this.#shardMapReady;
+      const upTo = this.#lastSeq;
       this.#pump(true);
-      if (this.#idle()) return;
-      await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+      if (this.#settledUpTo(upTo)) return;
+      await new Promise<void>((resolve) => this.#flushWaiters.push({ upTo, resolve }));
     } finally {
       this.#flushing--;
     }
   }
 
-  /** Refuses new events, flushes the buffer, waits for every event and call to settle, stops timers. */
+  /**
+   * Refuses new events, flushes the buffer, waits until every event has
+   * settled and no call is in flight or backing off, then stops its timers.
+   */
   public async close(): Promise<void> {
     this.#closed = true;
     await this.flush();
+    if (!this.#idle()) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     for (const wake of this.#roomWaiters.splice(0)) wake();
     for (const timer of this.#housekeeping) clearInterval(timer);
     clearTimeout(this.#expiryTimer);
     clearTimeout(this.#rateTimer);
+    if (this.#pumpSoon) clearImmediate(this.#pumpSoon);
+    if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
   }
 
   /** Counters plus latency percentiles and the current buffer. */
@@ -432,7 +474,7 @@ export class KinesisProducer<
       this.stats.shardMapLoads++;
       this.#shardMap = map;
       this.#rebuildLanes(map);
-      this.emit('shardMap', map.routes, reason);
+      this.#notify('shardMap', map.routes, reason);
     } catch (error) {
       // Without a map the producer still works: records are routed by partition key.
       this.#logger?.warn('could not list shards; routing by partition key until the next refresh', {
@@ -581,6 +623,8 @@ export class KinesisProducer<
 
     const waiting: OutgoingRecord[] = [];
     for (const record of this.#retries) {
+      // Its events may have expired while it waited for the shard's budget.
+      if (!this.#keepLiveEvents(record)) continue;
       const size = recordBytes(record);
       const { records, bytesBudget } = record.lane;
       const wait = Math.max(records?.waitMs(1, now) ?? 0, bytesBudget?.waitMs(size, now) ?? 0);
@@ -608,6 +652,10 @@ export class KinesisProducer<
             full = true;
             break;
           }
+          if (lane.head >= lane.queue.length) {
+            done.add(lane);
+            continue;
+          }
           const recordWait = lane.records?.waitMs(1, now) ?? 0;
           if (recordWait > 0) {
             waitMs = Math.min(waitMs, recordWait);
@@ -615,11 +663,20 @@ export class KinesisProducer<
             continue;
           }
           const callRoom = KINESIS_LIMITS.maxBytesPerPutRecords - bytes;
-          const laneRoom = lane.bytesBudget?.available(now) ?? Number.POSITIVE_INFINITY;
+          const budget = lane.bytesBudget;
+          const available = budget?.available(now) ?? Number.POSITIVE_INFINITY;
+          // A full bucket may go into debt for one record (later records wait it off), so a
+          // budget smaller than a record, or a record larger than a second's budget, still moves.
+          const laneRoom =
+            budget && available >= budget.ratePerSecond ? Number.POSITIVE_INFINITY : available;
           // Wait for a full record's budget rather than send a sliver: records are billed per 25 KB unit.
-          const wanted = Math.min(this.#recordTargetBytes, lane.bytes);
-          if (laneRoom < wanted && lane.bytesBudget) {
-            waitMs = Math.min(waitMs, lane.bytesBudget.waitMs(wanted, now));
+          const wanted = Math.min(
+            this.#recordTargetBytes,
+            lane.bytes,
+            budget?.ratePerSecond ?? Number.POSITIVE_INFINITY,
+          );
+          if (laneRoom < wanted && budget) {
+            waitMs = Math.min(waitMs, budget.waitMs(wanted, now));
             done.add(lane);
             continue;
           }
@@ -628,7 +685,7 @@ export class KinesisProducer<
           else if ('needBytes' in packed) {
             if (packed.needBytes > callRoom) full = true;
             else {
-              waitMs = Math.min(waitMs, lane.bytesBudget?.waitMs(packed.needBytes, now) ?? 0);
+              waitMs = Math.min(waitMs, Math.max(1, budget?.waitMs(packed.needBytes, now) ?? 1));
               done.add(lane);
             }
           } else take(packed);
@@ -664,11 +721,15 @@ export class KinesisProducer<
     }
     const first = lane.queue[lane.head];
     if (!first) return undefined;
-    const draft = createRecordDraft(this.#packing, lane.route === undefined);
+    const draft = createRecordDraft(this.#packing, lane.route?.explicitHashKey);
     const keyBytes = Buffer.byteLength(first.partitionKey);
     const firstBytes = draft.sizeWith(first) + keyBytes;
     if (firstBytes > roomBytes) return { needBytes: firstBytes };
-    const limit = Math.min(this.#recordTargetBytes, roomBytes - keyBytes);
+    const limit = Math.min(
+      this.#recordTargetBytes,
+      roomBytes - keyBytes,
+      KINESIS_LIMITS.maxRecordBytes - keyBytes,
+    );
     const events: PendingEvent[] = [];
     while (lane.head < lane.queue.length) {
       const next = lane.queue[lane.head] as PendingEvent;
@@ -702,6 +763,7 @@ export class KinesisProducer<
 
   async #send(batch: OutgoingRecord[]): Promise<void> {
     for (const record of batch) {
+      for (const event of record.events) event.sent = true;
       record.attempts++;
       if (record.attempts > 1) this.stats.recordsRetried++;
       this.stats.recordsSent++;
@@ -745,7 +807,7 @@ export class KinesisProducer<
     });
     if (throttled > 0) {
       this.stats.recordsThrottled += throttled;
-      this.emit('throttled', throttled);
+      this.#notify('throttled', throttled);
     }
     if (retry.length > 0) {
       const first = results[batch.indexOf(retry[0] as OutgoingRecord)];
@@ -766,7 +828,7 @@ export class KinesisProducer<
       } else again.push(record);
     }
     if (again.length === 0) return;
-    this.emit('retry', again.length, reason);
+    this.#notify('retry', again.length, reason);
     const attempt = Math.max(...again.map((r) => r.attempts));
     this.#backingOff += again.length;
     const timer = setTimeout(
@@ -792,7 +854,7 @@ export class KinesisProducer<
     const live = record.events.filter((event) => event.state !== 'settled');
     if (live.length === record.events.length) return true;
     if (live.length === 0) return false;
-    const draft = createRecordDraft(this.#packing, record.lane.route === undefined);
+    const draft = createRecordDraft(this.#packing, record.lane.route?.explicitHashKey);
     for (const event of live) draft.add(event);
     record.events = live;
     record.data = draft.build();
@@ -820,7 +882,7 @@ export class KinesisProducer<
       recordBytes(record) / KINESIS_LIMITS.putPayloadUnitBytes,
     );
     this.stats.eventsAcknowledged += latencies.length;
-    this.emit('acknowledged', latencies.length, ack.shardId, latencies);
+    this.#notify('acknowledged', latencies.length, ack.shardId, latencies);
     this.#settled(latencies.length);
   }
 
@@ -839,14 +901,14 @@ export class KinesisProducer<
       failed++;
     }
     this.stats.eventsFailed += failed;
-    this.emit('failed', failed, error);
+    this.#notify('failed', failed, error);
     this.#settled(failed);
   }
 
   // ---- expiry -----------------------------------------------------------------------------
 
-  #armExpiry(): void {
-    if (this.#expiryTimer) return;
+  /** Moves the expiry queue's head past settled events, so they can be collected; returns the head. */
+  #advanceExpiryHead(): PendingEvent | undefined {
     while (this.#expiryHead < this.#expiry.length) {
       const head = this.#expiry[this.#expiryHead] as PendingEvent;
       if (head.state !== 'settled') break;
@@ -856,8 +918,18 @@ export class KinesisProducer<
       this.#expiry = this.#expiry.slice(this.#expiryHead);
       this.#expiryHead = 0;
     }
-    const head = this.#expiry[this.#expiryHead];
-    if (!head) return;
+    return this.#expiry[this.#expiryHead];
+  }
+
+  /** Whether every event up to sequence number `upTo` has settled. */
+  #settledUpTo(upTo: number): boolean {
+    const head = this.#advanceExpiryHead();
+    return head === undefined || head.seq > upTo;
+  }
+
+  #armExpiry(): void {
+    const head = this.#advanceExpiryHead();
+    if (this.#expiryTimer || !head) return;
     this.#expiryTimer = setTimeout(
       () => {
         this.#expiryTimer = undefined;
@@ -876,7 +948,7 @@ export class KinesisProducer<
       if (event.state !== 'settled' && event.deadline > now) break;
       this.#expiryHead++;
       if (event.state === 'settled') continue;
-      const maybeDelivered = event.state === 'sending';
+      const maybeDelivered = event.state === 'sending' || event.sent;
       let error = errors.get(maybeDelivered);
       if (!error) {
         error = new RecordExpiredError(this.#recordTtlMs, maybeDelivered);
@@ -889,7 +961,7 @@ export class KinesisProducer<
     if (expired > 0) {
       this.stats.eventsExpired += expired;
       this.stats.eventsFailed += expired;
-      this.emit('failed', expired, [...errors.values()][0] as RecordExpiredError);
+      this.#notify('failed', expired, [...errors.values()][0] as RecordExpiredError);
       this.#settled(expired);
       // Expired events still sit in lanes; a pump drops them so an idle producer frees its memory.
       this.#pump(this.#flushing > 0);
@@ -901,6 +973,14 @@ export class KinesisProducer<
 
   #settled(count: number): void {
     this.#outstanding -= count;
+    if (this.#flushWaiters.length > 0) {
+      const head = this.#advanceExpiryHead();
+      const done = this.#flushWaiters.filter((w) => head === undefined || head.seq > w.upTo);
+      for (const waiter of done) {
+        this.#flushWaiters.splice(this.#flushWaiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
     while (this.#roomWaiters.length > 0 && this.#outstanding < this.#maxBufferedEvents) {
       this.#roomWaiters.shift()?.();
     }
@@ -918,9 +998,23 @@ export class KinesisProducer<
     }
   }
 
+  /** Emits without letting a throwing listener interrupt settlement; its error is logged. */
+  #notify<K extends keyof KinesisProducerEvents>(
+    event: K,
+    ...args: KinesisProducerEvents[K]
+  ): void {
+    try {
+      (this.emit as (event: K, ...args: KinesisProducerEvents[K]) => boolean)(event, ...args);
+    } catch (error) {
+      this.#logger?.warn(`a '${String(event)}' listener threw; ignored`, {
+        error: describeError(error),
+      });
+    }
+  }
+
   #reportStats(): void {
     const snapshot = this.snapshot();
-    this.emit('stats', snapshot);
+    this.#notify('stats', snapshot);
     this.#logger?.info('kinesis producer stats', { stream: this.#streamName, ...snapshot });
   }
 }

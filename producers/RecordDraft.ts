@@ -1,4 +1,4 @@
-import { KplRecordBuilder } from '../core/codec/kplCodec.js';
+import { KplRecordBuilder, type KplUserRecord } from '../core/codec/kplCodec.js';
 
 /**
  * How events are put into Kinesis records:
@@ -30,16 +30,19 @@ export interface RecordDraft {
 /**
  * Starts an empty record of the given packing mode.
  *
- * @param sharedPartitionKey KPL only: give every user record the first one's
- *   partition key. Needed when the record is not pinned to a known shard: KCL
- *   drops an aggregate whose user records hash outside the shard it was read from.
+ * @param shardHashKey KPL only: the `ExplicitHashKey` the record is sent with.
+ *   KCL drops an aggregate whose user records hash outside the shard it was
+ *   read from, so every user record carries this hash key: the aggregate then
+ *   stays whole wherever it lands, also on a child of a shard split while it
+ *   was on its way. Without one (no shard map), all user records share the
+ *   first one's partition key instead.
  */
-export function createRecordDraft(mode: PackingMode, sharedPartitionKey = false): RecordDraft {
+export function createRecordDraft(mode: PackingMode, shardHashKey?: string): RecordDraft {
   switch (mode) {
     case 'ndjson':
       return new NdjsonDraft();
     case 'kpl':
-      return new KplDraft(sharedPartitionKey);
+      return new KplDraft(shardHashKey);
     case 'none':
       return new SingleEventDraft();
   }
@@ -71,15 +74,22 @@ class NdjsonDraft implements RecordDraft {
 
 class KplDraft implements RecordDraft {
   readonly #builder = new KplRecordBuilder();
-  readonly #sharedPartitionKey: boolean;
+  readonly #shardHashKey: string | undefined;
   #firstKey: string | undefined;
 
-  public constructor(sharedPartitionKey: boolean) {
-    this.#sharedPartitionKey = sharedPartitionKey;
+  public constructor(shardHashKey: string | undefined) {
+    this.#shardHashKey = shardHashKey;
   }
 
-  #key(event: PackableEvent): string {
-    return this.#sharedPartitionKey ? (this.#firstKey ?? event.partitionKey) : event.partitionKey;
+  #userRecord(event: PackableEvent): KplUserRecord {
+    if (this.#shardHashKey !== undefined) {
+      return {
+        partitionKey: event.partitionKey,
+        explicitHashKey: this.#shardHashKey,
+        data: event.line,
+      };
+    }
+    return { partitionKey: this.#firstKey ?? event.partitionKey, data: event.line };
   }
 
   public get count(): number {
@@ -87,11 +97,11 @@ class KplDraft implements RecordDraft {
   }
 
   public sizeWith(event: PackableEvent): number {
-    return this.#builder.sizeWith({ partitionKey: this.#key(event), data: event.line });
+    return this.#builder.sizeWith(this.#userRecord(event));
   }
 
   public add(event: PackableEvent): void {
-    this.#builder.add({ partitionKey: this.#key(event), data: event.line });
+    this.#builder.add(this.#userRecord(event));
     this.#firstKey ??= event.partitionKey;
   }
 

@@ -14,3 +14,12 @@ export function nonNegative(name: string, value: number): number {
   }
   return value;
 }
+
+/** The longest delay a Node.js timer takes; longer ones fire after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Returns `value` if it is at most `max`; throws naming the option otherwise. */
+export function atMost(name: string, value: number, max: number): number {
+  if (value > max) throw new ProducerError(`${name} must be at most ${max} (given ${value})`);
+  return value;
+}

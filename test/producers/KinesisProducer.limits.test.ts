@@ -7,7 +7,7 @@ import {
   type ProducerStatsSnapshot,
 } from '../../producers/KinesisProducer.js';
 import { sampleEvent } from '../helpers/events.js';
-import { ScriptedKinesis } from '../helpers/ScriptedKinesis.js';
+import { awsError, ScriptedKinesis } from '../helpers/ScriptedKinesis.js';
 
 /** One open shard owning the whole hash-key range. */
 const ONE_SHARD = [
@@ -216,5 +216,108 @@ describe('KinesisProducer limits', () => {
       expect(snapshots.at(-1)?.eventsAcknowledged).toBe(30);
       expect(logged.at(-1)).toMatchObject({ stream: 'test-stream', eventsAcknowledged: 30 });
     });
+  });
+
+  it('still sends when a shard budget is smaller than one record', async () => {
+    // Prepare: 20 KB/s of budget against 25 KB records
+    const kinesis = new ScriptedKinesis(undefined, ONE_SHARD);
+    const producer = producerFor(kinesis, {
+      rateLimit: { recordsPerSecond: 1_000, bytesPerSecond: 20_000 },
+      recordTtlMs: 10_000,
+    });
+    const sent = Array.from({ length: 150 }, () => sampleEvent('purchase'));
+
+    // Act
+    await Promise.all(sent.map((event) => producer.put(event)));
+    await producer.close();
+
+    // Assess
+    expect(ScriptedKinesis.idsIn(kinesis.accepted).sort()).toEqual(sent.map((e) => e.id).sort());
+    expect(producer.stats.eventsExpired).toBe(0);
+  });
+
+  it('resolves flush once the events put before it settled, while puts go on', async () => {
+    // Prepare: a producer kept busy by a steady stream of puts
+    const kinesis = new ScriptedKinesis(undefined, ONE_SHARD);
+    const producer = producerFor(kinesis, { lingerMs: 20 });
+    let producing = true;
+    const background = (async () => {
+      while (producing) {
+        void producer.put(sampleEvent('page_view'));
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const before = producer.put(sampleEvent('purchase'));
+
+    // Act
+    await producer.flush();
+    const stillProducing = producing;
+
+    // Assess
+    await expect(before).resolves.toMatchObject({ shardId: 'shardId-000000000000' });
+    expect(stillProducing).toBe(true);
+    producing = false;
+    await background;
+    await producer.close();
+  });
+
+  it('keeps settling events when a listener throws, and logs it', async () => {
+    const warnings: string[] = [];
+    const producer = producerFor(new ScriptedKinesis(undefined, ONE_SHARD), {
+      logger: { info: () => undefined, warn: (message) => warnings.push(message) },
+    });
+    producer.on('acknowledged', () => {
+      throw new Error('listener bug');
+    });
+
+    const acks = await Promise.all([
+      producer.put(sampleEvent('page_view')),
+      producer.put(sampleEvent('page_view')),
+    ]);
+    await producer.close();
+
+    expect(acks).toHaveLength(2);
+    expect(warnings).toContain("a 'acknowledged' listener threw; ignored");
+  });
+
+  it('says an event may have been delivered when it expires after a call that may have landed', async () => {
+    // Prepare: the call times out (it may have reached Kinesis); the retry waits past the TTL
+    const kinesis = new ScriptedKinesis(() => {
+      throw awsError('TimeoutError');
+    }, ONE_SHARD);
+    const producer = producerFor(kinesis, {
+      recordTtlMs: 50,
+      baseBackoffMs: 500,
+      maxBackoffMs: 500,
+    });
+
+    // Act
+    const error = await producer.put(sampleEvent('page_view')).catch((e: unknown) => e);
+    await producer.close();
+
+    // Assess
+    expect(error).toBeInstanceOf(RecordExpiredError);
+    expect(error).toMatchObject({ maybeDelivered: true });
+  });
+
+  it.each([
+    [
+      'recordTargetBytes',
+      { recordTargetBytes: 2 * 1024 * 1024 },
+      'recordTargetBytes must be at most 1048576 (given 2097152)',
+    ],
+    [
+      'recordTtlMs',
+      { recordTtlMs: 2 ** 31 },
+      'recordTtlMs must be at most 2147483647 (given 2147483648)',
+    ],
+    [
+      'packing',
+      { packing: 'gzip' as never },
+      'packing must be one of ndjson, kpl, none (given gzip)',
+    ],
+  ])('rejects %s out of range naming the option', (_name, options, message) => {
+    expect(() => producerFor(new ScriptedKinesis(), options)).toThrow(message);
   });
 });
