@@ -8,7 +8,9 @@ import {
   type Shard,
 } from '@aws-sdk/client-kinesis';
 import { unpackRecord } from '../../core/codec/ndjsonCodec.js';
+import type { EventCatalog } from '../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
+import { KinesisProducer, type KinesisProducerOptions } from '../../producers/KinesisProducer.js';
 
 /** One entry of a PutRecords call. */
 export type Entry = NonNullable<PutRecordsCommandInput['Records']>[number];
@@ -85,4 +87,22 @@ export function awsError(name: string, message = name): Error {
   const error = new Error(message);
   error.name = name;
   return error;
+}
+
+/**
+ * A producer on a scripted client, tuned for fast tests: no linger, 1-2 ms
+ * backoff. Any catalog: tests put events the sample catalog would refuse.
+ */
+export function scriptedProducer(
+  kinesis: ScriptedKinesis,
+  options: Partial<KinesisProducerOptions<EventCatalog>> = {},
+): KinesisProducer<EventCatalog> {
+  return new KinesisProducer<EventCatalog>({
+    client: kinesis.client,
+    streamName: 'test-stream',
+    lingerMs: 0,
+    baseBackoffMs: 1,
+    maxBackoffMs: 2,
+    ...options,
+  });
 }

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createKeySampler, parseKeySkew } from '../../load/KeySampler.js';
-
-/** A seeded generator (mulberry32), so the distribution checks are reproducible. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { seededRandom } from '../helpers/seededRandom.js';
 
 describe('parseKeySkew', () => {
   it.each([
@@ -36,7 +26,7 @@ describe('createKeySampler', () => {
     const s = 1.1;
     let harmonic = 0;
     for (let k = 1; k <= keys; k++) harmonic += 1 / k ** s;
-    const next = createKeySampler(keys, { kind: 'zipf', exponent: s }, seeded(7));
+    const next = createKeySampler(keys, { kind: 'zipf', exponent: s }, seededRandom(7));
     const counts = new Map<number, number>();
 
     // Act
@@ -56,7 +46,7 @@ describe('createKeySampler', () => {
   });
 
   it('draws uniform keys evenly', () => {
-    const next = createKeySampler(10, { kind: 'uniform' }, seeded(3));
+    const next = createKeySampler(10, { kind: 'uniform' }, seededRandom(3));
     const counts = new Array<number>(10).fill(0);
     for (let i = 0; i < 100_000; i++) {
       const key = next();

@@ -19,20 +19,10 @@ import {
   linesOf,
   readDeliveredObjects,
 } from '../helpers/firehose.js';
+import { seededRandom } from '../helpers/seededRandom.js';
 
 const BUCKET = 'firehose-producer-test';
 const STREAMS = ['direct-all', 'direct-faults', 'direct-limits', 'direct-close'] as const;
-
-/** A small deterministic PRNG (mulberry32), so the injected faults are the same every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * Wraps the real client and makes Firehose's partial failures happen: entries

@@ -5,21 +5,11 @@ import { loadConfig } from '../../core/config/loadConfig.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
 import { sampleEventGenerator } from '../../core/events/sampleEvents.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/startLocalPipeline.js';
+import { seededRandom } from '../helpers/seededRandom.js';
 import { expectedAggregates, expectMatchesGroundTruth } from './groundTruth.js';
 import { readAggregates } from './readAggregates.js';
 
 const EVENT_COUNT = 100_000;
-
-/** A small deterministic PRNG (mulberry32), so every run produces the same content. */
-function seededRandom(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 async function readArchive(
   s3: S3Client,

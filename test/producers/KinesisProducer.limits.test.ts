@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { EventCatalog } from '../../core/events/catalog.js';
 import { RecordExpiredError } from '../../producers/errors.js';
-import {
-  KinesisProducer,
-  type KinesisProducerOptions,
-  type ProducerStatsSnapshot,
-} from '../../producers/KinesisProducer.js';
+import type { ProducerStatsSnapshot } from '../../producers/KinesisProducer.js';
 import { sampleEvent } from '../helpers/events.js';
-import { awsError, ScriptedKinesis } from '../helpers/ScriptedKinesis.js';
+import { awsError, ScriptedKinesis, scriptedProducer } from '../helpers/ScriptedKinesis.js';
 
 /** One open shard owning the whole hash-key range. */
 const ONE_SHARD = [
@@ -17,20 +12,6 @@ const ONE_SHARD = [
     SequenceNumberRange: { StartingSequenceNumber: '1' },
   },
 ];
-
-function producerFor(
-  kinesis: ScriptedKinesis,
-  options: Partial<KinesisProducerOptions<EventCatalog>> = {},
-): KinesisProducer<EventCatalog> {
-  return new KinesisProducer<EventCatalog>({
-    client: kinesis.client,
-    streamName: 'test-stream',
-    lingerMs: 0,
-    baseBackoffMs: 1,
-    maxBackoffMs: 2,
-    ...options,
-  });
-}
 
 /** A responder whose calls wait until `release()`. */
 function gated() {
@@ -52,7 +33,7 @@ describe('KinesisProducer limits', () => {
   it('keeps a shard within its records-per-second budget when events arrive faster', async () => {
     // Prepare: 400 one-event records against a budget of 200 records/s
     const kinesis = new ScriptedKinesis(undefined, ONE_SHARD);
-    const producer = producerFor(kinesis, {
+    const producer = scriptedProducer(kinesis, {
       packing: 'none',
       rateLimit: { recordsPerSecond: 200, bytesPerSecond: 1024 * 1024 },
     });
@@ -73,7 +54,7 @@ describe('KinesisProducer limits', () => {
   it('keeps a shard within its bytes-per-second budget and still fills records', async () => {
     // Prepare: ~250 KB of events against 100 KB/s
     const kinesis = new ScriptedKinesis(undefined, ONE_SHARD);
-    const producer = producerFor(kinesis, {
+    const producer = scriptedProducer(kinesis, {
       rateLimit: { recordsPerSecond: 1_000, bytesPerSecond: 100 * 1024 },
     });
     const sent = Array.from({ length: 1_200 }, () => sampleEvent('purchase'));
@@ -96,7 +77,7 @@ describe('KinesisProducer limits', () => {
     // Prepare: no shards scripted, so ListShards throws AccessDeniedException
     const warnings: string[] = [];
     const kinesis = new ScriptedKinesis();
-    const producer = producerFor(kinesis, {
+    const producer = scriptedProducer(kinesis, {
       logger: { info: () => undefined, warn: (message) => warnings.push(message) },
     });
 
@@ -112,7 +93,7 @@ describe('KinesisProducer limits', () => {
   });
 
   it('rejects a partition key over 256 characters naming the option', async () => {
-    const producer = producerFor(new ScriptedKinesis(undefined, ONE_SHARD));
+    const producer = scriptedProducer(new ScriptedKinesis(undefined, ONE_SHARD));
     await expect(
       producer.put(sampleEvent('page_view'), { partitionKey: 'k'.repeat(257) }),
     ).rejects.toThrow(/partitionKey must be 1\.\.256 characters \(given 257\)/);
@@ -124,7 +105,7 @@ describe('KinesisProducer limits', () => {
       // Prepare: the first call hangs; one call in flight at a time
       const gate = gated();
       const kinesis = new ScriptedKinesis(gate.respond, ONE_SHARD);
-      const producer = producerFor(kinesis, {
+      const producer = scriptedProducer(kinesis, {
         packing: 'none',
         maxInFlightRequests: 1,
         recordTtlMs: 100,
@@ -160,7 +141,7 @@ describe('KinesisProducer limits', () => {
       // Prepare
       const gate = gated();
       const kinesis = new ScriptedKinesis(gate.respond, ONE_SHARD);
-      const producer = producerFor(kinesis);
+      const producer = scriptedProducer(kinesis);
       const puts = Array.from({ length: 50 }, () => producer.put(sampleEvent('add_to_cart')));
       await new Promise((resolve) => setTimeout(resolve, 20));
       let closed = false;
@@ -187,7 +168,7 @@ describe('KinesisProducer limits', () => {
       // Prepare
       const kinesis = new ScriptedKinesis(undefined, ONE_SHARD);
       const logged: Record<string, unknown>[] = [];
-      const producer = producerFor(kinesis, {
+      const producer = scriptedProducer(kinesis, {
         statsIntervalMs: 20,
         logger: {
           info: (_message, attributes) => logged.push(attributes ?? {}),
@@ -221,7 +202,7 @@ describe('KinesisProducer limits', () => {
   it('still sends when a shard budget is smaller than one record', async () => {
     // Prepare: 20 KB/s of budget against 25 KB records
     const kinesis = new ScriptedKinesis(undefined, ONE_SHARD);
-    const producer = producerFor(kinesis, {
+    const producer = scriptedProducer(kinesis, {
       rateLimit: { recordsPerSecond: 1_000, bytesPerSecond: 20_000 },
       recordTtlMs: 10_000,
     });
@@ -239,7 +220,7 @@ describe('KinesisProducer limits', () => {
   it('resolves flush once the events put before it settled, while puts go on', async () => {
     // Prepare: a producer kept busy by a steady stream of puts
     const kinesis = new ScriptedKinesis(undefined, ONE_SHARD);
-    const producer = producerFor(kinesis, { lingerMs: 20 });
+    const producer = scriptedProducer(kinesis, { lingerMs: 20 });
     let producing = true;
     const background = (async () => {
       while (producing) {
@@ -264,7 +245,7 @@ describe('KinesisProducer limits', () => {
 
   it('keeps settling events when a listener throws, and logs it', async () => {
     const warnings: string[] = [];
-    const producer = producerFor(new ScriptedKinesis(undefined, ONE_SHARD), {
+    const producer = scriptedProducer(new ScriptedKinesis(undefined, ONE_SHARD), {
       logger: { info: () => undefined, warn: (message) => warnings.push(message) },
     });
     producer.on('acknowledged', () => {
@@ -286,7 +267,7 @@ describe('KinesisProducer limits', () => {
     const kinesis = new ScriptedKinesis(() => {
       throw awsError('TimeoutError');
     }, ONE_SHARD);
-    const producer = producerFor(kinesis, {
+    const producer = scriptedProducer(kinesis, {
       recordTtlMs: 50,
       baseBackoffMs: 500,
       maxBackoffMs: 500,
@@ -318,6 +299,6 @@ describe('KinesisProducer limits', () => {
       'packing must be one of ndjson, kpl, none (given gzip)',
     ],
   ])('rejects %s out of range naming the option', (_name, options, message) => {
-    expect(() => producerFor(new ScriptedKinesis(), options)).toThrow(message);
+    expect(() => scriptedProducer(new ScriptedKinesis(), options)).toThrow(message);
   });
 });

@@ -12,29 +12,22 @@ import {
   ProducerError,
   PutFailedError,
 } from '../../producers/errors.js';
-import { KinesisProducer, type KinesisProducerOptions } from '../../producers/KinesisProducer.js';
+import type { KinesisProducer, KinesisProducerOptions } from '../../producers/KinesisProducer.js';
 import { sampleEvent } from '../helpers/events.js';
 import {
   awsError,
   type Responder,
   ScriptedKinesis,
+  scriptedProducer,
   THROTTLED,
 } from '../helpers/ScriptedKinesis.js';
 
+/** The scripted client answers PutRecords only; shard routing has its own tests. */
 function producerFor(
   kinesis: ScriptedKinesis,
   options: Partial<KinesisProducerOptions<EventCatalog>> = {},
 ): KinesisProducer<EventCatalog> {
-  return new KinesisProducer<EventCatalog>({
-    client: kinesis.client,
-    streamName: 'test-stream',
-    // The scripted client answers PutRecords only; shard routing has its own tests.
-    shardAware: false,
-    lingerMs: 0,
-    baseBackoffMs: 1,
-    maxBackoffMs: 2,
-    ...options,
-  });
+  return scriptedProducer(kinesis, { shardAware: false, ...options });
 }
 
 function events(count: number): StreamfoldEvent[] {

@@ -14,22 +14,12 @@ import {
   deaggregateWithReference,
   decodeWithProtobufjs,
 } from '../../helpers/awsKinesisAgg.js';
+import { seededRandom } from '../../helpers/seededRandom.js';
 
 /** MD5 digest bytes at the end of an aggregated record, per the format. */
 const DIGEST_BYTES = 16;
 /** 2^128 - 1, the largest hash key. */
 const MAX_HASH_KEY = ((1n << 128n) - 1n).toString();
-
-/** Deterministic PRNG (mulberry32), so a failing case can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Partition keys around the one-byte length limit and in multi-byte UTF-8. */
 const AWKWARD_KEYS = [
@@ -56,7 +46,7 @@ function randomRecords(
   seed: number,
   { indexLikeKeys = true }: { indexLikeKeys?: boolean } = {},
 ): KplUserRecord[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const fixedHashKeys = indexLikeKeys ? ['0', '1', MAX_HASH_KEY] : ['4294967296', MAX_HASH_KEY];
   const records: KplUserRecord[] = [];
