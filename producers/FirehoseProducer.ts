@@ -12,6 +12,7 @@ import type { StreamfoldEvent } from '../core/events/envelope.js';
 import { validateEventObject } from '../core/events/validateEvent.js';
 import { type HistogramSummary, LogHistogram } from '../core/stats/LogHistogram.js';
 import { backoffDelay } from './backoff.js';
+import { ExpiryQueue } from './ExpiryQueue.js';
 import {
   EventTooLargeError,
   InvalidEventError,
@@ -184,10 +185,11 @@ export class FirehoseProducer extends EventEmitter<FirehoseProducerEvents> {
   /** Number of unsettled events in `#pending`. */
   #pendingEvents = 0;
   #retries: OutgoingRecord[] = [];
-  /** Every buffered event in `put()` order, for the TTL: `#expiry[#expiryHead..]`. */
-  #expiry: PendingEvent[] = [];
-  #expiryHead = 0;
-  #expiryTimer: NodeJS.Timeout | undefined;
+  /** Every buffered event in `put()` order, for the TTL. */
+  readonly #expiry = new ExpiryQueue<PendingEvent>(
+    (event) => event.settled,
+    (due) => this.#expireDue(due),
+  );
   /** Unsettled events plus slots granted to waiting puts. */
   #outstanding = 0;
   #inFlight = 0;
@@ -290,7 +292,6 @@ export class FirehoseProducer extends EventEmitter<FirehoseProducerEvents> {
       this.#pendingBytes += line.length;
       this.#pendingEvents++;
       this.#expiry.push(pending);
-      this.#armExpiry();
       this.#schedule();
     });
   }
@@ -572,43 +573,9 @@ export class FirehoseProducer extends EventEmitter<FirehoseProducerEvents> {
     this.#settled(count);
   }
 
-  /** Arms the TTL timer for the oldest unsettled event, if there is one and no timer yet. */
-  #armExpiry(): void {
-    if (this.#expiryTimer) return;
-    while (
-      this.#expiryHead < this.#expiry.length &&
-      (this.#expiry[this.#expiryHead] as PendingEvent).settled
-    ) {
-      this.#expiryHead++;
-    }
-    if (this.#expiryHead > 4_096 && this.#expiryHead * 2 > this.#expiry.length) {
-      this.#expiry = this.#expiry.slice(this.#expiryHead);
-      this.#expiryHead = 0;
-    }
-    const oldest = this.#expiry[this.#expiryHead];
-    if (!oldest) return;
-    this.#expiryTimer = setTimeout(
-      () => {
-        this.#expiryTimer = undefined;
-        this.#expireDue();
-      },
-      Math.max(0, oldest.deadline - performance.now()),
-    );
-  }
-
-  /**
-   * Rejects every event past its deadline. Events are buffered in `put()`
-   * order with one TTL, so deadlines ascend and the scan stops at the first
-   * event still in time.
-   */
-  #expireDue(): void {
-    const now = performance.now();
-    let count = 0;
-    while (this.#expiryHead < this.#expiry.length) {
-      const event = this.#expiry[this.#expiryHead] as PendingEvent;
-      if (!event.settled && event.deadline > now) break;
-      this.#expiryHead++;
-      if (event.settled) continue;
+  /** Rejects the events whose TTL passed. */
+  #expireDue(due: PendingEvent[]): void {
+    for (const event of due) {
       event.settled = true;
       const { record } = event;
       // Not packed yet: it leaves the pending bytes; packing skips settled events.
@@ -619,12 +586,10 @@ export class FirehoseProducer extends EventEmitter<FirehoseProducerEvents> {
       event.reject(
         new RecordExpiredError(this.#recordTtlMs, record?.inFlight ?? false, record?.attempts ?? 0),
       );
-      count++;
     }
-    this.#counters.eventsExpired += count;
-    this.#counters.eventsFailed += count;
-    this.#settled(count);
-    this.#armExpiry();
+    this.#counters.eventsExpired += due.length;
+    this.#counters.eventsFailed += due.length;
+    this.#settled(due.length);
   }
 
   #settled(count: number): void {
@@ -635,10 +600,7 @@ export class FirehoseProducer extends EventEmitter<FirehoseProducerEvents> {
     }
     if (this.#outstanding === 0) {
       // Everything has settled: drop the references and the TTL timer.
-      if (this.#expiryTimer) clearTimeout(this.#expiryTimer);
-      this.#expiryTimer = undefined;
-      this.#expiry = [];
-      this.#expiryHead = 0;
+      this.#expiry.stop();
       this.#pending = [];
       this.#pendingHead = 0;
       for (const wake of this.#idleWaiters.splice(0)) wake();

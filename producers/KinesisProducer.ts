@@ -12,6 +12,7 @@ import { type CatalogEvent, type EventCatalog, eventCatalog } from '../core/even
 import { validateEventObject } from '../core/events/validateEvent.js';
 import { type HistogramSummary, LogHistogram } from '../core/stats/LogHistogram.js';
 import { backoffDelay } from './backoff.js';
+import { ExpiryQueue } from './ExpiryQueue.js';
 import {
   EventTooLargeError,
   InvalidEventError,
@@ -237,9 +238,11 @@ export class KinesisProducer<
   #queuedEvents = 0;
   #queuedBytes = 0;
   #retries: OutgoingRecord[] = [];
-  /** Every unsettled event in put order; deadlines grow with it, so the head expires first. */
-  #expiry: PendingEvent[] = [];
-  #expiryHead = 0;
+  /** Every unsettled event in put order, for the record TTL. */
+  readonly #expiry = new ExpiryQueue<PendingEvent>(
+    (event) => event.state === 'settled',
+    (due) => this.#expire(due),
+  );
   /** Sequence number of the latest event in `#expiry`. */
   #lastSeq = 0;
   readonly #flushWaiters: { upTo: number; resolve: () => void }[] = [];
@@ -253,7 +256,6 @@ export class KinesisProducer<
   #lingerTimer: NodeJS.Timeout | undefined;
   #pumpSoon: NodeJS.Immediate | undefined;
   #rateTimer: NodeJS.Timeout | undefined;
-  #expiryTimer: NodeJS.Timeout | undefined;
   readonly #housekeeping: NodeJS.Timeout[] = [];
   readonly #roomWaiters: (() => void)[] = [];
   readonly #idleWaiters: (() => void)[] = [];
@@ -394,7 +396,6 @@ export class KinesisProducer<
       };
       this.#enqueue(pending);
       this.#expiry.push(pending);
-      this.#armExpiry();
       this.#schedule();
     });
   }
@@ -428,7 +429,7 @@ export class KinesisProducer<
     if (!this.#idle()) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     for (const wake of this.#roomWaiters.splice(0)) wake();
     for (const timer of this.#housekeeping) clearInterval(timer);
-    clearTimeout(this.#expiryTimer);
+    this.#expiry.stop();
     clearTimeout(this.#rateTimer);
     if (this.#pumpSoon) clearImmediate(this.#pumpSoon);
     if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
@@ -907,47 +908,16 @@ export class KinesisProducer<
 
   // ---- expiry -----------------------------------------------------------------------------
 
-  /** Moves the expiry queue's head past settled events, so they can be collected; returns the head. */
-  #advanceExpiryHead(): PendingEvent | undefined {
-    while (this.#expiryHead < this.#expiry.length) {
-      const head = this.#expiry[this.#expiryHead] as PendingEvent;
-      if (head.state !== 'settled') break;
-      this.#expiryHead++;
-    }
-    if (this.#expiryHead > 4_096 && this.#expiryHead * 2 > this.#expiry.length) {
-      this.#expiry = this.#expiry.slice(this.#expiryHead);
-      this.#expiryHead = 0;
-    }
-    return this.#expiry[this.#expiryHead];
-  }
-
   /** Whether every event up to sequence number `upTo` has settled. */
   #settledUpTo(upTo: number): boolean {
-    const head = this.#advanceExpiryHead();
-    return head === undefined || head.seq > upTo;
+    const oldest = this.#expiry.oldest();
+    return oldest === undefined || oldest.seq > upTo;
   }
 
-  #armExpiry(): void {
-    const head = this.#advanceExpiryHead();
-    if (this.#expiryTimer || !head) return;
-    this.#expiryTimer = setTimeout(
-      () => {
-        this.#expiryTimer = undefined;
-        this.#expire();
-      },
-      Math.max(0, head.deadline - performance.now()),
-    );
-  }
-
-  #expire(): void {
-    const now = performance.now();
-    let expired = 0;
+  /** Rejects events whose TTL passed; the ones in a call in flight (or sent before) may still land. */
+  #expire(due: PendingEvent[]): void {
     const errors = new Map<boolean, RecordExpiredError>();
-    while (this.#expiryHead < this.#expiry.length) {
-      const event = this.#expiry[this.#expiryHead] as PendingEvent;
-      if (event.state !== 'settled' && event.deadline > now) break;
-      this.#expiryHead++;
-      if (event.state === 'settled') continue;
+    for (const event of due) {
       const maybeDelivered = event.state === 'sending' || event.sent;
       let error = errors.get(maybeDelivered);
       if (!error) {
@@ -956,17 +926,13 @@ export class KinesisProducer<
       }
       event.state = 'settled';
       event.reject(error);
-      expired++;
     }
-    if (expired > 0) {
-      this.stats.eventsExpired += expired;
-      this.stats.eventsFailed += expired;
-      this.#notify('failed', expired, [...errors.values()][0] as RecordExpiredError);
-      this.#settled(expired);
-      // Expired events still sit in lanes; a pump drops them so an idle producer frees its memory.
-      this.#pump(this.#flushing > 0);
-    }
-    this.#armExpiry();
+    this.stats.eventsExpired += due.length;
+    this.stats.eventsFailed += due.length;
+    this.#notify('failed', due.length, [...errors.values()][0] as RecordExpiredError);
+    this.#settled(due.length);
+    // Expired events still sit in lanes; a pump drops them so an idle producer frees its memory.
+    this.#pump(this.#flushing > 0);
   }
 
   // ---- settling ---------------------------------------------------------------------------
@@ -974,7 +940,7 @@ export class KinesisProducer<
   #settled(count: number): void {
     this.#outstanding -= count;
     if (this.#flushWaiters.length > 0) {
-      const head = this.#advanceExpiryHead();
+      const head = this.#expiry.oldest();
       const done = this.#flushWaiters.filter((w) => head === undefined || head.seq > w.upTo);
       for (const waiter of done) {
         this.#flushWaiters.splice(this.#flushWaiters.indexOf(waiter), 1);
