@@ -19,6 +19,9 @@ Options:
   --no-demo         do not run the demo producer
   --data-dir DIR    keep emulator state and checkpoints in DIR (default: in memory)
   --verbose         log every handler batch (Powertools INFO)
+  --chaos           inject faults at the local.chaos rates of streamfold.config.ts: DynamoDB
+                    throttles and 500s, PutRecords throttles and partial failures, handler
+                    crashes after flushing, early timeouts, duplicate batch deliveries
   -h, --help        show this help
 `;
 
@@ -29,6 +32,7 @@ async function main(): Promise<void> {
       'no-demo': { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
       verbose: { type: 'boolean', default: false },
+      chaos: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -54,7 +58,14 @@ async function main(): Promise<void> {
     ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
     handlerLogLevel: values.verbose ? 'INFO' : 'WARN',
     onNotice: notice,
+    chaos: values.chaos,
   });
+  if (values.chaos) {
+    const rates = Object.entries(config.local.chaos)
+      .map(([name, rate]) => `${name.replace(/Rate$/, '')} ${(rate * 100).toFixed(1)}%`)
+      .join(', ');
+    process.stdout.write(`chaos mode: ${rates}\n`);
+  }
   const { endpoints, httpUrl } = pipeline;
   process.stdout.write(
     [
@@ -86,7 +97,8 @@ async function main(): Promise<void> {
   const render = (s: PipelineStatus) =>
     `produced ${s.produced} · aggregated ${s.aggregated} · archived ${s.archivedEvents} (${s.archiveObjects} objects) · ` +
     `rejected ${s.rejected} · on-failure ${s.sentToOnFailure} · lag ${s.iteratorLagMs} ms · ` +
-    `direct PUT archived ${s.directPutArchivedEvents}`;
+    `direct PUT archived ${s.directPutArchivedEvents}` +
+    (values.chaos ? ` · faults ${Object.values(s.faults).reduce((a, b) => a + b, 0)}` : '');
   let ticks = 0;
   const timer = setInterval(() => {
     ticks++;

@@ -18,6 +18,13 @@ import {
   LOCAL_CREDENTIALS,
   type ServiceEndpoints,
 } from './awsClients.js';
+import { type ChaosProxy, startChaosProxy } from './chaos/ChaosProxy.js';
+import {
+  type ChaosCounters,
+  dynamodbFaults,
+  emptyChaosCounters,
+  kinesisFaults,
+} from './chaos/chaosFaults.js';
 import { DemoProducer } from './demo/DemoProducer.js';
 import { startEmulators } from './emulators/startEmulators.js';
 import {
@@ -48,6 +55,14 @@ export interface LocalPipelineOptions {
   handlerLogLevel?: string;
   /** Told about notable runtime events (retries, on-failure, errors). */
   onNotice?: (message: string) => void;
+  /**
+   * Inject faults at `config.local.chaos` rates: proxies in front of Kinesis and
+   * DynamoDB (at their configured ports; the emulators move to free ones), and
+   * handler crashes, timeouts and duplicate deliveries in the event source mapping.
+   */
+  chaos?: boolean;
+  /** Random source of the chaos faults (tests make it reproducible). @default Math.random */
+  chaosRandom?: () => number;
 }
 
 /** Counters shown by the status line. */
@@ -61,6 +76,8 @@ export interface PipelineStatus {
   iteratorLagMs: number;
   /** Events the local direct-PUT delivery stream wrote to the archive (0 with an external Firehose). */
   directPutArchivedEvents: number;
+  /** Faults injected so far; all zero unless started with `chaos`. */
+  faults: ChaosCounters;
 }
 
 /** The direct-PUT delivery stream of a running local pipeline. */
@@ -104,8 +121,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const { config } = options;
   const notice = options.onNotice ?? (() => undefined);
   const { host, ports, endpoints: external } = config.local;
+  const chaos = options.chaos === true;
   const want = (name: 'kinesis' | 'dynamodb' | 's3') =>
-    external[name] ? undefined : options.ephemeralPorts ? 0 : ports[name];
+    external[name]
+      ? undefined
+      : options.ephemeralPorts || (chaos && name !== 's3')
+        ? 0
+        : ports[name];
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const emulators = await startEmulators({
     host,
@@ -118,6 +140,25 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     dynamodb: external.dynamodb ?? local(emulators.ports.dynamodb),
     s3: external.s3 ?? local(emulators.ports.s3),
   };
+  const faults = emptyChaosCounters();
+  const proxies: ChaosProxy[] = [];
+  if (chaos) {
+    // Every client, the handler's included, goes through the proxies, so faults arrive on the wire.
+    const random = options.chaosRandom ?? Math.random;
+    for (const [name, decide] of [
+      ['kinesis', kinesisFaults(config.local.chaos, faults, random)],
+      ['dynamodb', dynamodbFaults(config.local.chaos, faults, random)],
+    ] as const) {
+      const proxy = await startChaosProxy({
+        host,
+        port: options.ephemeralPorts ? 0 : ports[name],
+        target: endpoints[name],
+        decide,
+      });
+      proxies.push(proxy);
+      endpoints[name] = proxy.endpoint;
+    }
+  }
   const clients = createAwsClients(endpoints, config.local.region);
   await provisionResources(config, clients);
 
@@ -145,6 +186,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       timeoutMs: ms(config.aggregation.timeout),
     },
     handler,
+    ...(chaos
+      ? {
+          chaos: {
+            settings: config.local.chaos,
+            counters: faults,
+            ...(options.chaosRandom ? { random: options.chaosRandom } : {}),
+          },
+        }
+      : {}),
     checkpoints: new CheckpointStore(checkpointFile('aggregate')),
     onFailure: { bucket: config.rejects.bucketName, prefix: config.rejects.onFailurePrefix },
     onInvoke: (outcome) => {
@@ -153,7 +203,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         notice(
           `${outcome.records} records of ${outcome.shardId} sent to the on-failure destination (${outcome.detail})`,
         );
-      } else if (outcome.result === 'function-error') {
+      } else if (outcome.result === 'function-error' && !chaos) {
+        // Under chaos, function errors are the point; the status line counts them.
         notice(`handler error on ${outcome.shardId}: ${outcome.detail}`);
       }
     },
@@ -261,6 +312,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       sentToOnFailure,
       iteratorLagMs: Math.max(0, ...esm.progress().map((p) => p.millisBehindLatest)),
       directPutArchivedEvents,
+      faults: { ...faults },
     }),
     waitForDrain,
     stop: async () => {
@@ -276,6 +328,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       await esm.stop();
       await archiver.stop();
       await firehose?.stop();
+      for (const proxy of proxies) await proxy.stop();
       await emulators.stop();
     },
   };

@@ -35,6 +35,30 @@ export const windowSchema = z.object({
   retention: duration.optional(),
 });
 
+const rate = (fallback: number) => z.number().min(0).max(1).default(fallback);
+
+/**
+ * Fault rates of the local runtime's chaos mode. Wire-level faults are
+ * injected by proxies in front of the emulators, handler faults by the event
+ * source mapping runner; each is a probability per request, entry or batch.
+ */
+export const chaosSchema = z.object({
+  /** DynamoDB requests answered with ProvisionedThroughputExceededException. */
+  dynamodbThrottleRate: rate(0.05),
+  /** DynamoDB requests answered with a 500 InternalServerError. */
+  dynamodbServerErrorRate: rate(0.02),
+  /** PutRecords calls refused whole with ProvisionedThroughputExceededException. */
+  kinesisThrottleRate: rate(0.05),
+  /** PutRecords entries refused (half throttled, half InternalFailure) while the rest are written. */
+  kinesisEntryFailureRate: rate(0.05),
+  /** Invocations that "crash" after the handler flushed: the runner reports a function error. */
+  handlerCrashRate: rate(0.03),
+  /** Invocations that time out early while the handler keeps running, as a killed Lambda's writes may. */
+  handlerTimeoutRate: rate(0.02),
+  /** Batches delivered a second time after a successful invocation. */
+  duplicateDeliveryRate: rate(0.05),
+});
+
 /** The whole configuration; every part of streamfold reads its settings from here. */
 export const configSchema = z.object({
   stream: z.object({
@@ -182,6 +206,8 @@ export const configSchema = z.object({
       .default({}),
     /** Events per second of the demo producer; 0 switches it off. */
     demoRate: z.number().min(0).max(1_000_000),
+    /** Fault rates of `npm start -- --chaos` (each 0..1); see `local/chaos/`. */
+    chaos: chaosSchema.default(chaosSchema.parse({})),
   }),
 });
 
@@ -193,3 +219,6 @@ export type StreamfoldConfig = z.output<typeof configSchema>;
 
 /** One declared metric. */
 export type MetricDefinition = StreamfoldConfig['metrics'][number];
+
+/** Fault rates of the local chaos mode, defaults applied. */
+export type ChaosSettings = z.infer<typeof chaosSchema>;

@@ -7,6 +7,8 @@ import type {
   KinesisStreamEvent,
   KinesisStreamRecord,
 } from 'aws-lambda';
+import type { ChaosSettings } from '../../core/config/configSchema.js';
+import type { ChaosCounters } from '../chaos/chaosFaults.js';
 import type { CheckpointStore } from '../kinesis/CheckpointStore.js';
 import { ShardFleet } from '../kinesis/ShardFleet.js';
 import { ShardReader } from '../kinesis/ShardReader.js';
@@ -20,6 +22,19 @@ const RETRY_PAUSE_BASE_MS = 25;
 const RETRY_PAUSE_MAX_MS = 1_000;
 /** GetRecords limit per call. */
 const READ_LIMIT = 10_000;
+
+/** Handler-level faults the runner injects, with the counters it adds to. */
+export interface RunnerChaos {
+  settings: Pick<
+    ChaosSettings,
+    'handlerCrashRate' | 'handlerTimeoutRate' | 'duplicateDeliveryRate'
+  >;
+  counters: Pick<ChaosCounters, 'handlerCrashes' | 'handlerTimeouts' | 'duplicateDeliveries'>;
+  random?: () => number;
+}
+
+/** Longest early timeout chaos mode gives an invocation, ms. */
+const CHAOS_TIMEOUT_MAX_MS = 20;
 
 /** A Lambda handler for Kinesis events. */
 export type KinesisHandler = (
@@ -47,6 +62,8 @@ export interface EventSourceMappingRunnerOptions {
   functionName: string;
   settings: EventSourceMappingSettings;
   handler: KinesisHandler;
+  /** Handler faults to inject (`npm start -- --chaos`); off when omitted. */
+  chaos?: RunnerChaos;
   checkpoints: CheckpointStore;
   /** On-failure destination: bucket and key prefix (Lambda writes under `aws/lambda/`). */
   onFailure: { bucket: string; prefix: string };
@@ -255,20 +272,40 @@ export class EventSourceMappingRunner {
   async #invoke(shardId: string, records: _Record[]): Promise<BatchResult> {
     const event = this.#event(shardId, records);
     const { timeoutMs } = this.#options.settings;
+    const chaos = this.#options.chaos;
+    const roll = () => (chaos?.random ?? Math.random)();
+    // Chaos: an early timeout while the handler keeps running, as a killed function's writes may land.
+    const early = chaos && roll() < chaos.settings.handlerTimeoutRate;
+    const limitMs = early ? Math.floor(roll() * CHAOS_TIMEOUT_MAX_MS) : timeoutMs;
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`Task timed out after ${timeoutMs / 1000} seconds`)),
-          timeoutMs,
-        );
+        timer = setTimeout(() => {
+          if (early && chaos) chaos.counters.handlerTimeouts++;
+          reject(
+            new Error(`Task timed out after ${limitMs / 1000} seconds${early ? ' (chaos)' : ''}`),
+          );
+        }, limitMs);
       });
       const response = await Promise.race([
         this.#options.handler(event, this.#context(timeoutMs)),
         timeout,
       ]);
+      if (chaos && roll() < chaos.settings.handlerCrashRate) {
+        chaos.counters.handlerCrashes++;
+        return { kind: 'error', message: 'the function crashed after flushing (chaos)' };
+      }
       const failures = response?.batchItemFailures ?? [];
-      if (failures.length === 0) return { kind: 'success' };
+      if (failures.length === 0) {
+        if (chaos && roll() < chaos.settings.duplicateDeliveryRate) {
+          // At-least-once: the same batch arrives again; its outcome changes nothing.
+          chaos.counters.duplicateDeliveries++;
+          await Promise.resolve(this.#options.handler(event, this.#context(timeoutMs))).catch(
+            () => undefined,
+          );
+        }
+        return { kind: 'success' };
+      }
       // Lambda resumes from the lowest reported record; an unknown identifier fails the batch.
       const indexes = failures.map((f) =>
         records.findIndex((r) => r.SequenceNumber === f.itemIdentifier),
