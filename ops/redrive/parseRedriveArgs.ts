@@ -26,7 +26,8 @@ Options:
   -h, --help         show this help
 
 Exit codes: 0 every object redriven or already redriven (or listed, with --dry-run);
-1 some objects failed (each is named; the others were still redriven); 2 bad arguments.
+1 some objects failed (each is named; the others were still redriven) or the target
+cannot be reached; 2 bad arguments.
 
 Examples:
   npm run redrive -- --dry-run
