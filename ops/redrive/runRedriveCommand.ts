@@ -1,0 +1,91 @@
+import type { StreamfoldConfig } from '../../core/config/configSchema.js';
+import { connectRedriveTarget, type RedriveTarget } from './connectRedriveTarget.js';
+import type { RedriveArgs } from './parseRedriveArgs.js';
+import { type ObjectOutcome, type RedriveSummary, redriveFailures } from './redriveFailures.js';
+
+/** What {@link runRedriveCommand} needs from its surroundings. */
+export interface RedriveCommandContext {
+  config: StreamfoldConfig;
+  /** Builds the target; replaceable so tests can point at emulators on ephemeral ports. */
+  connect?: (args: RedriveArgs, config: StreamfoldConfig) => Promise<RedriveTarget>;
+  out?: { write(text: string): unknown };
+  err?: { write(text: string): unknown };
+}
+
+/**
+ * The redrive command: connects, redrives (or lists, with `--dry-run`), writes
+ * one progress line per object to `err` and the summary to `out`.
+ *
+ * @returns exit code 0 when no object failed, 1 otherwise, and the summary
+ */
+export async function runRedriveCommand(
+  args: RedriveArgs,
+  context: RedriveCommandContext,
+): Promise<{ exitCode: number; summary: RedriveSummary }> {
+  const out = context.out ?? process.stdout;
+  const err = context.err ?? process.stderr;
+  const target = await (context.connect ?? connectRedriveTarget)(args, context.config);
+  try {
+    const window = [
+      args.since ? `since ${args.since.toISOString()}` : '',
+      args.until ? `until ${args.until.toISOString()}` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    err.write(
+      `${args.dryRun ? 'dry run: listing' : 'redriving'} s3://${target.bucket}/${target.prefix}${window ? ` (${window})` : ''} → ${target.streamName} on ${target.description}\n`,
+    );
+    const summary = await redriveFailures({
+      s3: target.s3,
+      kinesis: target.kinesis,
+      bucket: target.bucket,
+      prefix: target.prefix,
+      streamName: target.streamName,
+      dryRun: args.dryRun,
+      ...(args.since ? { since: args.since } : {}),
+      ...(args.until ? { until: args.until } : {}),
+      onObject: (outcome, done, total) =>
+        err.write(`[${done}/${total}] ${describeOutcome(outcome)}\n`),
+    });
+    out.write(formatSummary(summary, args.dryRun));
+    return { exitCode: summary.failed > 0 ? 1 : 0, summary };
+  } finally {
+    target.close();
+  }
+}
+
+/** One progress line. */
+export function describeOutcome(outcome: ObjectOutcome): string {
+  const what = `${outcome.records} records, ${outcome.bytes} bytes from ${outcome.shardId} (records from the ${outcome.source === 'stream' ? 'stream, read back by sequence number' : 'object payload'})`;
+  switch (outcome.status) {
+    case 'redriven':
+      return `${outcome.key}: redriven, ${what}`;
+    case 'would-redrive':
+      return `${outcome.key}: would redrive ${what}`;
+    case 'already-redriven':
+      return `${outcome.key}: already redriven (marker present), skipped`;
+    case 'failed':
+      return `${outcome.key}: FAILED, skipped: ${outcome.error}`;
+  }
+}
+
+/** The final summary. */
+export function formatSummary(summary: RedriveSummary, dryRun: boolean): string {
+  const lines = [
+    dryRun
+      ? `dry run: ${summary.wouldRedrive} objects would be redriven: ${summary.records} records, ${summary.bytes} bytes, from shards ${summary.shards.join(', ') || '-'}; nothing was put, no marker written`
+      : `redriven: ${summary.redriven} objects, ${summary.records} records, ${summary.bytes} bytes, from shards ${summary.shards.join(', ') || '-'}`,
+    `already redriven (skipped): ${summary.alreadyRedriven}`,
+    `failed: ${summary.failed}`,
+  ];
+  if (summary.outsideWindow > 0) lines.push(`outside --since/--until: ${summary.outsideWindow}`);
+  for (const failed of summary.objects.filter((o) => o.status === 'failed')) {
+    lines.push(`  ${failed.key}: ${failed.error}`);
+  }
+  if (!dryRun) {
+    lines.push(
+      'Delivery is at least once: an object whose records were put but whose marker was not written (a run stopped half-way) is put again by the next run.',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
