@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AggregateDelta } from '../../../core/aggregates/AggregateFold.js';
 import { aggregationSettingsOf, compileMetrics } from '../../../core/aggregates/compileMetrics.js';
 import { GroundTruth } from '../../../core/aggregates/GroundTruth.js';
+import { InMemoryGroupRegistry } from '../../../core/aggregates/InMemoryGroupRegistry.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
 import { parseDuration } from '../../../core/duration.js';
 import { eventCatalog } from '../../../core/events/catalog.js';
@@ -75,6 +76,7 @@ describe('aggregateKinesisBatch on the hostile-input corpus', () => {
     ({ response, summary } = await aggregateKinesisBatch(kinesisStreamEvent(specs), {
       store,
       rejects: { write: async (entries) => void rejects.push(...entries) },
+      groups: new InMemoryGroupRegistry(),
       metrics: compileMetrics(aggregationSettingsOf(config)),
       catalog: eventCatalog,
       maxLatenessMs: window.maxLatenessMs,
