@@ -19,6 +19,8 @@ export async function scanAggregates(
         TableName: tableName,
         ExclusiveStartKey: start,
         ProjectionExpression: '#pk, #sk, #cnt, #sum, #min, #max',
+        // Group registry items (see DynamoGroupRegistry) share the table but hold no counts.
+        FilterExpression: 'attribute_exists(#cnt)',
         ExpressionAttributeNames: {
           '#pk': A.partitionKey,
           '#sk': A.sortKey,

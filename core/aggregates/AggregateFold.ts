@@ -1,6 +1,7 @@
 import type { StreamfoldEvent } from '../events/envelope.js';
 import { aggregatePartitionKey, aggregateSortKey, bucketStart } from './aggregateKey.js';
 import type { CompiledMetric } from './compileMetrics.js';
+import { OTHER_GROUP } from './GroupRegistry.js';
 
 /**
  * The change one batch makes to one aggregate item: a (metric, group, window
@@ -49,9 +50,18 @@ export class AggregateFold {
   readonly #metrics: readonly CompiledMetric[];
   readonly #deltas = new Map<string, AggregateDelta>();
   readonly #events: FoldableEvent[] = [];
+  readonly #admission: GroupAdmission;
+  #unresolvedFirstOrder: string | undefined;
 
-  public constructor(metrics: readonly CompiledMetric[]) {
+  /**
+   * @param admission where each group of a capped metric goes; by default every group is kept
+   */
+  public constructor(
+    metrics: readonly CompiledMetric[],
+    admission: GroupAdmission = KEEP_EVERY_GROUP,
+  ) {
     this.#metrics = metrics;
+    this.#admission = admission;
   }
 
   /** Number of events folded so far. */
@@ -59,10 +69,26 @@ export class AggregateFold {
     return this.#events.length;
   }
 
+  /**
+   * Order key of the first record with an event left out of a metric because
+   * its group's admission is unknown (the registry could not be reached);
+   * that record must be retried.
+   */
+  public get unresolvedFirstOrder(): string | undefined {
+    return this.#unresolvedFirstOrder;
+  }
+
   /** Folds one event into every metric and window that applies to it. */
   public add(item: FoldableEvent): void {
     this.#events.push(item);
-    for (const metric of this.#metrics) foldInto(this.#deltas, metric, item);
+    for (const metric of this.#metrics) {
+      const group = groupOf(metric, item.event, this.#admission);
+      if (group === undefined) {
+        if (foldsInto(metric, item.event)) this.#unresolvedFirstOrder ??= item.order;
+        continue;
+      }
+      foldInto(this.#deltas, metric, item, group);
+    }
   }
 
   /** The deltas, one per distinct aggregate item. */
@@ -82,29 +108,73 @@ export class AggregateFold {
     if (!metric) return undefined;
     const single = new Map<string, AggregateDelta>();
     for (const item of this.#events) {
-      if (item.order > afterOrder) foldInto(single, metric, item, delta.pk, delta.sk);
+      if (item.order <= afterOrder) continue;
+      const group = groupOf(metric, item.event, this.#admission);
+      if (group !== undefined) foldInto(single, metric, item, group, delta.pk, delta.sk);
     }
     return single.get(`${delta.pk}\u0000${delta.sk}`);
   }
+}
+
+/**
+ * Where the groups of a capped metric go: the group itself, {@link OTHER_GROUP},
+ * or `undefined` when that is not known (the event is then left out).
+ */
+export type GroupAdmission = (metric: CompiledMetric, group: string) => string | undefined;
+
+const KEEP_EVERY_GROUP: GroupAdmission = (_metric, group) => group;
+
+/**
+ * A {@link GroupAdmission} from decisions already taken: per capped metric,
+ * the admitted groups; a capped metric missing from `admitted` is unresolved.
+ */
+export function admissionFrom(admitted: ReadonlyMap<string, ReadonlySet<string>>): GroupAdmission {
+  return (metric, group) => {
+    if (metric.maxGroups === undefined) return group;
+    const groups = admitted.get(metric.name);
+    if (!groups) return undefined;
+    return groups.has(group) ? group : OTHER_GROUP;
+  };
+}
+
+/**
+ * The distinct groups of `metric` among `events`, in order of first appearance:
+ * what must be admitted before the batch is folded.
+ */
+export function groupsToAdmit(metric: CompiledMetric, events: readonly FoldableEvent[]): string[] {
+  const groups = new Set<string>();
+  for (const { event } of events) if (foldsInto(metric, event)) groups.add(metric.groupOf(event));
+  return [...groups];
+}
+
+/** Whether `event` counts in `metric`: the right type and, for value metrics, a finite value. */
+function foldsInto(metric: CompiledMetric, event: StreamfoldEvent): boolean {
+  if (!metric.types.has(event.type)) return false;
+  if (!metric.readValue) return true;
+  const raw = metric.readValue(event);
+  // Schemas guarantee the type; a non-finite value would poison sums, so it is not folded.
+  return typeof raw === 'number' && Number.isFinite(raw);
+}
+
+function groupOf(
+  metric: CompiledMetric,
+  event: StreamfoldEvent,
+  admission: GroupAdmission,
+): string | undefined {
+  return admission(metric, metric.groupOf(event));
 }
 
 function foldInto(
   deltas: Map<string, AggregateDelta>,
   metric: CompiledMetric,
   { event, timeMs, order }: FoldableEvent,
+  group: string,
   onlyPk?: string,
   onlySk?: string,
 ): void {
-  if (!metric.types.has(event.type)) return;
-  let value = 0;
+  if (!foldsInto(metric, event)) return;
   const hasValue = metric.readValue !== undefined;
-  if (metric.readValue) {
-    const raw = metric.readValue(event);
-    // Schemas guarantee the type; a non-finite value would poison sums, so it is not folded.
-    if (typeof raw !== 'number' || !Number.isFinite(raw)) return;
-    value = raw;
-  }
-  const group = metric.groupOf(event);
+  const value = hasValue ? (metric.readValue?.(event) as number) : 0;
   const pk = aggregatePartitionKey(metric.name, group);
   if (onlyPk !== undefined && pk !== onlyPk) return;
   for (const window of metric.windows) {

@@ -1,6 +1,7 @@
 import type { StreamfoldConfig } from '../config/configSchema.js';
 import { parseDuration } from '../duration.js';
 import type { StreamfoldEvent } from '../events/envelope.js';
+import { OTHER_GROUP } from './GroupRegistry.js';
 
 /** The figures of one aggregate item, as stored and as expected. */
 export interface AggregateFigures {
@@ -17,6 +18,15 @@ export interface AggregateFigures {
  * (`revenue#country=DE|1m#2026-11-22T10:15:00.000Z`). Used by the load test's
  * `--verify` and by the pipeline tests.
  *
+ * The `maxGroups` cap is modelled as the handler applies it: the first
+ * `maxGroups` distinct groups of a metric, in the order events are added, are
+ * kept and the rest go to `__other__`. That is exact when events are added in
+ * stream order of one shard. With several shards the admission order depends
+ * on timing, so when a metric has more distinct groups than its cap only the
+ * totals across all its groups (including `__other__`) and the number of
+ * groups (at most `maxGroups` plus `__other__`) are exact; each group still
+ * lands wholly in itself or wholly in `__other__`.
+ *
  * @example
  * const truth = new GroundTruth(config);
  * for (const event of events) truth.add(event);
@@ -25,6 +35,8 @@ export interface AggregateFigures {
 export class GroundTruth {
   readonly #config: StreamfoldConfig;
   readonly #windowMs = new Map<string, number>();
+  /** Per metric, the groups admitted so far under its cap. */
+  readonly #admitted = new Map<string, Set<string>>();
   /** Expected figures by `pk|sk`. */
   public readonly items = new Map<string, AggregateFigures>();
   /** Events added. */
@@ -46,7 +58,7 @@ export class GroundTruth {
     for (const metric of this.#config.metrics) {
       const types = typeof metric.on === 'string' ? [metric.on] : metric.on;
       if (!types.includes(event.type)) continue;
-      const group =
+      const rawGroup =
         metric.groupBy.length === 0
           ? '*'
           : metric.groupBy
@@ -55,6 +67,7 @@ export class GroundTruth {
                   `${path.split('.').at(-1)}=${encodeURIComponent(String(read(event, path)))}`,
               )
               .join(',');
+      const group = this.#capped(metric.name, metric.maxGroups, rawGroup);
       const value = metric.value === undefined ? undefined : (read(event, metric.value) as number);
       for (const window of metric.windows) {
         const size = this.#windowMs.get(window) as number;
@@ -73,6 +86,17 @@ export class GroundTruth {
         }
       }
     }
+  }
+
+  #capped(metric: string, maxGroups: number, group: string): string {
+    if (group === '*') return group;
+    let admitted = this.#admitted.get(metric);
+    if (!admitted) {
+      admitted = new Set();
+      this.#admitted.set(metric, admitted);
+    }
+    if (!admitted.has(group) && admitted.size < maxGroups) admitted.add(group);
+    return admitted.has(group) ? group : OTHER_GROUP;
   }
 
   /** The expected items as a plain object, for a JSON file. */

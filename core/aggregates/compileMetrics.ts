@@ -23,6 +23,8 @@ export interface CompiledMetric {
   readValue: ((event: StreamfoldEvent) => unknown) | undefined;
   /** Builds the group key, for example `country=DE`. */
   groupOf: (event: StreamfoldEvent) => string;
+  /** Most distinct groups kept (see `GroupRegistry`); `undefined` for metrics without `groupBy`. */
+  maxGroups: number | undefined;
   windows: readonly CompiledWindow[];
 }
 
@@ -50,6 +52,8 @@ export function compileMetrics(
     types: new Set(typeof metric.on === 'string' ? [metric.on] : metric.on),
     readValue: metric.value === undefined ? undefined : fieldReader(metric.value),
     groupOf: groupKeyBuilder(metric.groupBy),
+    // A metric without groupBy has the one group `*`: nothing to cap.
+    maxGroups: metric.groupBy.length === 0 ? undefined : metric.maxGroups,
     windows: metric.windows.map((name) => {
       const retention = settings.windows[name]?.retention;
       return {

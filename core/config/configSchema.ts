@@ -23,6 +23,16 @@ export const metricSchema = z.object({
   value: z.string().optional(),
   /** Dotted paths whose values form the group (for example `data.country`). */
   groupBy: z.array(z.string()).max(4).default([]),
+  /**
+   * Most distinct groups kept for the metric; events of any further group are
+   * folded into the group `__other__`. Group values come from events, so
+   * without a cap one producer sending random values would create a partition
+   * per value, and the dashboard would read thousands of items per query.
+   * 1,000 keeps every real dimension (countries, categories, devices) whole;
+   * at most 10,000 so the group registry item stays far below DynamoDB's
+   * 400 KB item limit (16-character hashes).
+   */
+  maxGroups: z.number().int().min(1).max(10_000).default(1_000),
   /** Statistics to keep. */
   stats: z.array(z.enum(METRIC_STATS)).min(1).default(['count']),
   /** Names of the windows (see `windows`) to bucket into. */

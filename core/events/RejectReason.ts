@@ -4,6 +4,8 @@ export type RejectCode =
   /** The record starts with the KPL aggregated-record magic but is not a valid aggregate. */
   | 'malformed_aggregate'
   | 'not_an_object'
+  /** Objects and arrays nested deeper than `MAX_EVENT_NESTING_DEPTH`. */
+  | 'too_deep'
   | 'unknown_type'
   | 'schema_violation'
   | 'time_out_of_window';

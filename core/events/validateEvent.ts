@@ -6,6 +6,20 @@ import type { RejectReason } from './RejectReason.js';
 /** Longest excerpt of a bad value quoted in a reject message, in characters. */
 const MAX_QUOTED_VALUE_CHARS = 80;
 
+/**
+ * Deepest nesting of objects and arrays accepted in an event. Events are a
+ * flat envelope with a shallow payload; zod and `JSON.stringify` recurse, so
+ * 10,000 levels of `[` would overflow the stack inside validation instead of
+ * being refused. 32 levels leaves payload schemas plenty of room.
+ */
+export const MAX_EVENT_NESTING_DEPTH = 32;
+
+/** Times before this are almost always epoch seconds read as milliseconds (1970-01-21 for 2026). */
+const SECONDS_AS_MILLIS_BEFORE_MS = Date.UTC(1971, 0, 1);
+
+/** A UTF-8 byte order mark; RFC 8259 §8.1 lets a parser ignore one at the start of a text. */
+const BYTE_ORDER_MARK = '\uFEFF';
+
 /** What the time-window check needs. */
 export interface EventTimeWindow {
   /** Current time, ms since the epoch. */
@@ -37,18 +51,40 @@ export function validateEventObject(
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return reject('not_an_object', `event must be a JSON object (given ${quote(value)})`);
   }
+  // Before zod: its recursive walk would overflow the stack on deep input.
+  const field = fieldDeeperThan(value, MAX_EVENT_NESTING_DEPTH);
+  if (field !== undefined) {
+    return reject(
+      'too_deep',
+      `${field}: nested deeper than ${MAX_EVENT_NESTING_DEPTH} levels of objects and arrays`,
+      field,
+    );
+  }
   const envelope = envelopeSchema.safeParse(value, { reportInput: true });
   if (!envelope.success) return schemaViolation(envelope.error.issues, []);
 
   const { type } = envelope.data;
   const dataSchema = Object.hasOwn(catalog, type) ? catalog[type] : undefined;
   if (!dataSchema) {
-    return reject('unknown_type', `type: unknown event type ${quote(type)}`, 'type');
+    const lower = type.toLowerCase();
+    const near = Object.keys(catalog).find((known) => known.toLowerCase() === lower);
+    // Types are case-sensitive: `Purchase` is not `purchase`, but the message says which was meant.
+    const hint =
+      near === undefined ? '' : ` (types are case-sensitive; did you mean ${quote(near)}?)`;
+    return reject('unknown_type', `type: unknown event type ${quote(type)}${hint}`, 'type');
   }
   const data = dataSchema.safeParse(envelope.data.data, { reportInput: true });
   if (!data.success) return schemaViolation(data.error.issues, ['data']);
 
   const timeMs = Date.parse(envelope.data.time);
+  // The schema's pattern admits only dates Date.parse reads; this keeps NaN out of bucketing anyway.
+  if (!Number.isFinite(timeMs)) {
+    return reject(
+      'schema_violation',
+      `time: not a date (given ${quote(envelope.data.time)})`,
+      'time',
+    );
+  }
   if (window) {
     const earliest = window.now - window.maxLatenessMs;
     const latest = window.now + window.maxFutureSkewMs;
@@ -56,7 +92,10 @@ export function validateEventObject(
       return reject(
         'time_out_of_window',
         `time: ${quote(envelope.data.time)} is outside the accepted window ` +
-          `${new Date(earliest).toISOString()} .. ${new Date(latest).toISOString()}`,
+          `${new Date(earliest).toISOString()} .. ${new Date(latest).toISOString()}` +
+          (timeMs < SECONDS_AS_MILLIS_BEFORE_MS
+            ? ' (a time in 1970 usually means epoch seconds were read as milliseconds)'
+            : ''),
         'time',
       );
     }
@@ -74,10 +113,16 @@ export function validateEventLine(
 ): EventValidation {
   let value: unknown;
   try {
-    value = JSON.parse(line);
+    value = JSON.parse(line.startsWith(BYTE_ORDER_MARK) ? line.slice(1) : line);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
-    return reject('malformed_json', `malformed JSON: ${detail} in ${quote(line)}`);
+    // The start of a long line rarely shows the fault; quote the text around it as well.
+    const position = Number(/at position (\d+)/.exec(detail)?.[1] ?? Number.NaN);
+    const near =
+      Number.isInteger(position) && position > MAX_QUOTED_VALUE_CHARS / 2
+        ? `, near ${quote(line.slice(position - 20, position + 20))}`
+        : '';
+    return reject('malformed_json', `malformed JSON: ${detail} in ${quote(line)}${near}`);
   }
   return validateEventObject(value, catalog, window);
 }
@@ -87,7 +132,38 @@ function schemaViolation(issues: readonly z.core.$ZodIssue[], prefix: string[]):
   if (!first) return reject('schema_violation', 'schema violation');
   const field = [...prefix, ...first.path.map(String)].join('.');
   const given = 'input' in first ? ` (given ${quote(first.input)})` : '';
-  return reject('schema_violation', `${field}: ${first.message}${given}`, field);
+  const hint = field === 'time' ? TIME_FORMAT_HINT : '';
+  return reject('schema_violation', `${field}: ${first.message}${given}${hint}`, field);
+}
+
+/** Added to every `time` format error: epoch numbers and local times are the usual mistakes. */
+const TIME_FORMAT_HINT =
+  '; time must be an ISO 8601 date-time with an offset, such as 2026-11-22T10:15:03.120Z, ' +
+  'not epoch seconds or milliseconds';
+
+/**
+ * The field holding the first value nested deeper than `limit` objects/arrays
+ * (array indexes left out, so `data.tags` rather than `data.tags.0.0.0`), or
+ * `undefined`. Iterative, so the check itself cannot overflow the stack.
+ */
+function fieldDeeperThan(root: object, limit: number): string | undefined {
+  const stack: { value: unknown; depth: number; field: string }[] = [
+    { value: root, depth: 0, field: '' },
+  ];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const { value, depth, field } = next;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= limit) return field;
+    const inArray = Array.isArray(value);
+    for (const key of Object.keys(value)) {
+      stack.push({
+        value: (value as Record<string, unknown>)[key],
+        depth: depth + 1,
+        field: inArray ? field : field === '' ? key : `${field}.${key}`,
+      });
+    }
+  }
+  return undefined;
 }
 
 function reject(code: RejectReason['code'], message: string, field?: string): EventValidation {
@@ -98,10 +174,15 @@ function reject(code: RejectReason['code'], message: string, field?: string): Ev
 function quote(value: unknown): string {
   let text: string;
   try {
-    text = value === undefined ? 'undefined' : JSON.stringify(value);
+    // JSON.stringify writes NaN and ±Infinity as null, which would misquote them.
+    text =
+      value === undefined || (typeof value === 'number' && !Number.isFinite(value))
+        ? String(value)
+        : JSON.stringify(value);
   } catch {
-    // BigInt and cyclic values cannot be serialised; fall back to their string form.
-    text = String(value);
+    // BigInt and cyclic values cannot be serialised; their type is enough to name them.
+    text =
+      typeof value === 'bigint' ? `${value}n` : Array.isArray(value) ? '[…]' : `(${typeof value})`;
   }
   return text.length > MAX_QUOTED_VALUE_CHARS ? `${text.slice(0, MAX_QUOTED_VALUE_CHARS)}…` : text;
 }

@@ -197,7 +197,8 @@ export class DynamoAggregateStore {
   }
 }
 
-function isConditionFailure(error: unknown): boolean {
+/** Whether `error` is DynamoDB's refusal of a condition expression. */
+export function isConditionFailure(error: unknown): boolean {
   return (
     error instanceof ConditionalCheckFailedException ||
     (error instanceof Error && error.name === 'ConditionalCheckFailedException')

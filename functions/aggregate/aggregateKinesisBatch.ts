@@ -9,9 +9,12 @@ import type {
 import {
   type AggregateDelta,
   AggregateFold,
+  admissionFrom,
   type FoldableEvent,
+  groupsToAdmit,
 } from '../../core/aggregates/AggregateFold.js';
 import type { CompiledMetric } from '../../core/aggregates/compileMetrics.js';
+import type { GroupRegistry } from '../../core/aggregates/GroupRegistry.js';
 import { sequenceOrderKey } from '../../core/aggregates/sequenceOrder.js';
 import { unpackEvents } from '../../core/codec/unpackEvents.js';
 import type { EventCatalog } from '../../core/events/catalog.js';
@@ -38,6 +41,8 @@ export interface AggregateDependencies {
   store: AggregateStore;
   rejects: RejectsSink;
   metrics: readonly CompiledMetric[];
+  /** Decides which groups of each metric are kept under its `maxGroups`. */
+  groups: GroupRegistry;
   catalog: EventCatalog;
   /** Oldest and newest accepted event time, relative to `now()`, ms. */
   maxLatenessMs: number;
@@ -86,7 +91,7 @@ export async function aggregateKinesisBatch(
 ): Promise<{ response: KinesisStreamBatchResponse; summary: BatchSummary }> {
   const now = (deps.now ?? Date.now)();
   const window = { now, maxLatenessMs: deps.maxLatenessMs, maxFutureSkewMs: deps.maxFutureSkewMs };
-  const fold = new AggregateFold(deps.metrics);
+  const acceptedEvents: FoldableEvent[] = [];
   const rejected: RejectEntry[] = [];
   const sequenceByOrder = new Map<string, string>();
   const shardId = shardIdOf(event.Records[0]);
@@ -118,7 +123,7 @@ export async function aggregateKinesisBatch(
           );
       });
       // Added only once the whole record is read, so a failing record leaves no trace in the fold.
-      for (const item of accepted) fold.add(item);
+      acceptedEvents.push(...accepted);
     } catch (error) {
       failedAt = sequenceNumber;
       throw error;
@@ -136,6 +141,9 @@ export async function aggregateKinesisBatch(
       deps.logger.error('record failed', { sequenceNumber: failedAt, index, error });
     }
   }
+
+  const fold = new AggregateFold(deps.metrics, await admitGroups(acceptedEvents, deps));
+  for (const item of acceptedEvents) fold.add(item);
 
   const refold = (delta: AggregateDelta, afterOrder: string) => fold.refold(delta, afterOrder);
   const deltas = [...fold.deltas()];
@@ -178,6 +186,8 @@ export async function aggregateKinesisBatch(
       failureOrders.push(outcome.failed.firstOrder);
     }
   }
+  // Events whose group admission is unknown were left out; retry from the first of them.
+  if (fold.unresolvedFirstOrder !== undefined) failureOrders.push(fold.unresolvedFirstOrder);
   const firstReject = rejected[0];
   if (!rejectsWritten && firstReject)
     failureOrders.push(sequenceOrderKey(firstReject.sequenceNumber));
@@ -203,6 +213,33 @@ export async function aggregateKinesisBatch(
     ...summary,
   });
   return { response: { batchItemFailures }, summary };
+}
+
+/**
+ * Admits the groups of every capped metric, in order of first appearance, one
+ * registry call sequence per metric. A metric whose admission fails is left
+ * unresolved: its events are not folded and their records are retried.
+ */
+async function admitGroups(
+  events: readonly FoldableEvent[],
+  deps: AggregateDependencies,
+): Promise<ReturnType<typeof admissionFrom>> {
+  const admitted = new Map<string, ReadonlySet<string>>();
+  await Promise.all(
+    deps.metrics.map(async (metric) => {
+      if (metric.maxGroups === undefined) return;
+      const groups = groupsToAdmit(metric, events);
+      try {
+        admitted.set(metric.name, await deps.groups.admit(metric.name, metric.maxGroups, groups));
+      } catch (error) {
+        deps.logger.warn('group admission failed; the metric will be retried', {
+          metric: metric.name,
+          error,
+        });
+      }
+    }),
+  );
+  return admissionFrom(admitted);
 }
 
 /**

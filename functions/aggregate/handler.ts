@@ -8,6 +8,7 @@ import { parseDuration } from '../../core/duration.js';
 import { eventCatalog } from '../../core/events/catalog.js';
 import { aggregateKinesisBatch, type BatchSummary } from './aggregateKinesisBatch.js';
 import { DynamoAggregateStore } from './DynamoAggregateStore.js';
+import { DynamoGroupRegistry } from './DynamoGroupRegistry.js';
 import { S3RejectsSink } from './RejectsSink.js';
 import { readAggregateEnvironment } from './readAggregateEnvironment.js';
 
@@ -15,8 +16,11 @@ import { readAggregateEnvironment } from './readAggregateEnvironment.js';
 const environment = readAggregateEnvironment(process.env);
 const logger = new Logger();
 const metrics = new Metrics();
+const dynamodb = new DynamoDBClient({});
 const dependencies = {
-  store: new DynamoAggregateStore(new DynamoDBClient({}), environment.tableName),
+  store: new DynamoAggregateStore(dynamodb, environment.tableName),
+  // Cached for the container's life; the registry item keeps the cap across containers.
+  groups: new DynamoGroupRegistry(dynamodb, environment.tableName),
   rejects: new S3RejectsSink(
     new S3Client({ forcePathStyle: environment.s3ForcePathStyle }),
     environment.rejectsBucketName,

@@ -8,6 +8,7 @@ import type { StreamfoldEvent } from '../../core/events/envelope.js';
 import { sampleEventGenerator } from '../../core/events/sampleEvents.js';
 import { aggregateKinesisBatch } from '../../functions/aggregate/aggregateKinesisBatch.js';
 import { DynamoAggregateStore } from '../../functions/aggregate/DynamoAggregateStore.js';
+import { DynamoGroupRegistry } from '../../functions/aggregate/DynamoGroupRegistry.js';
 import { createAwsClients } from '../../local/awsClients.js';
 import { type RunningEmulators, startEmulators } from '../../local/emulators/startEmulators.js';
 import { createAggregatesTable } from '../../local/provisionResources.js';
@@ -46,6 +47,7 @@ function dependencies(tableName: string) {
     store: new DynamoAggregateStore(dynamodb, tableName),
     rejects: { write: async () => undefined },
     metrics: compileMetrics(config),
+    groups: new DynamoGroupRegistry(dynamodb, tableName),
     catalog: eventCatalog,
     maxLatenessMs: 86_400_000,
     maxFutureSkewMs: 300_000,

@@ -27,6 +27,7 @@ const SETTINGS: Pick<AggregationSettings, 'metrics' | 'windows'> = {
       on: 'purchase',
       value: 'data.amount',
       groupBy: ['data.country'],
+      maxGroups: 1_000,
       stats: ['count', 'sum', 'min', 'max'],
       windows: ['1m', '1h'],
     },
@@ -34,6 +35,7 @@ const SETTINGS: Pick<AggregationSettings, 'metrics' | 'windows'> = {
       name: 'all_events',
       on: ['page_view', 'purchase'],
       groupBy: [],
+      maxGroups: 1_000,
       stats: ['count'],
       windows: ['1m'],
     },
@@ -245,6 +247,7 @@ describe('AggregateFold', () => {
           name: 'views',
           on: 'page_view',
           groupBy: ['data.path', 'data.device'],
+          maxGroups: 1_000,
           stats: ['count'],
           windows: ['1m'],
         },
@@ -333,7 +336,16 @@ describe('compileMetrics', () => {
     expect(() =>
       compileMetrics({
         windows: {},
-        metrics: [{ name: 'x', on: 'purchase', groupBy: [], stats: ['count'], windows: ['soon'] }],
+        metrics: [
+          {
+            name: 'x',
+            on: 'purchase',
+            groupBy: [],
+            maxGroups: 1,
+            stats: ['count'],
+            windows: ['soon'],
+          },
+        ],
       }),
     ).toThrow(/not a duration: "soon"/);
   });

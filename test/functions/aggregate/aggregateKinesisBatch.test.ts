@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from 'vitest';
 import type { AggregateDelta } from '../../../core/aggregates/AggregateFold.js';
 import { aggregationSettingsOf, compileMetrics } from '../../../core/aggregates/compileMetrics.js';
+import { InMemoryGroupRegistry } from '../../../core/aggregates/InMemoryGroupRegistry.js';
 import { encodeEventLine, unpackRecord } from '../../../core/codec/ndjsonCodec.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
 import { eventCatalog } from '../../../core/events/catalog.js';
@@ -78,6 +79,7 @@ function dependencies(store: AggregateStore, rejects: RejectsSink): AggregateDep
     store,
     rejects,
     metrics,
+    groups: new InMemoryGroupRegistry(),
     catalog: eventCatalog,
     maxLatenessMs: 3_600_000,
     maxFutureSkewMs: 300_000,
