@@ -9,11 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEventLine } from '../../core/codec/ndjsonCodec.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
 import { type ArchiveDelivery, Archiver } from '../../local/archiver/Archiver.js';
-import { type AwsClients, createAwsClients } from '../../local/awsClients.js';
-import { type RunningEmulators, startEmulators } from '../../local/emulators/startEmulators.js';
+import type { AwsClients } from '../../local/awsClients.js';
+import type { RunningEmulators } from '../../local/emulators/startEmulators.js';
 import { CheckpointStore } from '../../local/kinesis/CheckpointStore.js';
 import { sampleEvent } from '../helpers/events.js';
 import { corruptedKplRecordData, kplRecordData } from '../helpers/kplRecords.js';
+import { startTestEmulators } from '../helpers/testEmulators.js';
 
 const BUCKET = 'archiver-test';
 
@@ -80,15 +81,7 @@ async function archive(
 }
 
 beforeAll(async () => {
-  emulators = await startEmulators({ host: '127.0.0.1', ports: { kinesis: 0, s3: 0 } });
-  clients = createAwsClients(
-    {
-      kinesis: `http://127.0.0.1:${emulators.ports.kinesis}`,
-      s3: `http://127.0.0.1:${emulators.ports.s3}`,
-      dynamodb: 'http://127.0.0.1:1',
-    },
-    'us-east-1',
-  );
+  ({ emulators, clients } = await startTestEmulators({ kinesis: true, s3: true }));
   await clients.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
 });
 

@@ -6,14 +6,15 @@ import {
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AwsClients, createAwsClients } from '../../local/awsClients.js';
-import { type RunningEmulators, startEmulators } from '../../local/emulators/startEmulators.js';
+import type { AwsClients } from '../../local/awsClients.js';
+import type { RunningEmulators } from '../../local/emulators/startEmulators.js';
 import {
   EventSourceMappingRunner,
   type EventSourceMappingSettings,
   type KinesisHandler,
 } from '../../local/eventSourceMapping/EventSourceMappingRunner.js';
 import { CheckpointStore } from '../../local/kinesis/CheckpointStore.js';
+import { startTestEmulators } from '../helpers/testEmulators.js';
 
 const BUCKET = 'esm-on-failure';
 const SETTINGS: EventSourceMappingSettings = {
@@ -101,15 +102,7 @@ async function onFailureObjects(
 }
 
 beforeAll(async () => {
-  emulators = await startEmulators({ host: '127.0.0.1', ports: { kinesis: 0, s3: 0 } });
-  clients = createAwsClients(
-    {
-      kinesis: `http://127.0.0.1:${emulators.ports.kinesis}`,
-      s3: `http://127.0.0.1:${emulators.ports.s3}`,
-      dynamodb: 'http://127.0.0.1:1',
-    },
-    'us-east-1',
-  );
+  ({ emulators, clients } = await startTestEmulators({ kinesis: true, s3: true }));
   await clients.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
 });
 

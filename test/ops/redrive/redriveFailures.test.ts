@@ -13,8 +13,8 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AwsClients, createAwsClients } from '../../../local/awsClients.js';
-import { type RunningEmulators, startEmulators } from '../../../local/emulators/startEmulators.js';
+import type { AwsClients } from '../../../local/awsClients.js';
+import type { RunningEmulators } from '../../../local/emulators/startEmulators.js';
 import { EventSourceMappingRunner } from '../../../local/eventSourceMapping/EventSourceMappingRunner.js';
 import { CheckpointStore } from '../../../local/kinesis/CheckpointStore.js';
 import { ShardReader } from '../../../local/kinesis/ShardReader.js';
@@ -28,6 +28,7 @@ import {
 import { runRedriveCommand } from '../../../ops/redrive/runRedriveCommand.js';
 import { createActiveStream } from '../../helpers/readStreamEvents.js';
 import { THROTTLED } from '../../helpers/ScriptedKinesis.js';
+import { startTestEmulators } from '../../helpers/testEmulators.js';
 
 const BUCKET = 'redrive-test';
 const MARKERS = 'redriven/';
@@ -184,15 +185,7 @@ function options(
 }
 
 beforeAll(async () => {
-  emulators = await startEmulators({ host: '127.0.0.1', ports: { kinesis: 0, s3: 0 } });
-  clients = createAwsClients(
-    {
-      kinesis: `http://127.0.0.1:${emulators.ports.kinesis}`,
-      s3: `http://127.0.0.1:${emulators.ports.s3}`,
-      dynamodb: 'http://127.0.0.1:1',
-    },
-    'us-east-1',
-  );
+  ({ emulators, clients } = await startTestEmulators({ kinesis: true, s3: true }));
   await clients.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
 });
 
