@@ -30,6 +30,7 @@ import { startEmulators } from './emulators/startEmulators.js';
 import {
   EventSourceMappingRunner,
   type KinesisHandler,
+  type ShardProgress,
 } from './eventSourceMapping/EventSourceMappingRunner.js';
 import { LocalFirehose } from './firehose/LocalFirehose.js';
 import { createIngestRoute } from './http/createIngestRoute.js';
@@ -100,6 +101,8 @@ export interface LocalPipeline {
   /** The producer the demo uses; tests may put their own events through it. */
   producer: KinesisProducer;
   status(): PipelineStatus;
+  /** Where the event source mapping stands on each shard (checkpoint, lag, whether caught up). */
+  shardProgress(): ShardProgress[];
   /** Resolves once every record in the stream is aggregated and archived. */
   waitForDrain(timeoutMs?: number): Promise<void>;
   /**
@@ -314,6 +317,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       directPutArchivedEvents,
       faults: { ...faults },
     }),
+    shardProgress: () => esm.progress(),
     waitForDrain,
     stop: async () => {
       // First, so requests in flight get their acknowledgements before the producer closes.
