@@ -155,6 +155,11 @@ export const configSchema = z.object({
     maxLateness: duration,
     /** Newest accepted event time, relative to arrival (producer clock skew). */
     maxFutureSkew: duration,
+    /**
+     * Count each event `id` once, across producer retries, for this long after its first
+     * copy; off when omitted. Costs one conditional write per event (see README).
+     */
+    dedupeWindow: duration.optional(),
   }),
   /** Window definitions, keyed by their size written as a duration (`1m`, `1h`, `1d`). */
   windows: z.record(duration, windowSchema),

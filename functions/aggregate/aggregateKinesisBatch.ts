@@ -14,6 +14,7 @@ import {
   groupsToAdmit,
 } from '../../core/aggregates/AggregateFold.js';
 import type { CompiledMetric } from '../../core/aggregates/compileMetrics.js';
+import type { DedupeClaim, EventDeduper } from '../../core/aggregates/EventDeduper.js';
 import type { GroupRegistry } from '../../core/aggregates/GroupRegistry.js';
 import { sequenceOrderKey } from '../../core/aggregates/sequenceOrder.js';
 import { unpackEvents } from '../../core/codec/unpackEvents.js';
@@ -48,6 +49,8 @@ export interface AggregateDependencies {
   maxLatenessMs: number;
   maxFutureSkewMs: number;
   logger: Logger;
+  /** Counts each event `id` once across copies (`events.dedupeWindow`); off when omitted. */
+  deduper?: EventDeduper;
   now?: () => number;
 }
 
@@ -56,6 +59,8 @@ export interface BatchSummary {
   records: number;
   eventsFolded: number;
   eventsRejected: number;
+  /** Events left out as copies of an `id` already counted (only with a deduper). */
+  eventsDuplicate: number;
   itemsApplied: number;
   itemsAlreadyApplied: number;
   itemsFailed: number;
@@ -91,7 +96,8 @@ export async function aggregateKinesisBatch(
 ): Promise<{ response: KinesisStreamBatchResponse; summary: BatchSummary }> {
   const now = (deps.now ?? Date.now)();
   const window = { now, maxLatenessMs: deps.maxLatenessMs, maxFutureSkewMs: deps.maxFutureSkewMs };
-  const acceptedEvents: FoldableEvent[] = [];
+  let acceptedEvents: FoldableEvent[] = [];
+  const claims: DedupeClaim[] = [];
   const rejected: RejectEntry[] = [];
   const sequenceByOrder = new Map<string, string>();
   const shardId = shardIdOf(event.Records[0]);
@@ -108,13 +114,16 @@ export async function aggregateKinesisBatch(
         record.kinesis.approximateArrivalTimestamp * 1_000,
       ).toISOString();
       const accepted: FoldableEvent[] = [];
+      const recordClaims: DedupeClaim[] = [];
       const { lines, corruptAggregate } = unpackEvents(Buffer.from(record.kinesis.data, 'base64'));
       const corrupt =
         corruptAggregate === undefined ? undefined : corruptAggregateRejection(corruptAggregate);
       lines.forEach((line, lineIndex) => {
         const result = corrupt ?? validateEventLine(line, deps.catalog, window);
-        if (result.ok) accepted.push({ event: result.event, timeMs: result.timeMs, order });
-        else
+        if (result.ok) {
+          accepted.push({ event: result.event, timeMs: result.timeMs, order });
+          recordClaims.push({ id: result.event.id, position: `${shardId}|${order}|${lineIndex}` });
+        } else
           rejected.push(
             rejectEntry(
               { reason: result.reason, shardId, sequenceNumber, lineIndex, arrivalTime },
@@ -124,6 +133,7 @@ export async function aggregateKinesisBatch(
       });
       // Added only once the whole record is read, so a failing record leaves no trace in the fold.
       acceptedEvents.push(...accepted);
+      claims.push(...recordClaims);
     } catch (error) {
       failedAt = sequenceNumber;
       throw error;
@@ -140,6 +150,34 @@ export async function aggregateKinesisBatch(
     if (!(error instanceof SkippedAfterFailureError)) {
       deps.logger.error('record failed', { sequenceNumber: failedAt, index, error });
     }
+  }
+
+  let eventsDuplicate = 0;
+  let dedupeFailedOrder: string | undefined;
+  if (deps.deduper && acceptedEvents.length > 0) {
+    const outcomes = await deps.deduper.claim(claims);
+    // A claim that could not be made (throttling) leaves its event, and every later one, for the replay.
+    acceptedEvents.forEach((item, index) => {
+      const outcome = outcomes[index];
+      if (
+        typeof outcome === 'object' &&
+        (dedupeFailedOrder === undefined || item.order < dedupeFailedOrder)
+      ) {
+        dedupeFailedOrder = item.order;
+        deps.logger.warn('dedupe claim failed; its record will be retried', {
+          error: outcome.error,
+        });
+      }
+    });
+    const failedOrder = dedupeFailedOrder;
+    acceptedEvents = acceptedEvents.filter((item, index) => {
+      if (failedOrder !== undefined && item.order >= failedOrder) return false;
+      if (outcomes[index] === 'duplicate') {
+        eventsDuplicate++;
+        return false;
+      }
+      return true;
+    });
   }
 
   const fold = new AggregateFold(deps.metrics, await admitGroups(acceptedEvents, deps));
@@ -188,6 +226,7 @@ export async function aggregateKinesisBatch(
   }
   // Events whose group admission is unknown were left out; retry from the first of them.
   if (fold.unresolvedFirstOrder !== undefined) failureOrders.push(fold.unresolvedFirstOrder);
+  if (dedupeFailedOrder !== undefined) failureOrders.push(dedupeFailedOrder);
   const firstReject = rejected[0];
   if (!rejectsWritten && firstReject)
     failureOrders.push(sequenceOrderKey(firstReject.sequenceNumber));
@@ -199,6 +238,7 @@ export async function aggregateKinesisBatch(
     records: event.Records.length,
     eventsFolded: fold.eventCount,
     eventsRejected: rejected.length,
+    eventsDuplicate,
     itemsApplied,
     itemsAlreadyApplied,
     itemsFailed,

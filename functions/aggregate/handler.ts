@@ -8,6 +8,7 @@ import { parseDuration } from '../../core/duration.js';
 import { eventCatalog } from '../../core/events/catalog.js';
 import { aggregateKinesisBatch, type BatchSummary } from './aggregateKinesisBatch.js';
 import { DynamoAggregateStore } from './DynamoAggregateStore.js';
+import { DynamoEventDeduper } from './DynamoEventDeduper.js';
 import { DynamoGroupRegistry } from './DynamoGroupRegistry.js';
 import { S3RejectsSink } from './RejectsSink.js';
 import { readAggregateEnvironment } from './readAggregateEnvironment.js';
@@ -17,6 +18,8 @@ const environment = readAggregateEnvironment(process.env);
 const logger = new Logger();
 const metrics = new Metrics();
 const dynamodb = new DynamoDBClient({});
+const { dedupeWindow } = environment.settings.events;
+const dedupeWindowMs = dedupeWindow === undefined ? undefined : parseDuration(dedupeWindow);
 const dependencies = {
   store: new DynamoAggregateStore(dynamodb, environment.tableName),
   // Cached for the container's life; the registry item keeps the cap across containers.
@@ -30,6 +33,9 @@ const dependencies = {
   catalog: eventCatalog,
   maxLatenessMs: parseDuration(environment.settings.events.maxLateness) ?? 0,
   maxFutureSkewMs: parseDuration(environment.settings.events.maxFutureSkew) ?? 0,
+  ...(dedupeWindowMs === undefined
+    ? {}
+    : { deduper: new DynamoEventDeduper(dynamodb, environment.tableName, dedupeWindowMs) }),
   logger,
 };
 
@@ -38,6 +44,7 @@ export const processingTotals: BatchSummary = {
   records: 0,
   eventsFolded: 0,
   eventsRejected: 0,
+  eventsDuplicate: 0,
   itemsApplied: 0,
   itemsAlreadyApplied: 0,
   itemsFailed: 0,

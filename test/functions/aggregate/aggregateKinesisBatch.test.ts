@@ -441,6 +441,7 @@ describe('aggregateKinesisBatch', () => {
       records: 0,
       eventsFolded: 0,
       eventsRejected: 0,
+      eventsDuplicate: 0,
       itemsApplied: 0,
       itemsAlreadyApplied: 0,
       itemsFailed: 0,
