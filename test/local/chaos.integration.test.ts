@@ -8,6 +8,7 @@ import { expectedAggregates, expectMatchesGroundTruth } from './groundTruth.js';
 import { readAggregates } from './readAggregates.js';
 
 const EVENT_COUNT = 12_000;
+const WAVES = 40;
 
 describe('local pipeline with every chaos fault on', () => {
   // Records hold ~100 events each: batches of 2 records and raised handler-fault rates make
@@ -43,9 +44,11 @@ describe('local pipeline with every chaos fault on', () => {
     const next = sampleEventGenerator({ source: 'chaos-test', random: seededRandom(5) });
 
     // Act: put in waves, so producer faults meet handler faults
-    for (let wave = 0; wave < 12; wave++) {
+    // Each wave waits for its acknowledgements, so there are at least as many PutRecords calls
+    // (and partly filled records, hence invocations) as waves: every fault gets its chances.
+    for (let wave = 0; wave < WAVES; wave++) {
       const acks: Promise<unknown>[] = [];
-      for (let i = 0; i < EVENT_COUNT / 12; i++) {
+      for (let i = 0; i < EVENT_COUNT / WAVES; i++) {
         const event = next();
         events.push(event);
         acks.push(pipeline.producer.put(event));
