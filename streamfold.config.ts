@@ -78,7 +78,7 @@ export default defineConfig({
       on: 'purchase',
       value: 'data.amount',
       groupBy: ['data.country'],
-      stats: ['count', 'sum', 'min', 'max', 'avg'],
+      stats: ['count', 'sum', 'min', 'max', 'avg', 'p50', 'p90', 'p99'],
       windows: ['1m', '1h', '1d'],
     },
     {
@@ -86,7 +86,7 @@ export default defineConfig({
       on: 'add_to_cart',
       value: 'data.quantity',
       groupBy: ['data.category'],
-      stats: ['count', 'sum', 'min', 'max', 'avg'],
+      stats: ['count', 'sum', 'min', 'max', 'avg', 'p50', 'p90', 'p99'],
       windows: ['1m', '1h', '1d'],
     },
     {

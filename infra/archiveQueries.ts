@@ -1,4 +1,8 @@
-import type { MetricDefinition } from '../core/config/configSchema.js';
+import {
+  type MetricDefinition,
+  type MetricStat,
+  PERCENTILE_QUANTILES,
+} from '../core/config/configSchema.js';
 import type { ArchivePartitionKey } from './archivePartitioning.js';
 
 /** A saved Athena query. */
@@ -78,13 +82,8 @@ function metricQuery(metric: MetricDefinition, distinct: string): ArchiveQuery {
     ...groups.map(({ path, label }) => `${path} AS "${label}"`),
   ];
   const groupCount = select.length;
-  for (const stat of metric.stats) {
-    select.push(
-      stat === 'count' || metric.value === undefined
-        ? `count(*) AS "${stat}"`
-        : `${stat}(${metric.value}) AS "${stat}"`,
-    );
-  }
+  for (const stat of metric.stats)
+    select.push(`${statExpression(stat, metric.value)} AS "${stat}"`);
   const conditions = [`type IN (${types.map((type) => `'${type}'`).join(', ')})`];
   if (metric.value !== undefined) conditions.push(`${metric.value} IS NOT NULL`);
   const positions = Array.from({ length: groupCount }, (_, index) => index + 1).join(', ');
@@ -102,4 +101,13 @@ function metricQuery(metric: MetricDefinition, distinct: string): ArchiveQuery {
       `ORDER BY ${positions}`,
     ].join('\n'),
   };
+}
+
+/** The SQL of one statistic; percentiles use Athena's `approx_percentile` (Trino). */
+function statExpression(stat: MetricStat, value: string | undefined): string {
+  if (stat === 'count' || value === undefined) return 'count(*)';
+  if (stat in PERCENTILE_QUANTILES) {
+    return `approx_percentile(${value}, ${PERCENTILE_QUANTILES[stat as keyof typeof PERCENTILE_QUANTILES]})`;
+  }
+  return `${stat}(${value})`;
 }

@@ -1,11 +1,14 @@
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { AggregateFigures } from '../core/aggregates/GroundTruth.js';
+import { aggregateFiguresOf } from '../functions/aggregate/aggregateFiguresOf.js';
 import { AGGREGATE_ATTRIBUTES as A } from '../functions/aggregate/DynamoAggregateStore.js';
 
 /**
  * Reads every aggregate item of the table into a map keyed by `pk|sk`, the
- * keys {@link GroundTruth} uses. A full scan: meant for verification runs,
- * not for dashboards.
+ * keys {@link GroundTruth} uses, with histogram bucket counts where the metric
+ * keeps them. A full scan of whole items (bucket attributes cannot be named
+ * in a projection without knowing them): meant for verification runs, not
+ * for dashboards.
  */
 export async function scanAggregates(
   client: DynamoDBClient,
@@ -18,28 +21,13 @@ export async function scanAggregates(
       new ScanCommand({
         TableName: tableName,
         ExclusiveStartKey: start,
-        ProjectionExpression: '#pk, #sk, #cnt, #sum, #min, #max',
         // Group registry items (see DynamoGroupRegistry) share the table but hold no counts.
         FilterExpression: 'attribute_exists(#cnt)',
-        ExpressionAttributeNames: {
-          '#pk': A.partitionKey,
-          '#sk': A.sortKey,
-          '#cnt': A.count,
-          '#sum': A.sum,
-          '#min': A.min,
-          '#max': A.max,
-        },
+        ExpressionAttributeNames: { '#cnt': A.count },
       }),
     );
     for (const item of page.Items ?? []) {
-      const num = (name: string) =>
-        item[name]?.N === undefined ? undefined : Number(item[name]?.N);
-      items.set(`${item[A.partitionKey]?.S}|${item[A.sortKey]?.S}`, {
-        count: num(A.count) ?? 0,
-        sum: num(A.sum),
-        min: num(A.min),
-        max: num(A.max),
-      });
+      items.set(`${item[A.partitionKey]?.S}|${item[A.sortKey]?.S}`, aggregateFiguresOf(item));
     }
     start = page.LastEvaluatedKey;
   } while (start);

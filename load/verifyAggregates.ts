@@ -22,7 +22,7 @@ const SUM_TOLERANCE = 1e-9;
 
 /**
  * Compares the table after a run with what it held before plus what the run
- * should have added. Counts and sums add up; min and max combine. Items the
+ * should have added. Counts, sums and histogram bucket counts add up; min and max combine. Items the
  * run did not touch but that changed mean another producer wrote during the
  * run: they are reported too, since the run can then not be vouched for.
  */
@@ -98,12 +98,20 @@ function combine(base: AggregateFigures, added: AggregateFigures): AggregateFigu
     b: number | undefined,
     f: (x: number, y: number) => number,
   ) => (a === undefined ? b : b === undefined ? a : f(a, b));
-  return {
+  const combined: AggregateFigures = {
     count: base.count + added.count,
     sum: pick(base.sum, added.sum, (a, b) => a + b),
     min: pick(base.min, added.min, Math.min),
     max: pick(base.max, added.max, Math.max),
   };
+  if (base.buckets || added.buckets) {
+    // Histograms merge by adding counts bucket by bucket.
+    const buckets: Record<string, number> = { ...base.buckets };
+    for (const [key, n] of Object.entries(added.buckets ?? {}))
+      buckets[key] = (buckets[key] ?? 0) + n;
+    combined.buckets = buckets;
+  }
+  return combined;
 }
 
 /** Why `actual` differs from `expected`, or `undefined` when it does not. */
@@ -120,6 +128,24 @@ function difference(expected: AggregateFigures, actual: AggregateFigures): strin
     if (Math.abs(actual.sum - expected.sum) > SUM_TOLERANCE * scale) {
       return `sum is ${actual.sum}, expected ${expected.sum}`;
     }
+  }
+  return bucketDifference(expected.buckets, actual.buckets);
+}
+
+/**
+ * The first histogram bucket whose count differs, or `undefined`. Counts are
+ * integers added on both sides, so they must be equal exactly.
+ */
+function bucketDifference(
+  expected: Readonly<Record<string, number>> | undefined,
+  actual: Readonly<Record<string, number>> | undefined,
+): string | undefined {
+  if (!expected && !actual) return undefined;
+  const keys = new Set([...Object.keys(expected ?? {}), ...Object.keys(actual ?? {})]);
+  for (const key of [...keys].sort()) {
+    const want = expected?.[key] ?? 0;
+    const got = actual?.[key] ?? 0;
+    if (want !== got) return `histogram bucket ${key} is ${got}, expected ${want}`;
   }
   return undefined;
 }

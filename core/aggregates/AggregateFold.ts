@@ -1,4 +1,5 @@
 import type { StreamfoldEvent } from '../events/envelope.js';
+import { type HistogramCounts, histogramBucketKey } from './aggregateHistogram.js';
 import { aggregatePartitionKey, aggregateSortKey, bucketStart } from './aggregateKey.js';
 import type { CompiledMetric } from './compileMetrics.js';
 import { OTHER_GROUP } from './GroupRegistry.js';
@@ -23,6 +24,11 @@ export interface AggregateDelta {
   min: number;
   max: number;
   hasValue: boolean;
+  /**
+   * Values counted per histogram bucket (see `histogramBucketKey`), for
+   * metrics with a percentile stat; absent otherwise.
+   */
+  histogram?: HistogramCounts;
   firstOrder: string;
   lastOrder: string;
 }
@@ -177,6 +183,8 @@ function foldInto(
   const value = hasValue ? (metric.readValue?.(event) as number) : 0;
   const pk = aggregatePartitionKey(metric.name, group);
   if (onlyPk !== undefined && pk !== onlyPk) return;
+  // The same key for every window: computed once per event and metric.
+  const bucketKey = metric.keepsHistogram ? histogramBucketKey(value) : undefined;
   for (const window of metric.windows) {
     const start = bucketStart(timeMs, window.sizeMs);
     const sk = aggregateSortKey(window.name, start);
@@ -188,10 +196,13 @@ function foldInto(
       existing.sum += value;
       if (value < existing.min) existing.min = value;
       if (value > existing.max) existing.max = value;
+      if (bucketKey !== undefined && existing.histogram) {
+        existing.histogram.set(bucketKey, (existing.histogram.get(bucketKey) ?? 0) + 1);
+      }
       existing.lastOrder = order;
       continue;
     }
-    deltas.set(key, {
+    const delta: AggregateDelta = {
       pk,
       sk,
       metric: metric.name,
@@ -209,6 +220,8 @@ function foldInto(
       hasValue,
       firstOrder: order,
       lastOrder: order,
-    });
+    };
+    if (bucketKey !== undefined) delta.histogram = new Map([[bucketKey, 1]]);
+    deltas.set(key, delta);
   }
 }

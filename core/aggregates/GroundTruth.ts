@@ -1,6 +1,7 @@
-import type { StreamfoldConfig } from '../config/configSchema.js';
+import { PERCENTILE_STATS, type StreamfoldConfig } from '../config/configSchema.js';
 import { parseDuration } from '../duration.js';
 import type { StreamfoldEvent } from '../events/envelope.js';
+import { AGGREGATE_HISTOGRAM } from './aggregateHistogram.js';
 import { OTHER_GROUP } from './GroupRegistry.js';
 
 /** The figures of one aggregate item, as stored and as expected. */
@@ -9,6 +10,11 @@ export interface AggregateFigures {
   sum: number | undefined;
   min: number | undefined;
   max: number | undefined;
+  /**
+   * Values counted per histogram bucket key (`z`, `p<i>`, `n<i>`; see
+   * `histogramBucketKey`), for metrics with a percentile stat.
+   */
+  buckets?: Record<string, number>;
 }
 
 /**
@@ -17,6 +23,10 @@ export interface AggregateFigures {
  * metric over plain objects. Keys are `pk|sk` as stored
  * (`revenue#country=DE|1m#2026-11-22T10:15:00.000Z`). Used by the load test's
  * `--verify` and by the pipeline tests.
+ *
+ * Histogram bucket counts are computed here with their own plain formula
+ * (`ceil(ln |v| / ln γ)`, clamped to the documented magnitude range), not
+ * with the fold's bucket mapping, so a mistake in one shows up as a mismatch.
  *
  * The `maxGroups` cap is modelled as the handler applies it: the first
  * `maxGroups` distinct groups of a metric, in the order events are added, are
@@ -69,6 +79,10 @@ export class GroundTruth {
               .join(',');
       const group = this.#capped(metric.name, metric.maxGroups, rawGroup);
       const value = metric.value === undefined ? undefined : (read(event, metric.value) as number);
+      const keepsHistogram =
+        value !== undefined &&
+        metric.stats.some((stat) => (PERCENTILE_STATS as readonly string[]).includes(stat));
+      const bucket = keepsHistogram ? expectedBucketKey(value) : undefined;
       for (const window of metric.windows) {
         const size = this.#windowMs.get(window) as number;
         const start = Math.floor(timeMs / size) * size;
@@ -83,6 +97,10 @@ export class GroundTruth {
           item.sum = (item.sum ?? 0) + value;
           item.min = Math.min(item.min ?? value, value);
           item.max = Math.max(item.max ?? value, value);
+        }
+        if (bucket !== undefined) {
+          item.buckets ??= {};
+          item.buckets[bucket] = (item.buckets[bucket] ?? 0) + 1;
         }
       }
     }
@@ -103,6 +121,16 @@ export class GroundTruth {
   public toJSON(): Record<string, AggregateFigures> {
     return Object.fromEntries(this.items);
   }
+}
+
+/** The histogram bucket key of `value`, written out from the scheme's definition. */
+function expectedBucketKey(value: number): string {
+  const { relativeAccuracy: alpha, minMagnitude, maxMagnitude } = AGGREGATE_HISTOGRAM;
+  const magnitude = Math.abs(value);
+  if (magnitude < minMagnitude) return 'z';
+  const gamma = (1 + alpha) / (1 - alpha);
+  const index = Math.ceil(Math.log(Math.min(magnitude, maxMagnitude)) / Math.log(gamma));
+  return `${value > 0 ? 'p' : 'n'}${index}`;
 }
 
 function read(event: StreamfoldEvent, path: string): unknown {

@@ -1,4 +1,8 @@
-import type { MetricDefinition, StreamfoldConfig } from '../config/configSchema.js';
+import {
+  type MetricDefinition,
+  PERCENTILE_STATS,
+  type StreamfoldConfig,
+} from '../config/configSchema.js';
 import { parseDuration } from '../duration.js';
 import type { StreamfoldEvent } from '../events/envelope.js';
 
@@ -23,6 +27,8 @@ export interface CompiledMetric {
   readValue: ((event: StreamfoldEvent) => unknown) | undefined;
   /** Builds the group key, for example `country=DE`. */
   groupOf: (event: StreamfoldEvent) => string;
+  /** Whether deltas carry histogram bucket counts: the metric keeps a percentile. */
+  keepsHistogram: boolean;
   /** Most distinct groups kept (see `GroupRegistry`); `undefined` for metrics without `groupBy`. */
   maxGroups: number | undefined;
   windows: readonly CompiledWindow[];
@@ -52,6 +58,9 @@ export function compileMetrics(
     types: new Set(typeof metric.on === 'string' ? [metric.on] : metric.on),
     readValue: metric.value === undefined ? undefined : fieldReader(metric.value),
     groupOf: groupKeyBuilder(metric.groupBy),
+    keepsHistogram:
+      metric.value !== undefined &&
+      metric.stats.some((stat) => (PERCENTILE_STATS as readonly string[]).includes(stat)),
     // A metric without groupBy has the one group `*`: nothing to cap.
     maxGroups: metric.groupBy.length === 0 ? undefined : metric.maxGroups,
     windows: metric.windows.map((name) => {

@@ -1,3 +1,5 @@
+import { DEFAULT_RELATIVE_ACCURACY, LogBucketScheme } from './LogBucketScheme.js';
+
 /** How many values a histogram holds and where its percentiles lie; zeros when empty. */
 export interface HistogramSummary {
   count: number;
@@ -7,15 +9,13 @@ export interface HistogramSummary {
   max: number;
 }
 
-/** Default relative accuracy of {@link LogHistogram}: quantiles within 1 % of the true value. */
-export const DEFAULT_RELATIVE_ACCURACY = 0.01;
+export { DEFAULT_RELATIVE_ACCURACY } from './LogBucketScheme.js';
 
 /**
  * A mergeable histogram of positive values in logarithmic buckets, so any
  * quantile it reports lies within `relativeAccuracy` of the true value
- * (the DDSketch bucket scheme): bucket `i` holds values in
- * `(γ^(i-1), γ^i]` with `γ = (1 + α) / (1 - α)` and is reported as
- * `2γ^i / (γ + 1)`. Values at or below zero are counted in a zero bucket.
+ * (the DDSketch bucket scheme, see {@link LogBucketScheme}). Values at or
+ * below zero are counted in a zero bucket.
  *
  * Recording is O(1) and memory grows with the logarithm of the value range,
  * not with the number of values.
@@ -26,8 +26,7 @@ export const DEFAULT_RELATIVE_ACCURACY = 0.01;
  * latency.quantile(0.99); // ≈ 12.5 (within 1 %)
  */
 export class LogHistogram {
-  readonly #gamma: number;
-  readonly #logGamma: number;
+  readonly #scheme: LogBucketScheme;
   readonly #buckets = new Map<number, number>();
   #zeros = 0;
   #count = 0;
@@ -35,11 +34,7 @@ export class LogHistogram {
   #max = Number.NEGATIVE_INFINITY;
 
   public constructor(public readonly relativeAccuracy = DEFAULT_RELATIVE_ACCURACY) {
-    if (!(relativeAccuracy > 0 && relativeAccuracy < 1)) {
-      throw new RangeError(`relativeAccuracy must lie in (0, 1) (given ${relativeAccuracy})`);
-    }
-    this.#gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy);
-    this.#logGamma = Math.log(this.#gamma);
+    this.#scheme = new LogBucketScheme(relativeAccuracy);
   }
 
   /** Values recorded. */
@@ -67,7 +62,7 @@ export class LogHistogram {
       this.#zeros += times;
       return;
     }
-    const index = Math.ceil(Math.log(value) / this.#logGamma);
+    const index = this.#scheme.indexOf(value);
     this.#buckets.set(index, (this.#buckets.get(index) ?? 0) + times);
   }
 
@@ -101,7 +96,7 @@ export class LogHistogram {
     for (const index of indexes) {
       seen += this.#buckets.get(index) ?? 0;
       if (seen > rank) {
-        const estimate = (2 * this.#gamma ** index) / (this.#gamma + 1);
+        const estimate = this.#scheme.valueOf(index);
         return Math.min(this.#max, Math.max(this.#min, estimate));
       }
     }

@@ -16,8 +16,9 @@ export function expectedAggregates(
 
 /**
  * Asserts that the stored aggregates hold exactly the expected items: same
- * keys, exact counts, min and max, and sums equal up to decimal rounding
- * (the table sums in decimal, the ground truth in binary floating point).
+ * keys, exact counts, min, max and histogram bucket counts, and sums equal up
+ * to decimal rounding (the table sums in decimal, the ground truth in binary
+ * floating point).
  */
 export function expectMatchesGroundTruth(
   stored: Map<string, StoredAggregate>,
@@ -29,6 +30,7 @@ export function expectMatchesGroundTruth(
     expect(got?.count, key).toBe(want.count);
     expect(got?.min, key).toBe(want.min);
     expect(got?.max, key).toBe(want.max);
+    expect(got?.buckets, key).toEqual(want.buckets);
     if (want.sum === undefined) expect(got?.sum, key).toBeUndefined();
     else expect(got?.sum, key).toBeCloseTo(want.sum, 6);
   }

@@ -110,6 +110,16 @@ describe('loadConfig', () => {
       mentions: ['metrics.0.value', '["sum"]'],
     },
     {
+      name: 'a percentile without a value path',
+      overrides: { metrics: [{ ...countMetric, stats: ['count', 'p99'] }] },
+      mentions: ['metrics.0.value', '["count","p99"]', '(given none)'],
+    },
+    {
+      name: 'an unknown percentile',
+      overrides: { metrics: [{ ...countMetric, stats: ['p95' as 'p99'] }] },
+      mentions: ['metrics.0.stats.0', 'p95'],
+    },
+    {
       name: 'a groupBy path that does not exist',
       overrides: { metrics: [{ ...countMetric, groupBy: ['data.amount'] }] },
       mentions: ['metrics.0.groupBy', '"data.amount"', 'page_view'],
