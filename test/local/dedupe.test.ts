@@ -1,19 +1,13 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileMetrics } from '../../core/aggregates/compileMetrics.js';
 import type { DedupeClaim, EventDeduper } from '../../core/aggregates/EventDeduper.js';
 import { loadConfig } from '../../core/config/loadConfig.js';
-import { eventCatalog } from '../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
 import { aggregateKinesisBatch } from '../../functions/aggregate/aggregateKinesisBatch.js';
-import { DynamoAggregateStore } from '../../functions/aggregate/DynamoAggregateStore.js';
 import { DynamoEventDeduper } from '../../functions/aggregate/DynamoEventDeduper.js';
-import { DynamoGroupRegistry } from '../../functions/aggregate/DynamoGroupRegistry.js';
 import type { RunningEmulators } from '../../local/emulators/startEmulators.js';
 import { createAggregatesTable } from '../../local/provisionResources.js';
+import { batchOfEvents, dynamoHandlerDependencies } from '../helpers/dynamoHandler.js';
 import { sampleEvent } from '../helpers/events.js';
-import { kinesisStreamEvent } from '../helpers/kinesisStreamEvent.js';
 import { startTestEmulators } from '../helpers/testEmulators.js';
 import { expectedAggregates, expectMatchesGroundTruth } from './groundTruth.js';
 import { readAggregates } from './readAggregates.js';
@@ -34,35 +28,11 @@ let emulators: RunningEmulators;
 let dynamodb: Awaited<ReturnType<typeof startTestEmulators>>['clients']['dynamodb'];
 let tables = 0;
 
-function batchOf(
-  events: readonly StreamfoldEvent[],
-  firstSequence: number,
-  shardId: string,
-): KinesisStreamEvent {
-  const specs = [];
-  for (let k = 0; k * EVENTS_PER_RECORD < events.length; k++) {
-    specs.push({
-      sequenceNumber: String(BigInt(firstSequence + k) * 10n ** 20n + 3n),
-      lines: events.slice(k * EVENTS_PER_RECORD, (k + 1) * EVENTS_PER_RECORD),
-    });
-  }
-  return kinesisStreamEvent(specs, shardId);
-}
+const batchOf = (events: readonly StreamfoldEvent[], first: number, shardId: string) =>
+  batchOfEvents(events, first, EVENTS_PER_RECORD, shardId);
 
-function dependencies(tableName: string, deduper: EventDeduper) {
-  return {
-    store: new DynamoAggregateStore(dynamodb, tableName),
-    groups: new DynamoGroupRegistry(dynamodb, tableName),
-    rejects: { write: async () => undefined },
-    metrics: compileMetrics(config),
-    catalog: eventCatalog,
-    maxLatenessMs: 3_600_000,
-    maxFutureSkewMs: 300_000,
-    logger: new Logger({ logLevel: 'SILENT' }),
-    deduper,
-    now: () => now,
-  };
-}
+const dependencies = (tableName: string, deduper: EventDeduper) =>
+  dynamoHandlerDependencies(dynamodb, tableName, config, { now, deduper });
 
 async function newTable(): Promise<string> {
   const tableName = `dedupe-test-${++tables}`;

@@ -1,20 +1,15 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileMetrics } from '../../core/aggregates/compileMetrics.js';
 import { OTHER_GROUP } from '../../core/aggregates/GroupRegistry.js';
 import type { StreamfoldConfig } from '../../core/config/configSchema.js';
 import { loadConfig } from '../../core/config/loadConfig.js';
-import { eventCatalog } from '../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
-import { aggregateKinesisBatch } from '../../functions/aggregate/aggregateKinesisBatch.js';
-import { DynamoAggregateStore } from '../../functions/aggregate/DynamoAggregateStore.js';
-import { DynamoGroupRegistry } from '../../functions/aggregate/DynamoGroupRegistry.js';
 import { createAwsClients } from '../../local/awsClients.js';
 import { type RunningEmulators, startEmulators } from '../../local/emulators/startEmulators.js';
 import { createAggregatesTable } from '../../local/provisionResources.js';
+import { batchOfEvents, dynamoHandler } from '../helpers/dynamoHandler.js';
 import { sampleEvent } from '../helpers/events.js';
-import { kinesisStreamEvent, TEST_SHARD_ID } from '../helpers/kinesisStreamEvent.js';
+import { TEST_SHARD_ID } from '../helpers/kinesisStreamEvent.js';
 import { expectedAggregates, expectMatchesGroundTruth } from './groundTruth.js';
 import { readAggregates } from './readAggregates.js';
 
@@ -52,32 +47,14 @@ let dynamodb: ReturnType<typeof createAwsClients>['dynamodb'];
 let tableCounter = 0;
 
 /** Records of 50 events each; record `k` gets sequence number `first + k`. */
-function batchOf(slice: readonly StreamfoldEvent[], first: number, shardId = TEST_SHARD_ID) {
-  const specs = [];
-  for (let k = 0; k * EVENTS_PER_RECORD < slice.length; k++) {
-    specs.push({
-      sequenceNumber: String(BigInt(first + k) * 10n ** 20n + 7n),
-      lines: slice.slice(k * EVENTS_PER_RECORD, (k + 1) * EVENTS_PER_RECORD),
-    });
-  }
-  return kinesisStreamEvent(specs, shardId);
-}
+const batchOf = (slice: readonly StreamfoldEvent[], first: number, shardId = TEST_SHARD_ID) =>
+  batchOfEvents(slice, first, EVENTS_PER_RECORD, shardId);
 
-/** A handler instance as after a cold start: its own registry cache. */
+/** A handler instance as after a cold start (its own registry cache) that must not fail. */
 function handlerFor(tableName: string) {
-  const deps = {
-    store: new DynamoAggregateStore(dynamodb, tableName),
-    groups: new DynamoGroupRegistry(dynamodb, tableName),
-    rejects: { write: async () => undefined },
-    metrics: compileMetrics(config),
-    catalog: eventCatalog,
-    maxLatenessMs: 3_600_000,
-    maxFutureSkewMs: 300_000,
-    logger: new Logger({ logLevel: 'SILENT' }),
-    now: () => now,
-  };
+  const handle = dynamoHandler(dynamodb, tableName, config, { now });
   return async (batch: KinesisStreamEvent) => {
-    const { response } = await aggregateKinesisBatch(batch, deps);
+    const { response } = await handle(batch);
     expect(response.batchItemFailures).toEqual([]);
   };
 }

@@ -1,11 +1,9 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import {
   type DynamoDBClient,
   GetItemCommand,
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AggregateFold, type FoldableEvent } from '../../core/aggregates/AggregateFold.js';
 import { aggregatePartitionKey, aggregateSortKey } from '../../core/aggregates/aggregateKey.js';
@@ -13,16 +11,14 @@ import { compileMetrics } from '../../core/aggregates/compileMetrics.js';
 import { sequenceOrderKey } from '../../core/aggregates/sequenceOrder.js';
 import type { StreamfoldConfig } from '../../core/config/configSchema.js';
 import { loadConfig } from '../../core/config/loadConfig.js';
-import { eventCatalog } from '../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
 import { readAggregateSummary } from '../../functions/aggregate/aggregateFiguresOf.js';
-import { aggregateKinesisBatch } from '../../functions/aggregate/aggregateKinesisBatch.js';
 import { DynamoAggregateStore } from '../../functions/aggregate/DynamoAggregateStore.js';
-import { DynamoGroupRegistry } from '../../functions/aggregate/DynamoGroupRegistry.js';
 import type { RunningEmulators } from '../../local/emulators/startEmulators.js';
 import { createAggregatesTable } from '../../local/provisionResources.js';
+import { batchOfEvents, dynamoHandler } from '../helpers/dynamoHandler.js';
 import { sampleEvent } from '../helpers/events.js';
-import { kinesisStreamEvent, TEST_SHARD_ID } from '../helpers/kinesisStreamEvent.js';
+import { TEST_SHARD_ID } from '../helpers/kinesisStreamEvent.js';
 import { seededRandom } from '../helpers/seededRandom.js';
 import { startTestEmulators } from '../helpers/testEmulators.js';
 import { expectedAggregates } from './groundTruth.js';
@@ -77,34 +73,11 @@ async function newTable(): Promise<string> {
 }
 
 /** Records of 10 events each; record `k` gets sequence number `first + k`. */
-function batchOf(
-  slice: readonly StreamfoldEvent[],
-  first: number,
-  shardId = TEST_SHARD_ID,
-): KinesisStreamEvent {
-  const specs = [];
-  for (let k = 0; k * EVENTS_PER_RECORD < slice.length; k++) {
-    specs.push({
-      sequenceNumber: String(BigInt(first + k) * 10n ** 20n + 7n),
-      lines: slice.slice(k * EVENTS_PER_RECORD, (k + 1) * EVENTS_PER_RECORD),
-    });
-  }
-  return kinesisStreamEvent(specs, shardId);
-}
+const batchOf = (slice: readonly StreamfoldEvent[], first: number, shardId = TEST_SHARD_ID) =>
+  batchOfEvents(slice, first, EVENTS_PER_RECORD, shardId);
 
 function handlerFor(tableName: string, client: DynamoDBClient = dynamodb) {
-  const deps = {
-    store: new DynamoAggregateStore(client, tableName),
-    groups: new DynamoGroupRegistry(client, tableName),
-    rejects: { write: async () => undefined },
-    metrics: compileMetrics(config),
-    catalog: eventCatalog,
-    maxLatenessMs: 3_600_000,
-    maxFutureSkewMs: 300_000,
-    logger: new Logger({ logLevel: 'SILENT' }),
-    now: () => now,
-  };
-  return (batch: KinesisStreamEvent) => aggregateKinesisBatch(batch, deps);
+  return dynamoHandler(client, tableName, config, { now });
 }
 
 /**
