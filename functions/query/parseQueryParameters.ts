@@ -229,7 +229,9 @@ function parseRange(
     sinceText === undefined
       ? untilMs - DEFAULT_RANGE_BUCKETS * windowMs
       : parseQueryTime('since', sinceText, nowMs);
-  const given = `(given since ${new Date(sinceMs).toISOString()}, until ${new Date(untilMs).toISOString()})`;
+  const shown = (text: string | undefined, ms: number) =>
+    `${text === undefined ? '' : `${JSON.stringify(text)} = `}${new Date(ms).toISOString()}`;
+  const given = `(given since ${shown(sinceText, sinceMs)}, until ${shown(untilText, untilMs)})`;
   if (sinceMs > untilMs) {
     throw new QueryParameterError('since', sinceText, `since/until: since is after until ${given}`);
   }
