@@ -11,7 +11,9 @@ import {
 } from '../core/config/aggregateFunctionEnvironment.js';
 import type { StreamfoldConfig } from '../core/config/configSchema.js';
 import { ingestFunctionEnvironment } from '../core/config/ingestFunctionEnvironment.js';
+import { queryFunctionEnvironment } from '../core/config/queryFunctionEnvironment.js';
 import { eventCatalog } from '../core/events/catalog.js';
+import { queryRoutes } from '../functions/query/queryRoutes.js';
 import { cdkDuration } from './cdkDuration.js';
 import { AggregateFunction } from './constructs/AggregateFunction.js';
 import { AggregatesTable } from './constructs/AggregatesTable.js';
@@ -21,6 +23,7 @@ import { EventStream } from './constructs/EventStream.js';
 import { IngestFunction } from './constructs/IngestFunction.js';
 import { PipelineApi } from './constructs/PipelineApi.js';
 import { PipelineMonitoring } from './constructs/PipelineMonitoring.js';
+import { QueryFunction } from './constructs/QueryFunction.js';
 import { RawArchive } from './constructs/RawArchive.js';
 import {
   ACCESS_LOG_DEFAULTS,
@@ -105,10 +108,12 @@ export class StreamfoldStack extends Stack {
   public readonly archiveAnalytics: ArchiveAnalytics;
   /** Alarms, their topic and the dashboard. */
   public readonly monitoring: PipelineMonitoring;
-  /** The IAM-authorized HTTP API: `POST <ingest.path>` now, query routes later. */
+  /** The IAM-authorized HTTP API: `POST <ingest.path>` and the `GET /api/...` query routes. */
   public readonly api: PipelineApi;
   /** The function behind `POST <ingest.path>`. */
   public readonly ingestFunction: IngestFunction;
+  /** The read-only function behind the `GET /api/...` query routes. */
+  public readonly queryFunction: QueryFunction;
 
   public constructor(scope: Construct, id: string, props: StreamfoldStackProps) {
     super(scope, id, props);
@@ -243,6 +248,19 @@ export class StreamfoldStack extends Stack {
       config.ingest.path,
       this.ingestFunction.handler,
     );
+    this.queryFunction = new QueryFunction(this, 'QueryFunction', {
+      table,
+      environment: queryFunctionEnvironment(config, { tableName: table.tableName }),
+      logRetention: stageDefaults.logRetention,
+      logRemovalPolicy: stageDefaults.dataRemovalPolicy,
+    });
+    for (const route of queryRoutes) {
+      this.api.addFunctionRoute(
+        apigwv2.HttpMethod[route.method],
+        route.path,
+        this.queryFunction.handler,
+      );
+    }
 
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       stream,
@@ -299,6 +317,10 @@ export class StreamfoldStack extends Stack {
         'Logs of the ingest function',
       ],
       HttpApiAccessLogGroup: [this.api.accessLogGroup.logGroupName, 'HTTP API access logs'],
+      QueryInvokeArn: [
+        this.api.arnForRoute('GET', '/api/*'),
+        'For dashboard IAM policies (execute-api:Invoke on the query routes)',
+      ],
     };
     for (const [outputId, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, outputId, { value, description });

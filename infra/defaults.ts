@@ -135,6 +135,17 @@ export const INGEST_FUNCTION_DEFAULTS = {
   memorySize: 512,
 } as const;
 
+/** The query function behind the `GET /api/...` routes. */
+export const QUERY_FUNCTION_DEFAULTS = {
+  // A series is one Query of at most 1,000 items; groups and top scan the table in 1 MB pages.
+  // 10 s covers a scan of some thousands of items with room for a cold start, and stays inside
+  // API Gateway's 30 s integration limit.
+  timeout: Duration.seconds(10),
+  // CPU grows with memory; reading histograms of 1,000 items for percentiles is a few ms of CPU,
+  // and 512 MB parses scan pages without pressure.
+  memorySize: 512,
+} as const;
+
 /** The HTTP API (API Gateway v2) that serves ingest, and later the query routes. */
 export const HTTP_API_DEFAULTS = {
   // Stage-wide throttling, requests per second and bucket size. The stream is the real limit:

@@ -36,6 +36,7 @@ import { LocalFirehose } from './firehose/LocalFirehose.js';
 import { createIngestRoute } from './http/createIngestRoute.js';
 import { HttpRouter } from './http/HttpRouter.js';
 import { healthRoute } from './http/healthRoute.js';
+import { mountQueryApi } from './http/mountQueryApi.js';
 import { startHttpServer } from './http/startHttpServer.js';
 import { CheckpointStore } from './kinesis/CheckpointStore.js';
 import { provisionResources } from './provisionResources.js';
@@ -267,6 +268,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     .add('GET', '/health', healthRoute);
   router.onError = (error, request) =>
     notice(`HTTP ${request.method} ${request.url} failed: ${String(error)}`);
+  // The query API reads the table directly; `pipeline` is assigned below, before any request.
+  const queryApi = mountQueryApi(router, {
+    dynamodb: clients.dynamodb,
+    tableName: config.table.name,
+    settings: config,
+    now: () => Date.now(),
+    status: () => pipeline.status(),
+    onError: (error) => notice(`query API: ${String(error)}`),
+  });
   const http = await startHttpServer({
     host,
     port: options.ephemeralPorts ? 0 : ports.http,
@@ -296,7 +306,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     await firehose?.flush();
   };
   const caughtUp = () => esm.progress().every((p) => p.caughtUp && !p.invoking) && archiver.drained;
-  return {
+  const pipeline: LocalPipeline = {
     endpoints: { ...endpoints, firehose: firehoseEndpoint },
     clients,
     httpUrl: http.url,
@@ -322,6 +332,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     stop: async () => {
       // First, so requests in flight get their acknowledgements before the producer closes.
       await http.stop();
+      queryApi.stop();
       demo?.stop();
       await producer.close();
       try {
@@ -336,6 +347,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       await emulators.stop();
     },
   };
+  return pipeline;
 }
 
 /**

@@ -11,6 +11,7 @@ import {
 } from '../../core/config/ingestFunctionEnvironment.js';
 import { loadConfig } from '../../core/config/loadConfig.js';
 import { parseDuration } from '../../core/duration.js';
+import { queryRoutes } from '../../functions/query/queryRoutes.js';
 import { IngestFunction } from '../../infra/constructs/IngestFunction.js';
 import { PipelineApi } from '../../infra/constructs/PipelineApi.js';
 import {
@@ -96,7 +97,8 @@ describe('HTTP ingest in StreamfoldStack (dev stage)', () => {
     });
 
     it('requires IAM authorization on every route', () => {
-      template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+      // The ingest route and the query routes.
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', 1 + queryRoutes.length);
       template.allResourcesProperties('AWS::ApiGatewayV2::Route', { AuthorizationType: 'AWS_IAM' });
     });
   });

@@ -1,0 +1,311 @@
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  QueryCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import { aggregatePartitionKey, aggregateSortKey } from '../../core/aggregates/aggregateKey.js';
+import { PERCENTILE_STATS } from '../../core/config/configSchema.js';
+import { readAggregateSummary } from '../aggregate/aggregateFiguresOf.js';
+import { AGGREGATE_ATTRIBUTES as A } from '../aggregate/DynamoAggregateStore.js';
+import {
+  type GroupsParameters,
+  keptFigures,
+  type RangeParameters,
+  type SeriesParameters,
+  type TopParameters,
+} from './parseQueryParameters.js';
+import type { QuerySettings } from './QuerySettings.js';
+import { decodeSeriesCursor, encodeSeriesCursor } from './seriesCursor.js';
+
+/** Where the aggregates are read from. */
+export interface AggregateSource {
+  dynamodb: DynamoDBClient;
+  tableName: string;
+}
+
+/** One declared metric, as `GET /api/metrics` lists it. */
+export interface MetricDescription {
+  name: string;
+  on: string[];
+  value?: string;
+  groupBy: string[];
+  stats: string[];
+  windows: string[];
+}
+
+/** Body of `GET /api/metrics`. */
+export interface MetricsResponse {
+  metrics: MetricDescription[];
+}
+
+/** Body of `GET /api/groups`. */
+export interface GroupsResponse {
+  metric: string;
+  window: string;
+  groups: { group: string; count: number }[];
+}
+
+/** One bucket of a series; figures the metric does not keep are left out. */
+export interface SeriesPoint {
+  bucket: string;
+  count: number;
+  sum?: number;
+  avg?: number;
+  min?: number;
+  max?: number;
+  p50?: number;
+  p90?: number;
+  p99?: number;
+}
+
+/** Body of `GET /api/series`. */
+export interface SeriesResponse {
+  metric: string;
+  group: string;
+  window: string;
+  points: SeriesPoint[];
+  nextCursor?: string;
+}
+
+/** One group's figures combined over a range. */
+export interface TopGroup {
+  group: string;
+  count: number;
+  sum?: number;
+  avg?: number;
+  min?: number;
+  max?: number;
+}
+
+/** Body of `GET /api/top`. */
+export interface TopResponse {
+  metric: string;
+  window: string;
+  by: string;
+  groups: TopGroup[];
+}
+
+const SERIES_FIGURES = ['sum', 'avg', 'min', 'max', ...PERCENTILE_STATS] as const;
+const TOP_FIGURES = ['sum', 'avg', 'min', 'max'] as const;
+/** Attributes a series point needs when the metric keeps no percentiles. */
+const FIGURE_NAMES = {
+  '#bucket': A.bucketStart,
+  '#cnt': A.count,
+  '#sum': A.sum,
+  '#min': A.min,
+  '#max': A.max,
+} as const;
+
+/** The declared metrics, as `GET /api/metrics` answers. */
+export function listMetrics(settings: QuerySettings): MetricsResponse {
+  return {
+    metrics: settings.metrics.map((metric) => ({
+      name: metric.name,
+      on: typeof metric.on === 'string' ? [metric.on] : [...metric.on],
+      ...(metric.value === undefined ? {} : { value: metric.value }),
+      groupBy: [...metric.groupBy],
+      stats: [...metric.stats],
+      windows: [...metric.windows],
+    })),
+  };
+}
+
+/**
+ * One page of a group's series: a Query on `pk = <metric>#<group>` with
+ * `sk BETWEEN <window>#<first bucket> AND <window>#<last bucket>`, ascending,
+ * at most `limit` items. `nextCursor` is set when DynamoDB has more to read
+ * (it may then yield an empty last page). Items are read whole when the
+ * metric keeps percentiles (their histogram attributes are not known by name
+ * in advance), otherwise only the figures.
+ *
+ * @throws {QueryParameterError} when `cursor` does not belong to this series and range
+ * @example
+ * const page = await readSeries(source, parseSeriesParameters(query, config, Date.now()));
+ */
+export async function readSeries(
+  source: AggregateSource,
+  params: SeriesParameters,
+): Promise<SeriesResponse> {
+  const pk = aggregatePartitionKey(params.metric.name, params.group);
+  const fromSk = aggregateSortKey(params.window, params.firstBucketMs);
+  const toSk = aggregateSortKey(params.window, params.lastBucketMs);
+  const kept = keptFigures(params.metric);
+  const wholeItems = PERCENTILE_STATS.some((stat) => kept.has(stat));
+  const page = await source.dynamodb.send(
+    new QueryCommand({
+      TableName: source.tableName,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: {
+        '#pk': A.partitionKey,
+        '#sk': A.sortKey,
+        ...(wholeItems ? {} : FIGURE_NAMES),
+      },
+      ExpressionAttributeValues: { ':pk': { S: pk }, ':from': { S: fromSk }, ':to': { S: toSk } },
+      ...(wholeItems
+        ? {}
+        : { ProjectionExpression: `#pk, #sk, ${Object.keys(FIGURE_NAMES).join(', ')}` }),
+      ScanIndexForward: true,
+      Limit: params.limit,
+      ...(params.cursor === undefined
+        ? {}
+        : { ExclusiveStartKey: decodeSeriesCursor(params.cursor, { pk, fromSk, toSk }) }),
+    }),
+  );
+  const points: SeriesPoint[] = [];
+  for (const item of page.Items ?? []) {
+    if (item[A.count]?.N === undefined) continue;
+    const summary = readAggregateSummary(item);
+    const point: SeriesPoint = {
+      bucket: item[A.bucketStart]?.S ?? (item[A.sortKey]?.S ?? '').slice(params.window.length + 1),
+      count: summary.count,
+    };
+    for (const figure of SERIES_FIGURES) {
+      const value = summary[figure];
+      if (kept.has(figure) && value !== undefined) point[figure] = value;
+    }
+    points.push(point);
+  }
+  return {
+    metric: params.metric.name,
+    group: params.group,
+    window: params.window,
+    points,
+    ...(page.LastEvaluatedKey ? { nextCursor: encodeSeriesCursor(page.LastEvaluatedKey) } : {}),
+  };
+}
+
+/**
+ * The groups a metric has items for in a window and range, with their event
+ * counts, most first.
+ *
+ * Cost: a Scan of the whole table filtered on `metric`, `win` and `bucket`
+ * (groups are not known in advance and the table has no index by metric), so
+ * every call reads, and is billed for, every item of the table in 1 MB pages,
+ * whatever the range. Fine for dashboards over tables of some thousands of
+ * items; a larger deployment would add a GSI on (`metric`, `sk`).
+ */
+export async function listGroups(
+  source: AggregateSource,
+  params: GroupsParameters,
+): Promise<GroupsResponse> {
+  const combined = await scanRange(source, params, false);
+  const groups = [...combined.values()]
+    .map(({ group, count }) => ({ group, count }))
+    .sort((a, b) => b.count - a.count || compare(a.group, b.group));
+  return { metric: params.metric.name, window: params.window, groups };
+}
+
+/**
+ * The top groups of a metric in a window and range, ranked by `by`
+ * (descending, ties by group name): counts and sums added over the range,
+ * min and max combined, `avg = sum / count`.
+ *
+ * Cost: the same whole-table Scan as {@link listGroups}.
+ */
+export async function topGroups(
+  source: AggregateSource,
+  params: TopParameters,
+): Promise<TopResponse> {
+  const kept = keptFigures(params.metric);
+  const combined = await scanRange(source, params, params.metric.value !== undefined);
+  const groups: TopGroup[] = [...combined.values()].map((figures) => {
+    const top: TopGroup = { group: figures.group, count: figures.count };
+    const avg =
+      figures.sum === undefined || figures.count === 0 ? undefined : figures.sum / figures.count;
+    const values = { sum: figures.sum, avg, min: figures.min, max: figures.max };
+    for (const figure of TOP_FIGURES) {
+      const value = values[figure];
+      if (kept.has(figure) && value !== undefined) top[figure] = value;
+    }
+    return top;
+  });
+  const rank = (group: TopGroup) => group[params.by] ?? Number.NEGATIVE_INFINITY;
+  groups.sort((a, b) => rank(b) - rank(a) || compare(a.group, b.group));
+  return {
+    metric: params.metric.name,
+    window: params.window,
+    by: params.by,
+    groups: groups.slice(0, params.limit),
+  };
+}
+
+/** Figures of one group combined over a range. */
+interface CombinedFigures {
+  group: string;
+  count: number;
+  sum: number | undefined;
+  min: number | undefined;
+  max: number | undefined;
+}
+
+/**
+ * Scans the table for the metric's items in the window and range and combines
+ * them per group. Items without `cnt` (dedupe markers, group registries) are
+ * filtered out by the scan and skipped again here.
+ */
+async function scanRange(
+  source: AggregateSource,
+  params: RangeParameters,
+  withValues: boolean,
+): Promise<Map<string, CombinedFigures>> {
+  const combined = new Map<string, CombinedFigures>();
+  const names: Record<string, string> = {
+    '#metric': A.metric,
+    '#win': A.window,
+    '#bucket': A.bucketStart,
+    '#grp': A.group,
+    '#cnt': A.count,
+    ...(withValues ? { '#sum': A.sum, '#min': A.min, '#max': A.max } : {}),
+  };
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await source.dynamodb.send(
+      new ScanCommand({
+        TableName: source.tableName,
+        FilterExpression:
+          '#metric = :metric AND #win = :win AND #bucket BETWEEN :from AND :to AND attribute_exists(#cnt)',
+        ProjectionExpression: withValues ? '#grp, #cnt, #sum, #min, #max' : '#grp, #cnt',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: {
+          ':metric': { S: params.metric.name },
+          ':win': { S: params.window },
+          ':from': { S: new Date(params.firstBucketMs).toISOString() },
+          ':to': { S: new Date(params.lastBucketMs).toISOString() },
+        },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const group = item[A.group]?.S;
+      const countText = item[A.count]?.N;
+      if (group === undefined || countText === undefined) continue;
+      const entry = combined.get(group) ?? {
+        group,
+        count: 0,
+        sum: undefined,
+        min: undefined,
+        max: undefined,
+      };
+      entry.count += Number(countText);
+      const sum = numberOf(item[A.sum]);
+      const min = numberOf(item[A.min]);
+      const max = numberOf(item[A.max]);
+      if (sum !== undefined) entry.sum = (entry.sum ?? 0) + sum;
+      if (min !== undefined) entry.min = Math.min(entry.min ?? min, min);
+      if (max !== undefined) entry.max = Math.max(entry.max ?? max, max);
+      combined.set(group, entry);
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return combined;
+}
+
+function numberOf(value: AttributeValue | undefined): number | undefined {
+  return value?.N === undefined ? undefined : Number(value.N);
+}
+
+/** Code-point order, the order DynamoDB sorts strings in, independent of the locale. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,83 @@
+import {
+  answerQueryRequest,
+  type QueryDependencies,
+  queryRoutes,
+} from '../../functions/query/queryRoutes.js';
+import { EventRateWindow } from '../EventRateWindow.js';
+import type { HttpRouter } from './HttpRouter.js';
+import { sendJson } from './sendJson.js';
+
+/** Window of `eventsPerSecond` in `GET /api/health`, ms. */
+const RATE_WINDOW_MS = 5_000;
+/** How often the produced total is sampled for the rate, ms. */
+const RATE_SAMPLE_INTERVAL_MS = 1_000;
+
+/** The pipeline counters `GET /api/health` reports. */
+export interface HealthCounters {
+  produced: number;
+  aggregated: number;
+  rejected: number;
+  archivedEvents: number;
+  archiveObjects: number;
+  sentToOnFailure: number;
+  iteratorLagMs: number;
+}
+
+/** Options of {@link mountQueryApi}. */
+export interface QueryApiOptions extends QueryDependencies {
+  /** The running pipeline's counters. */
+  status: () => HealthCounters;
+  /** Told about every failed read of the aggregates. */
+  onError?: (error: unknown) => void;
+}
+
+/** The mounted query API; `stop()` ends the rate sampling. */
+export interface MountedQueryApi {
+  stop(): void;
+}
+
+/**
+ * Adds the query API's routes (`GET /api/metrics`, `/api/groups`,
+ * `/api/series`, `/api/top`: the same `queryRoutes` the Lambda function
+ * serves) and `GET /api/health` (the pipeline's counters and the events
+ * produced per second over the last ~5 s) to the local router.
+ */
+export function mountQueryApi(router: HttpRouter, options: QueryApiOptions): MountedQueryApi {
+  const { status, onError, ...dependencies } = options;
+  for (const route of queryRoutes) {
+    router.add(route.method, route.path, async (request, response) => {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      const answer = await answerQueryRequest(
+        { method: request.method ?? 'GET', path: url.pathname, query: url.searchParams },
+        dependencies,
+        onError,
+      );
+      sendJson(response, answer.status, answer.body, answer.headers);
+    });
+  }
+  const rate = new EventRateWindow(RATE_WINDOW_MS);
+  // No sample at mount: the pipeline may still be assembling what `status` reads.
+  const sampler = setInterval(() => rate.record(status().produced), RATE_SAMPLE_INTERVAL_MS);
+  // Sampling must never keep the process alive on its own.
+  sampler.unref();
+  router.add('GET', '/api/health', async (_request, response) => {
+    const counters = status();
+    rate.record(counters.produced);
+    sendJson(
+      response,
+      200,
+      {
+        produced: counters.produced,
+        aggregated: counters.aggregated,
+        rejected: counters.rejected,
+        archivedEvents: counters.archivedEvents,
+        archiveObjects: counters.archiveObjects,
+        sentToOnFailure: counters.sentToOnFailure,
+        iteratorLagMs: counters.iteratorLagMs,
+        eventsPerSecond: Math.round(rate.perSecond() * 10) / 10,
+      },
+      { 'cache-control': 'no-store' },
+    );
+  });
+  return { stop: () => clearInterval(sampler) };
+}

@@ -1,0 +1,156 @@
+import type { StreamfoldConfig } from '../../core/config/configSchema.js';
+import type {
+  GroupsResponse,
+  MetricsResponse,
+  SeriesPoint,
+  SeriesResponse,
+  TopResponse,
+} from '../../functions/query/queryAggregates.js';
+import { answerQueryRequest, type QueryResponse } from '../../functions/query/queryRoutes.js';
+import { connectQueryTarget, type QueryTarget } from './connectQueryTarget.js';
+import { formatQueryTable } from './formatQueryTable.js';
+import type { QueryArgs } from './parseQueryArgs.js';
+
+/** What {@link runQueryCommand} needs from its surroundings. */
+export interface QueryCommandContext {
+  config: StreamfoldConfig;
+  /** Builds the target; replaceable so tests can point at emulators on ephemeral ports. */
+  connect?: (args: QueryArgs, config: StreamfoldConfig) => Promise<QueryTarget>;
+  /** Current time, ms since the epoch. @default Date.now */
+  now?: () => number;
+  out?: { write(text: string): unknown };
+  err?: { write(text: string): unknown };
+}
+
+/** Most series pages read in one run (1,000 points each): the API's 10,000-bucket range fits. */
+const MAX_SERIES_PAGES = 20;
+
+/** Column order of series rows; only the figures present are shown. */
+const SERIES_COLUMNS = ['count', 'sum', 'avg', 'min', 'max', 'p50', 'p90', 'p99'] as const;
+/** Column order of top rows. */
+const TOP_COLUMNS = ['count', 'sum', 'avg', 'min', 'max'] as const;
+
+/**
+ * The query command: answers the request with the query API's own
+ * `answerQueryRequest` over the target table and prints a table, or the
+ * API's JSON with `--json`. A series is read page by page to the end.
+ *
+ * @returns exit code 0 when answered, 1 when refused or failed
+ */
+export async function runQueryCommand(
+  args: QueryArgs,
+  context: QueryCommandContext,
+): Promise<number> {
+  const out = context.out ?? process.stdout;
+  const err = context.err ?? process.stderr;
+  const target = await (context.connect ?? connectQueryTarget)(args, context.config);
+  try {
+    const dependencies = {
+      dynamodb: target.dynamodb,
+      tableName: target.tableName,
+      settings: context.config,
+      now: context.now ?? (() => Date.now()),
+    };
+    let failure: unknown;
+    const ask = (query: URLSearchParams) =>
+      answerQueryRequest(
+        { method: 'GET', path: `/api/${args.subcommand}`, query },
+        dependencies,
+        (error) => {
+          failure = error;
+        },
+      );
+    const first = new URLSearchParams(args.parameters);
+    // Whole series are printed: the largest pages mean the fewest round trips.
+    if (args.subcommand === 'series') first.set('limit', '1000');
+    let response = await ask(first);
+    if (args.subcommand === 'series' && response.status === 200) {
+      response = await readRemainingPages(response, args.parameters, ask);
+    }
+    if (response.status !== 200) {
+      const body = response.body as { error: string; message: string };
+      err.write(`${body.message} [${response.status} ${body.error}] on ${target.description}\n`);
+      if (failure !== undefined)
+        err.write(`${failure instanceof Error ? failure.message : String(failure)}\n`);
+      return 1;
+    }
+    out.write(
+      `${args.json ? JSON.stringify(response.body, null, 2) : formatBody(args, response.body)}\n`,
+    );
+    return 0;
+  } finally {
+    target.close();
+  }
+}
+
+async function readRemainingPages(
+  first: QueryResponse,
+  parameters: URLSearchParams,
+  ask: (query: URLSearchParams) => Promise<QueryResponse>,
+): Promise<QueryResponse> {
+  const body = first.body as SeriesResponse;
+  const points = [...body.points];
+  let cursor = body.nextCursor;
+  for (let page = 1; cursor !== undefined && page < MAX_SERIES_PAGES; page++) {
+    const query = new URLSearchParams(parameters);
+    query.set('limit', '1000');
+    query.set('cursor', cursor);
+    const next = await ask(query);
+    if (next.status !== 200) return next;
+    const nextBody = next.body as SeriesResponse;
+    points.push(...nextBody.points);
+    cursor = nextBody.nextCursor;
+  }
+  const { nextCursor: _read, ...rest } = body;
+  return { ...first, body: { ...rest, points, ...(cursor ? { nextCursor: cursor } : {}) } };
+}
+
+function formatBody(args: QueryArgs, body: unknown): string {
+  switch (args.subcommand) {
+    case 'series': {
+      const series = body as SeriesResponse;
+      const title = `${series.metric} ${series.group} per ${series.window}: ${series.points.length} buckets`;
+      if (series.points.length === 0) return `${title} (none in the range)`;
+      const columns = SERIES_COLUMNS.filter((name) =>
+        series.points.some((p) => p[name] !== undefined),
+      );
+      return `${title}\n${formatQueryTable(
+        ['bucket', ...columns],
+        series.points.map((point: SeriesPoint) => [
+          point.bucket,
+          ...columns.map((name) => point[name]),
+        ]),
+      )}`;
+    }
+    case 'top': {
+      const top = body as TopResponse;
+      const title = `${top.metric} per ${top.window}: top ${top.groups.length} groups by ${top.by}`;
+      const columns = TOP_COLUMNS.filter((name) => top.groups.some((g) => g[name] !== undefined));
+      return `${title}\n${formatQueryTable(
+        ['group', ...columns],
+        top.groups.map((group) => [group.group, ...columns.map((name) => group[name])]),
+      )}`;
+    }
+    case 'groups': {
+      const groups = body as GroupsResponse;
+      return `${groups.metric} per ${groups.window}: ${groups.groups.length} groups\n${formatQueryTable(
+        ['group', 'count'],
+        groups.groups.map((group) => [group.group, group.count]),
+      )}`;
+    }
+    case 'metrics': {
+      const { metrics } = body as MetricsResponse;
+      return formatQueryTable(
+        ['metric', 'on', 'value', 'groupBy', 'stats', 'windows'],
+        metrics.map((m) => [
+          m.name,
+          m.on.join(','),
+          m.value ?? '-',
+          m.groupBy.join(',') || '-',
+          m.stats.join(','),
+          m.windows.join(','),
+        ]),
+      );
+    }
+  }
+}
