@@ -44,8 +44,12 @@ export interface QueryRoute {
   handle: (request: QueryRequest, dependencies: QueryDependencies) => Promise<QueryResponse>;
 }
 
-/** Cache-Control of a series whose every bucket is closed: it no longer changes as time passes. */
-export const CLOSED_RANGE_CACHE_CONTROL = 'public, max-age=86400, immutable';
+/**
+ * Cache-Control of a series whose every bucket is closed. Closed buckets still take late events
+ * (up to `events.maxLateness`) and replayed batches, so they are cached briefly, not for good:
+ * a dashboard polling every few seconds is spared the reads, and a correction shows within a minute.
+ */
+export const CLOSED_RANGE_CACHE_CONTROL = 'public, max-age=60';
 /** Cache-Control of every other answer. */
 export const OPEN_RANGE_CACHE_CONTROL = 'no-store';
 

@@ -289,7 +289,7 @@ describe('GET /api/series against items the aggregate handler wrote', () => {
     }
   });
 
-  it('marks a range of closed buckets immutable and a range reaching the current bucket no-store', async () => {
+  it('caches a range of closed buckets briefly and a range reaching the current bucket not at all', async () => {
     // Act
     const closed = await get('/api/series', {
       metric: 'revenue',
