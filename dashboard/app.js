@@ -96,15 +96,21 @@ function durationMs(text) {
   return match ? Number(match[1]) * UNIT_MS[match[2]] : Number.NaN;
 }
 
-/** A number as stored: integers whole, others to 12 significant digits (no float noise). */
+/**
+ * A number as the API sent it: integers whole, others to 10 significant digits,
+ * which drops binary floating-point noise and keeps more digits than any
+ * percentile (within 1 %) or realistic sum can claim.
+ */
 function formatExact(value) {
   if (value === undefined || value === null) return '–';
   if (Number.isInteger(value)) return String(value);
-  return String(Number(value.toPrecision(12)));
+  return String(Number(value.toPrecision(10)));
 }
 
+/** `2026-11-22 10:15` (seconds only when the bucket does not start on a minute). */
 function formatBucket(iso) {
-  return iso.replace('T', ' ').replace(/(:\d\d)\.\d+Z$|Z$/, '$1');
+  const text = iso.replace('T', ' ').replace(/(\.\d+)?Z$/, '');
+  return text.endsWith(':00') ? text.slice(0, -3) : text;
 }
 
 function groupLabel(group) {
