@@ -66,6 +66,8 @@ const state = {
 /** The uPlot instance and the series layout it was built for. */
 let chart;
 let chartLayout = '';
+/** The time axis spans the chosen range, seconds; uPlot would otherwise fit it to the data (years around one point). */
+let xRange = [0, 1];
 let refreshing = false;
 let pendingRefresh = false;
 
@@ -303,6 +305,9 @@ function renderChart(points, metric) {
     points.map((point) => point.count),
     ...values.map(({ stat }) => points.map((point) => point[stat] ?? null)),
   ];
+  const nowS = Date.now() / 1_000;
+  const firstS = data[0][0] ?? nowS;
+  xRange = [Math.min(firstS, nowS - durationMs(state.range) / 1_000), nowS];
   if (chart && layout === chartLayout) {
     chart.setData(data);
   } else {
@@ -314,7 +319,7 @@ function renderChart(points, metric) {
         ...chartSize(),
         // The table shows UTC buckets; the axis does too, so the two read alike.
         tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1_000), 'Etc/UTC'),
-        scales: { x: { time: true }, count: {}, value: {} },
+        scales: { x: { time: true, range: () => xRange }, count: {}, value: {} },
         series: [
           { label: 'bucket (UTC)' },
           {
