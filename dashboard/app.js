@@ -4,6 +4,11 @@ import uPlot from '/vendor/uplot/uPlot.esm.js';
 
 /** How often the page refreshes while live, ms. */
 const LIVE_INTERVAL_MS = 2_000;
+/**
+ * Live refreshes between two readings of the group list and the top groups (every 10 s):
+ * those answers scan the aggregates table, while a series is one Query.
+ */
+const GROUP_REFRESH_EVERY = 5;
 /** The API refuses a range longer than this many buckets of the window. */
 const MAX_BUCKETS_PER_RANGE = 10_000;
 /** Points per /api/series page: the API's maximum, so a day of minutes takes two requests. */
@@ -70,6 +75,11 @@ let chartLayout = '';
 let xRange = [0, 1];
 let refreshing = false;
 let pendingRefresh = false;
+/** Live ticks since the groups were last read. */
+let ticksSinceGroups = 0;
+/** The latest group list and top groups, reused by the live ticks in between. */
+let lastGroups;
+let lastTop;
 
 /** An API error, with the code and message the API sent. */
 class ApiError extends Error {
@@ -388,10 +398,14 @@ async function readSeries(params) {
   return points;
 }
 
-async function refresh() {
+/**
+ * Reads and renders everything; a live tick (`tick`) reuses the group list and top groups
+ * unless they are due, every other refresh (a changed control, a click) reads them too.
+ */
+async function refresh(tick = false) {
   // One refresh at a time; a change made meanwhile triggers one more when it ends.
   if (refreshing) {
-    pendingRefresh = true;
+    pendingRefresh = pendingRefresh || !tick;
     return;
   }
   refreshing = true;
@@ -399,11 +413,17 @@ async function refresh() {
     const metric = currentMetric();
     if (!metric) return;
     const range = { metric: metric.name, window: state.window, since: state.range };
+    const groupsDue = !tick || !lastGroups || ++ticksSinceGroups >= GROUP_REFRESH_EVERY;
     const [groups, top, health] = await Promise.all([
-      api('groups', range),
-      api('top', { ...range, by: state.topBy, limit: 10 }),
+      groupsDue ? api('groups', range) : lastGroups,
+      groupsDue ? api('top', { ...range, by: state.topBy, limit: 10 }) : lastTop,
       api('health').catch((error) => error),
     ]);
+    if (groupsDue) {
+      lastGroups = groups;
+      lastTop = top;
+      ticksSinceGroups = 0;
+    }
     if (!groups.groups.some((g) => g.group === state.group)) {
       state.group = groups.groups[0]?.group ?? (metric.groupBy.length === 0 ? '*' : '');
     }
@@ -464,7 +484,7 @@ function setLive(on) {
   liveTimer = on
     ? setInterval(() => {
         // A hidden tab does not need fresh figures; it catches up when shown again.
-        if (!document.hidden) void refresh();
+        if (!document.hidden) void refresh(true);
       }, LIVE_INTERVAL_MS)
     : undefined;
 }
