@@ -11,7 +11,7 @@ const HELP = `Usage: npm start -- [options]
 
 Runs streamfold locally on 127.0.0.1: Kinesis, DynamoDB and S3 emulators, the
 aggregate handler behind a local event source mapping, the archiver, the HTTP
-ingest endpoint, a Firehose endpoint with a direct-PUT delivery stream, and a
+ingest endpoint and the dashboard, a Firehose endpoint with a direct-PUT delivery stream, and a
 demo producer. Settings come from streamfold.config.ts.
 
 Options:
@@ -69,6 +69,8 @@ async function main(): Promise<void> {
   const { endpoints, httpUrl } = pipeline;
   process.stdout.write(
     [
+      '',
+      `  Dashboard  ${httpUrl}/`,
       '',
       'streamfold is running:',
       `  Kinesis   ${endpoints.kinesis}   stream ${config.stream.name} (${config.stream.shardCount} shards)`,

@@ -36,6 +36,7 @@ import { LocalFirehose } from './firehose/LocalFirehose.js';
 import { createIngestRoute } from './http/createIngestRoute.js';
 import { HttpRouter } from './http/HttpRouter.js';
 import { healthRoute } from './http/healthRoute.js';
+import { mountDashboard } from './http/mountDashboard.js';
 import { mountQueryApi } from './http/mountQueryApi.js';
 import { startHttpServer } from './http/startHttpServer.js';
 import { CheckpointStore } from './kinesis/CheckpointStore.js';
@@ -266,6 +267,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const router = new HttpRouter({ allowOrigins: config.ingest.allowOrigins })
     .add('POST', config.ingest.path, createIngestRoute(ingest))
     .add('GET', '/health', healthRoute);
+  mountDashboard(router);
   router.onError = (error, request) =>
     notice(`HTTP ${request.method} ${request.url} failed: ${String(error)}`);
   // The query API reads the table directly; `pipeline` is assigned below, before any request.

@@ -19,7 +19,8 @@ export type RouteHandler = (request: IncomingMessage, response: ServerResponse) 
 /**
  * Maps method + path to a handler, so the ingest endpoint, the query API and
  * the dashboard share one local port. Paths match exactly (the query string is
- * ignored). An unknown path gets 404; a known path with another method gets 405
+ * ignored); a path no route matches exactly goes to the route with the longest
+ * matching prefix added by {@link HttpRouter.addPrefix}, if any. An unknown path gets 404; a known path with another method gets 405
  * with an `Allow` header. A handler that throws gets a 500 and `onError`.
  * Browsers on `allowOrigins` get CORS headers, and their preflight `OPTIONS`
  * requests are answered for every method a path has.
@@ -30,6 +31,7 @@ export type RouteHandler = (request: IncomingMessage, response: ServerResponse) 
  */
 export class HttpRouter {
   readonly #routes = new Map<string, Map<string, RouteHandler>>();
+  readonly #prefixes = new Map<string, Map<string, RouteHandler>>();
   readonly #allowOrigins: ReadonlySet<string>;
 
   public constructor(options: HttpRouterOptions = {}) {
@@ -54,11 +56,38 @@ export class HttpRouter {
     return this;
   }
 
+  /**
+   * Adds a route for every path under `prefix` (a folder of static files, for
+   * example). The handler reads the rest of the path from the request itself.
+   *
+   * @throws {Error} when the prefix does not start and end with `/` or the route exists already
+   */
+  public addPrefix(method: string, prefix: string, handler: RouteHandler): this {
+    if (!prefix.startsWith('/') || !prefix.endsWith('/')) {
+      throw new Error(`route prefix must start and end with "/" (given "${prefix}")`);
+    }
+    const verb = method.toUpperCase();
+    const methods = this.#prefixes.get(prefix) ?? new Map<string, RouteHandler>();
+    if (methods.has(verb)) throw new Error(`route ${verb} ${prefix}* is already defined`);
+    methods.set(verb, handler);
+    this.#prefixes.set(prefix, methods);
+    return this;
+  }
+
+  /** The routes of the longest prefix of `path`, if any. */
+  #prefixRoutes(path: string): Map<string, RouteHandler> | undefined {
+    let best: string | undefined;
+    for (const prefix of this.#prefixes.keys()) {
+      if (path.startsWith(prefix) && prefix.length > (best?.length ?? 0)) best = prefix;
+    }
+    return best === undefined ? undefined : this.#prefixes.get(best);
+  }
+
   /** Dispatches a request. Never rejects: failures become 500 responses and `onError` calls. */
   public async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    const methods = this.#routes.get(path);
+    const methods = this.#routes.get(path) ?? this.#prefixRoutes(path);
     const origin = request.headers.origin;
     const corsAllowed = origin !== undefined && this.#allowOrigins.has(origin);
     if (corsAllowed) {
