@@ -20,6 +20,12 @@ export interface ArchiveCacheOptions {
    * @default 8
    */
   concurrency?: number;
+  /**
+   * Keys per ListObjectsV2 page.
+   *
+   * @default - S3's own (1,000)
+   */
+  listPageSize?: number;
   /** Told after each object is in the cache (downloaded or found there). */
   onProgress?: (progress: ArchiveFetchProgress) => void;
 }
@@ -153,6 +159,7 @@ export class ArchiveCache {
           Bucket: this.#options.bucket,
           Prefix: prefix,
           ContinuationToken: token,
+          ...(this.#options.listPageSize ? { MaxKeys: this.#options.listPageSize } : {}),
         }),
       );
       for (const entry of page.Contents ?? []) {
