@@ -25,7 +25,7 @@ const config = loadConfig({
 });
 const DAY = 86_400_000;
 const dayStart = pastDayStart();
-const events: StreamfoldEvent[] = eventsOfDay(dayStart, 900, 11);
+const events: StreamfoldEvent[] = eventsOfDay(dayStart, 600, 11);
 const since = new Date(dayStart).toISOString();
 const until = new Date(dayStart + DAY).toISOString();
 const hour = (h: number) => new Date(dayStart + h * 3_600_000).toISOString();
@@ -206,5 +206,34 @@ describe('npm run reconcile against the local pipeline', () => {
       await readAggregates(dynamodb, config.table.name),
       expectedAggregates(config, [...events, ...liveEvents]),
     );
+  });
+  it('judges recent buckets only once they are older than the buffering interval plus the margin', async () => {
+    // Prepare: the live purchases of the previous test are in the last minutes' buckets.
+    const HOUR = 3_600_000;
+    const nowMs = Date.now();
+    const sinceMs = Math.floor(nowMs / HOUR) * HOUR - HOUR;
+    const untilMs = sinceMs + 3 * HOUR;
+    const run = (now: number) =>
+      reconcileAggregates({
+        config,
+        s3: pipeline.clients.s3,
+        dynamodb: pipeline.clients.dynamodb,
+        bucket: config.archive.bucketName,
+        tableName: config.table.name,
+        sinceMs,
+        untilMs,
+        mode: 'check',
+        metrics: ['revenue'],
+        now: () => now,
+      });
+    // Act
+    const early = await run(nowMs);
+    const later = await run(untilMs + HOUR);
+    // Assess: the newest minute buckets wait; two hours on, every bucket of the range is judged.
+    expect(early.metrics.revenue?.notComplete).toBeGreaterThan(0);
+    expect(later.metrics.revenue?.notComplete).toBe(0);
+    expect(later.metrics.revenue?.judged).toBeGreaterThan(early.metrics.revenue?.judged ?? 0);
+    expect(later.drift).toEqual([]);
+    expect(later.completeBefore).toBe(new Date(untilMs + HOUR - 1_000 - 120_000).toISOString());
   });
 });
