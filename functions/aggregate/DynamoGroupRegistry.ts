@@ -69,6 +69,15 @@ export class DynamoGroupRegistry implements GroupRegistry {
     return result;
   }
 
+  /**
+   * The hashes (see {@link groupHash}) of every group admitted so far for
+   * `metric`, read consistently and without admitting anything: what an
+   * operator command needs to route events as the handler did.
+   */
+  public admittedHashes(metric: string): Promise<Set<string>> {
+    return this.#readAll(metric);
+  }
+
   async #tryAdd(metric: string, maxGroups: number, hash: string): Promise<boolean> {
     try {
       await this.#client.send(
@@ -111,6 +120,7 @@ function registryKey(metric: string): Record<string, AttributeValue> {
   };
 }
 
-function groupHash(group: string): string {
+/** The hash under which a group is kept in a metric's registry item. */
+export function groupHash(group: string): string {
   return createHash('sha256').update(group).digest('base64url').slice(0, HASH_CHARS);
 }

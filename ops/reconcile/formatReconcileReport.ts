@@ -1,0 +1,71 @@
+import type { AggregateDrift } from './findDrift.js';
+import type { ReconcileReport } from './reconcileAggregates.js';
+
+/** Differences shown per drifted item before the rest are summed up. */
+const MAX_DIFFERENCES_SHOWN = 6;
+
+/**
+ * The report as text: what was read, which buckets were judged and why
+ * others were not, drift per metric and bucket, and what a repair or
+ * backfill did.
+ */
+export function formatReconcileReport(report: ReconcileReport, target: string): string {
+  const { archive } = report;
+  const invalid = Object.entries(archive.invalid)
+    .map(([code, n]) => `${n} ${code}`)
+    .join(', ');
+  const lines = [
+    `${report.mode === 'backfill' ? 'backfill' : 'reconcile'} ${report.since} .. ${report.until} on ${target}`,
+    `archive: s3://${archive.bucket}/${archive.prefix}: ${archive.partitions} arrival-hour partitions (${archive.arrivalFrom} .. ${archive.arrivalTo}), ${archive.objects} objects, ${archive.lines} lines; ${archive.events} distinct events in the range, ${archive.duplicates} duplicate ids dropped, ${archive.outsideRange} outside the range, ${invalid || '0'} invalid (refused by the handler too)`,
+    `judged: buckets wholly inside the range that ended before ${report.completeBefore} (now ${report.now} - buffering interval ${seconds(report.bufferingIntervalMs)} - margin ${seconds(report.marginMs)}: newer records may still be in Firehose's buffer, aggregated but not yet archived)`,
+  ];
+  for (const [metric, tally] of Object.entries(report.metrics)) {
+    const notJudged = [
+      tally.cutByRange > 0 ? `${tally.cutByRange} cut by the range` : '',
+      tally.notComplete > 0 ? `${tally.notComplete} not complete yet` : '',
+    ].filter(Boolean);
+    const outcome = report.mode === 'backfill' ? 'to write' : `${tally.drifted} drifted`;
+    lines.push(
+      `  ${metric}: ${tally.judged} items judged, ${outcome}${notJudged.length > 0 ? `; not judged: ${notJudged.join(', ')}` : ''}`,
+    );
+  }
+  if (report.mode !== 'backfill') {
+    lines.push(report.drift.length === 0 ? 'drift: none' : `drift: ${report.drift.length} items`);
+    for (const drift of report.drift) lines.push(`  ${describeDrift(drift)}`);
+  }
+  if (report.repair) {
+    const { repaired, inSync, conflicts, failed } = report.repair;
+    lines.push(
+      `repair: ${repaired} repaired, ${inSync} already in sync on a fresh read, ${failed.length} failed; ${conflicts} conditional writes refused because a live write landed in between (each re-read and retried)`,
+    );
+    for (const failure of failed) lines.push(`  FAILED ${failure.key}: ${failure.error}`);
+  }
+  if (report.backfill) {
+    const { written, existing, failed } = report.backfill;
+    lines.push(
+      `backfill: ${written} items written, ${existing.length} already existed (left alone; run with --repair to correct them), ${failed.length} failed`,
+    );
+    for (const key of existing) lines.push(`  existing ${key}`);
+    for (const failure of failed) lines.push(`  FAILED ${failure.key}: ${failure.error}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** One drifted item: metric, group, window and bucket, then what differs. */
+export function describeDrift(drift: AggregateDrift): string {
+  const where = `${drift.metric} ${drift.group} ${drift.window} ${drift.bucket}`;
+  const what =
+    drift.kind === 'missing'
+      ? `missing from the table (expected count ${drift.expected?.count})`
+      : drift.kind === 'unexpected'
+        ? `in the table but not in the archive (stored count ${drift.stored?.count})`
+        : '';
+  const shown = drift.differences.slice(0, MAX_DIFFERENCES_SHOWN);
+  const more = drift.differences.length - shown.length;
+  const details = `${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
+  return what ? `${where}: ${what}: ${details}` : `${where}: ${details}`;
+}
+
+function seconds(ms: number): string {
+  return `${ms / 1_000}s`;
+}
