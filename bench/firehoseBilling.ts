@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { type KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { type _Record, type KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { FIREHOSE_LIMITS } from '../core/codec/limits.js';
 import { unpackRecord } from '../core/codec/ndjsonCodec.js';
 import { ShardReader } from '../local/kinesis/ShardReader.js';
@@ -45,20 +45,20 @@ export function firehoseBillingOf(records: readonly Uint8Array[]): FirehoseBilli
   };
 }
 
-/** The data of every record in the stream, read from the start of each shard. */
+/** Every record in the stream, read from the start of each shard. */
 export async function readStreamRecords(
   kinesis: KinesisClient,
   streamName: string,
-): Promise<Uint8Array[]> {
+): Promise<_Record[]> {
   const shards = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
-  const records: Uint8Array[] = [];
+  const records: _Record[] = [];
   for (const shard of shards.Shards ?? []) {
     const reader = new ShardReader(kinesis, streamName, shard.ShardId as string, {
       position: 'TRIM_HORIZON',
     });
     for (;;) {
       const read = await reader.read(10_000);
-      for (const record of read.records) records.push(record.Data as Uint8Array);
+      records.push(...read.records);
       if (read.records.length === 0 && read.millisBehindLatest === 0) break;
     }
   }

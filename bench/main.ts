@@ -220,12 +220,8 @@ async function main(): Promise<void> {
             if (packedStream && naiveStream) {
               log('firehose: reading back the packed and the one-per-record streams…');
               firehose = {
-                packed: firehoseBillingOf(
-                  await readStreamRecords(kinesis, packedStream.streamName),
-                ),
-                unpacked: firehoseBillingOf(
-                  await readStreamRecords(kinesis, naiveStream.streamName),
-                ),
+                packed: firehoseBillingOf(await recordData(kinesis, packedStream.streamName)),
+                unpacked: firehoseBillingOf(await recordData(kinesis, naiveStream.streamName)),
               };
             }
           }
@@ -277,6 +273,13 @@ async function main(): Promise<void> {
     process.stdout.write(`${producerTableText(measured.producerTable)}\n\n`);
   process.stdout.write(markdown);
   log(`\nwrote ${base}.md and ${base}.json in ${Math.round(seconds)} s`);
+}
+
+async function recordData(
+  kinesis: Parameters<typeof readStreamRecords>[0],
+  streamName: string,
+): Promise<Uint8Array[]> {
+  return (await readStreamRecords(kinesis, streamName)).map((record) => record.Data as Uint8Array);
 }
 
 function selectParts(only: string | undefined): Set<Part> {

@@ -98,6 +98,18 @@ export async function runPipelineBenchmark(
       plan.push({ packing: 'none', rate: options.rates[0] });
     }
     let ndjsonFailed = false;
+    // Warm-up, not reported: JIT, connections and the first shard iterators.
+    {
+      options.onProgress?.('end to end: warm-up, 1,000 events/s for 3 s…');
+      const producer = new KinesisProducer({
+        client: pipeline.clients.kinesis,
+        streamName: options.config.stream.name,
+        rateLimit: false,
+        statsIntervalMs: 0,
+      });
+      await runPhase(pipeline, producer, 1_000, 3, () => next());
+      await producer.close();
+    }
     for (const { packing, rate } of plan) {
       if (packing === 'ndjson' && ndjsonFailed) continue;
       options.onProgress?.(
