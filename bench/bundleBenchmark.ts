@@ -3,7 +3,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 import { aggregateFunctionEnvironment } from '../core/config/aggregateFunctionEnvironment.js';
 import type { StreamfoldConfig } from '../core/config/configSchema.js';
 import { FUNCTION_DEFAULTS } from '../infra/defaults.js';
@@ -90,6 +90,8 @@ export async function runBundleBenchmark(options: {
       naive: await measure('naive (AWS SDK bundled, not minified)', naiveFile),
     };
   } finally {
+    // esbuild keeps a service process alive; stop it so later rows do not count its memory.
+    await stop();
     await rm(OUT_DIR, { recursive: true, force: true });
   }
 }

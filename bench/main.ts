@@ -451,8 +451,15 @@ function buildFigures(measured: Measured, selected: Set<Part>, quick: boolean): 
       row: 6,
       figure: 'End to end, sustained events/s (local, 2 shards)',
       value: pipeline ? (best?.offeredPerSecond ?? 0) : undefined,
-      baseline: naivePhase?.steadyAggregatedPerSecond,
-      baselineName: `one event per record at ${naivePhase?.offeredPerSecond ?? '–'} offered: folded/s`,
+      // Only one rate is offered unpacked (time): sustained, it is a lower bound; if not, what was folded.
+      baseline: naivePhase
+        ? naivePhase.sustained
+          ? naivePhase.offeredPerSecond
+          : naivePhase.steadyAggregatedPerSecond
+        : undefined,
+      baselineName: naivePhase
+        ? `one event per record, only ${naivePhase.offeredPerSecond.toLocaleString('en-US')}/s tried: ${naivePhase.sustained ? 'sustained' : 'folded/s, not sustained'}`
+        : 'one event per record',
       better: 'higher',
       target: { op: '>=', value: 20_000 },
       command: only('pipeline'),
