@@ -1,31 +1,127 @@
 /**
- * `npm run bench`: measures streamfold against naive baselines in the same run, on this machine.
+ * `npm run bench`: measures streamfold against naive baselines in the same run, on this machine,
+ * and writes `bench/results.json` and `bench/results.md`.
  */
+import { writeFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../core/config/loadConfig.js';
+import { parseDuration } from '../core/duration.js';
 import { createAwsClients } from '../local/awsClients.js';
 import { startEmulators } from '../local/emulators/startEmulators.js';
+import type { BenchFigure } from './BenchFigure.js';
+import { BENCH_EVENT_BYTES, paddedEventGenerator } from './benchEvents.js';
+import { type BundleResult, runBundleBenchmark } from './bundleBenchmark.js';
+import { type CostBreakdown, costPerMillionEvents, type PipelineUnits } from './costModel.js';
+import {
+  type DynamoWriteBenchmarkResult,
+  runDynamoWriteBenchmark,
+  WRITE_WORKLOAD,
+} from './dynamoWriteBenchmark.js';
+import { type FirehoseBilling, firehoseBillingOf, readStreamRecords } from './firehoseBilling.js';
 import { formatTable } from './formatTable.js';
-import { runProducerBenchmark } from './producerBenchmark.js';
+import { type HandlerBenchmarkResult, runHandlerBenchmark } from './handlerBenchmark.js';
+import { machineInfo } from './machineInfo.js';
+import { median } from './measure.js';
+import { measurePeakHeap, type PeakHeapResult } from './memoryBenchmark.js';
+import { type PipelineBenchmarkResult, runPipelineBenchmark } from './pipelineBenchmark.js';
+import { PRICES } from './prices.js';
+import { type ProducerBenchmarkRow, runProducerBenchmark } from './producerBenchmark.js';
+import { markdownTable, renderResultsMarkdown } from './renderResults.js';
+
+/** The parts of the run `--only` can select, in the order they run. */
+const PARTS = [
+  'pipeline',
+  'handler',
+  'bundle',
+  'memory',
+  'writes',
+  'producer',
+  'firehose',
+  'cost',
+] as const;
+type Part = (typeof PARTS)[number];
 
 const HELP = `Usage: npm run bench -- [options]
 
-Runs the benchmarks against the local emulators (started on free ports) and
-prints each figure next to a naive baseline measured in the same run.
+Measures streamfold next to a naive baseline in the same run and writes
+bench/results.json and bench/results.md (a --quick or --only run writes
+bench/results.partial.json and .md instead, so the full results stay).
 
-  producer   events/s into a 2-shard kinesalite stream and PUT payload units
-             per event: KinesisProducer (ndjson, kpl, none) vs one PutRecord per event
+Parts (rows of the table):
+  handler    1. handler CPU path, events/s per core, in-memory store (vs per-event handler)
+  writes     2. DynamoDB write units per event against dynalite (vs one UpdateItem per event)
+  producer   3. producer events/s and PUT payload units per event, 500-byte events,
+                plus the producer table with sample events (vs one PutRecord per event)
+  firehose   4. Firehose billed KB per event, packed vs one event per record
+  cost       5. cost per million events on AWS from the measured units (needs
+                handler, writes, producer and firehose, which it runs)
+  pipeline   6. end to end through startLocalPipeline: sustained events/s and latency;
+                8b. its RSS (emulators included)
+  bundle     7. aggregate function bundle size and cold import time
+  memory     8a. handler peak heap on a 6 MB batch in a fresh process
 
 Options:
-  --events N        events per producer variant (default 60000)
-  --naive-events N  events for one-per-record variants (default 10000)
+  --only LIST       comma-separated parts, e.g. --only producer,handler
+  --quick           small counts and one repetition: a smoke run of about a minute
+  --events N        events per variant of the producer table (default 60000; quick 5000)
+  --naive-events N  events of one-per-record variants there (default 10000; quick 1000)
   -h, --help        show this help
 `;
+
+/** Counts and repetitions of a full run and of a quick one. */
+const SIZES = {
+  full: {
+    handlerEvents: 10_000,
+    handlerRepetitions: 7,
+    writeSeconds: 60,
+    writeNaiveEvents: 2_000,
+    payloadEvents: 20_000,
+    payloadNaiveEvents: 5_000,
+    payloadRepetitions: 3,
+    pipelineRates: [2_000, 3_000, 4_000, 5_000, 7_500, 10_000, 20_000],
+    pipelineSeconds: 10,
+    importProcesses: 9,
+  },
+  quick: {
+    handlerEvents: 2_000,
+    handlerRepetitions: 1,
+    writeSeconds: 15,
+    writeNaiveEvents: 300,
+    payloadEvents: 3_000,
+    payloadNaiveEvents: 500,
+    payloadRepetitions: 1,
+    pipelineRates: [2_000],
+    pipelineSeconds: 4,
+    importProcesses: 3,
+  },
+} as const;
+
+/** Assumed DynamoDB UpdateItem round trip inside AWS for the cost model's Lambda duration, ms. */
+const ASSUMED_DYNAMODB_WRITE_MS = 10;
+/** Records per invocation of the naive consumer ("small Lambda batches"). */
+const NAIVE_BATCH_RECORDS = 10;
+
+interface Measured {
+  handler?: HandlerBenchmarkResult;
+  bundle?: { streamfold: BundleResult; naive: BundleResult };
+  memory?: { streamfold: PeakHeapResult; naive: PeakHeapResult };
+  writes?: DynamoWriteBenchmarkResult;
+  producerTable?: { rows: ProducerBenchmarkRow[]; averageEventBytes: number };
+  payload?: { rows: ProducerBenchmarkRow[]; averageEventBytes: number; repetitions: number };
+  firehose?: { packed: FirehoseBilling; unpacked: FirehoseBilling };
+  pipeline?: PipelineBenchmarkResult;
+  cost?: { streamfold: CostBreakdown; naive: CostBreakdown; units: PipelineUnits[] };
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      events: { type: 'string', default: '60000' },
-      'naive-events': { type: 'string', default: '10000' },
+      only: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      events: { type: 'string' },
+      'naive-events': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -34,67 +130,569 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  const count = (name: 'events' | 'naive-events') => {
-    const value = Number(values[name]);
+  const quick = values.quick === true;
+  const sizes = quick ? SIZES.quick : SIZES.full;
+  const count = (name: 'events' | 'naive-events', fallback: number) => {
+    const text = values[name];
+    if (text === undefined) return fallback;
+    const value = Number(text);
     if (!(Number.isInteger(value) && value > 0)) {
-      throw new Error(`--${name} must be a whole number above 0 (given "${values[name]}")`);
+      throw new Error(`--${name} must be a whole number above 0 (given "${text}")`);
     }
     return value;
   };
-  const events = count('events');
-  const naiveEvents = count('naive-events');
+  const tableEvents = count('events', quick ? 5_000 : 60_000);
+  const tableNaiveEvents = count('naive-events', quick ? 1_000 : 10_000);
+  const selected = selectParts(values.only);
+  const partial = quick || values.only !== undefined;
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const log = (message: string) => process.stderr.write(`${message}\n`);
+  const config = loadConfig();
+  const started = performance.now();
+  const measured: Measured = {};
 
-  log('starting kinesalite…');
-  const emulators = await startEmulators({ host: '127.0.0.1', ports: { kinesis: 0 } });
-  try {
-    const endpoint = `http://127.0.0.1:${emulators.ports.kinesis}`;
-    const { kinesis } = createAwsClients(
-      { kinesis: endpoint, dynamodb: endpoint, s3: endpoint },
-      'us-east-1',
-    );
-    const { rows, averageEventBytes } = await runProducerBenchmark({
-      kinesis,
-      shardCount: 2,
-      events,
-      naiveEvents,
-      naiveConcurrency: 16,
+  // First, while the process is fresh: its RSS is row 8's `npm start` figure.
+  if (selected.has('pipeline')) {
+    measured.pipeline = await runPipelineBenchmark({
+      config,
+      rates: sizes.pipelineRates,
+      seconds: sizes.pipelineSeconds,
+      naive: !quick,
       onProgress: log,
     });
-    const naive = rows.at(-1);
-    process.stdout.write(
-      `\nProducer: sample web-shop events (~${Math.round(averageEventBytes)} bytes each) into a 2-shard kinesalite stream\n\n`,
-    );
-    process.stdout.write(
-      `${formatTable(
+  }
+  if (selected.has('handler')) {
+    log(`handler CPU path: ${sizes.handlerEvents} events × ${sizes.handlerRepetitions} runs…`);
+    measured.handler = await runHandlerBenchmark({
+      config,
+      events: sizes.handlerEvents,
+      repetitions: sizes.handlerRepetitions,
+    });
+  }
+  if (selected.has('bundle')) {
+    log(`bundle: esbuild, then ${sizes.importProcesses} cold imports of each bundle…`);
+    measured.bundle = await runBundleBenchmark({ config, processes: sizes.importProcesses });
+  }
+  if (selected.has('memory')) {
+    log('memory: a 6 MB batch in a fresh process, streamfold then naive…');
+    measured.memory = {
+      streamfold: await measurePeakHeap('streamfold'),
+      naive: await measurePeakHeap('naive'),
+    };
+  }
+  if (selected.has('writes') || selected.has('producer') || selected.has('firehose')) {
+    log('starting kinesalite and dynalite…');
+    const emulators = await startEmulators({
+      host: '127.0.0.1',
+      ports: { kinesis: 0, dynamodb: 0 },
+    });
+    try {
+      const endpoint = (port: number | undefined) => `http://127.0.0.1:${port}`;
+      const { kinesis } = createAwsClients(
+        {
+          kinesis: endpoint(emulators.ports.kinesis),
+          dynamodb: endpoint(emulators.ports.dynamodb),
+          s3: endpoint(emulators.ports.dynamodb),
+        },
+        'us-east-1',
+      );
+      if (selected.has('writes')) {
+        measured.writes = await runDynamoWriteBenchmark({
+          endpoint: endpoint(emulators.ports.dynamodb),
+          seconds: sizes.writeSeconds,
+          naiveEvents: sizes.writeNaiveEvents,
+          onProgress: log,
+        });
+      }
+      if (selected.has('producer') || selected.has('firehose')) {
+        const runs: ProducerBenchmarkRow[][] = [];
+        let firehose: Measured['firehose'];
+        let averageEventBytes = 0;
+        for (let run = 0; run < sizes.payloadRepetitions; run++) {
+          log(
+            `producer, ${BENCH_EVENT_BYTES}-byte events: run ${run + 1} of ${sizes.payloadRepetitions}`,
+          );
+          const result = await runProducerBenchmark({
+            kinesis,
+            shardCount: config.stream.shardCount,
+            events: sizes.payloadEvents,
+            naiveEvents: sizes.payloadNaiveEvents,
+            naiveConcurrency: 16,
+            makeEvent: paddedEventGenerator({ seed: 100 + run }),
+            only: ['producer ndjson', 'producer none', 'producer ndjson, no pacing'],
+            onProgress: log,
+          });
+          runs.push(result.rows);
+          averageEventBytes = result.averageEventBytes;
+          if (!firehose) {
+            const packedStream = result.rows.find((r) => r.name === 'producer ndjson');
+            const naiveStream = result.rows.at(-1);
+            if (packedStream && naiveStream) {
+              log('firehose: reading back the packed and the one-per-record streams…');
+              firehose = {
+                packed: firehoseBillingOf(await recordData(kinesis, packedStream.streamName)),
+                unpacked: firehoseBillingOf(await recordData(kinesis, naiveStream.streamName)),
+              };
+            }
+          }
+        }
+        measured.payload = {
+          rows: medianRows(runs),
+          averageEventBytes,
+          repetitions: sizes.payloadRepetitions,
+        };
+        measured.firehose = firehose;
+        if (selected.has('producer')) {
+          measured.producerTable = await runProducerBenchmark({
+            kinesis,
+            shardCount: config.stream.shardCount,
+            events: tableEvents,
+            naiveEvents: tableNaiveEvents,
+            naiveConcurrency: 16,
+            onProgress: log,
+          });
+        }
+      }
+    } finally {
+      await emulators.stop();
+    }
+  }
+  if (selected.has('cost')) measured.cost = costModel(measured, config.aggregation.memorySize);
+
+  const seconds = (performance.now() - started) / 1_000;
+  const figures = buildFigures(measured, selected, quick);
+  const sections = buildSections(measured, config);
+  const machine = machineInfo();
+  const base = fileURLToPath(new URL(partial ? './results.partial' : './results', import.meta.url));
+  const markdown = renderResultsMarkdown({ machine, command, seconds, figures, sections });
+  await writeFile(`${base}.md`, markdown);
+  await writeFile(
+    `${base}.json`,
+    `${JSON.stringify({ command, machine, seconds, prices: PRICES, figures, measured }, null, 2)}\n`,
+  );
+  if (measured.producerTable)
+    process.stdout.write(`${producerTableText(measured.producerTable)}\n\n`);
+  process.stdout.write(markdown);
+  log(`\nwrote ${base}.md and ${base}.json in ${Math.round(seconds)} s`);
+}
+
+async function recordData(
+  kinesis: Parameters<typeof readStreamRecords>[0],
+  streamName: string,
+): Promise<Uint8Array[]> {
+  return (await readStreamRecords(kinesis, streamName)).map((record) => record.Data as Uint8Array);
+}
+
+function selectParts(only: string | undefined): Set<Part> {
+  if (only === undefined) return new Set(PARTS);
+  const parts = new Set<Part>();
+  for (const name of only.split(',').map((s) => s.trim())) {
+    if (!(PARTS as readonly string[]).includes(name)) {
+      throw new Error(`--only: unknown part "${name}" (parts: ${PARTS.join(', ')})`);
+    }
+    parts.add(name as Part);
+  }
+  // The cost model multiplies figures these parts measure.
+  if (parts.has('cost'))
+    for (const needed of ['handler', 'writes', 'firehose'] as const) parts.add(needed);
+  return parts;
+}
+
+/** Per variant name, the run whose events/s is the median. */
+function medianRows(runs: readonly ProducerBenchmarkRow[][]): ProducerBenchmarkRow[] {
+  const first = runs[0] ?? [];
+  return first.map((row) => {
+    const same = runs
+      .map((rows) => rows.find((r) => r.name === row.name))
+      .filter((r): r is ProducerBenchmarkRow => r !== undefined);
+    const rate = median(same.map((r) => r.eventsPerSecond));
+    return same.find((r) => r.eventsPerSecond === rate) ?? { ...row, eventsPerSecond: rate };
+  });
+}
+
+function costModel(measured: Measured, memoryMB: number): Measured['cost'] {
+  const { handler, writes, firehose, payload } = measured;
+  const packedRow = payload?.rows.find((r) => r.name === 'producer ndjson');
+  const naiveRow = payload?.rows.at(-1);
+  const headline = writes?.variants[0];
+  if (!handler || !writes || !firehose || !packedRow || !naiveRow || !headline) return undefined;
+  const rate = WRITE_WORKLOAD.eventsPerSecond;
+  const archive = firehoseArchive(firehose.packed.dataBytesPerEvent, rate);
+  const streamfold: PipelineUnits = {
+    name: 'streamfold',
+    putPayloadUnitsPerEvent: packedRow.putPayloadUnitsPerEvent,
+    recordsPerEvent: firehose.packed.records / firehose.packed.events,
+    streamBytesPerEvent: firehose.packed.dataBytesPerEvent,
+    invocationsPerEvent: headline.invocations / headline.events,
+    // CPU from row 1, plus the writes: 16 in flight at a time, each an assumed round trip.
+    lambdaSecondsPerEvent:
+      1 / handler.streamfoldEventsPerCpuSecond +
+      (headline.updatesPerEvent / 16) * (ASSUMED_DYNAMODB_WRITE_MS / 1_000),
+    lambdaMemoryMB: memoryMB,
+    writeUnitsPerEvent: headline.writeUnitsPerEvent,
+    firehoseBilledKBPerEvent: firehose.packed.billedKBPerEvent,
+    s3PutsPerEvent: archive.putsPerEvent,
+    archiveBytesPerEvent: firehose.packed.gzipBytesPerEvent,
+  };
+  const naive: PipelineUnits = {
+    name: 'naive',
+    putPayloadUnitsPerEvent: naiveRow.putPayloadUnitsPerEvent,
+    recordsPerEvent: 1,
+    streamBytesPerEvent: firehose.unpacked.dataBytesPerEvent,
+    invocationsPerEvent: 1 / NAIVE_BATCH_RECORDS,
+    // CPU from row 1, plus one awaited UpdateItem per event.
+    lambdaSecondsPerEvent:
+      1 / handler.naiveEventsPerCpuSecond +
+      writes.naive.updatesPerEvent * (ASSUMED_DYNAMODB_WRITE_MS / 1_000),
+    lambdaMemoryMB: memoryMB,
+    writeUnitsPerEvent: writes.naive.writeUnitsPerEvent,
+    firehoseBilledKBPerEvent: firehose.unpacked.billedKBPerEvent,
+    s3PutsPerEvent: archive.putsPerEvent,
+    archiveBytesPerEvent: firehose.unpacked.gzipBytesPerEvent,
+  };
+  return {
+    streamfold: costPerMillionEvents(streamfold, rate),
+    naive: costPerMillionEvents(naive, rate),
+    units: [streamfold, naive],
+  };
+}
+
+/** Archive objects Firehose writes: one per buffer, full at 64 MiB or after 60 s. */
+function firehoseArchive(bytesPerEvent: number, eventsPerSecond: number): { putsPerEvent: number } {
+  const config = loadConfig();
+  const intervalSeconds = (parseDuration(config.archive.bufferingInterval) ?? 60_000) / 1_000;
+  const bufferBytes = config.archive.bufferingSizeMiB * 1024 * 1024;
+  const eventsPerObject = Math.min(
+    eventsPerSecond * intervalSeconds,
+    Math.floor(bufferBytes / bytesPerEvent),
+  );
+  return { putsPerEvent: 1 / eventsPerObject };
+}
+
+function buildFigures(measured: Measured, selected: Set<Part>, quick: boolean): BenchFigure[] {
+  const only = (part: Part) => `npm run bench -- --only ${part}${quick ? ' --quick' : ''}`;
+  const { handler, writes, payload, firehose, cost, pipeline, bundle, memory } = measured;
+  const headline = writes?.variants[0];
+  const packedRow = payload?.rows.find((r) => r.name === 'producer ndjson');
+  const unpacedRow = payload?.rows.find((r) => r.name === 'producer ndjson, no pacing');
+  const naiveRow = payload?.rows.at(-1);
+  const sustained = pipeline?.phases.filter((p) => p.packing === 'ndjson' && p.sustained) ?? [];
+  const best = sustained.at(-1);
+  const naivePhase = pipeline?.phases.find((p) => p.packing === 'none');
+  const firstPhase = pipeline?.phases.find((p) => p.packing === 'ndjson');
+  const unmeasured = (part: Part) => (selected.has(part) ? '' : ' Not measured in this run.');
+  return [
+    {
+      row: 1,
+      figure: 'Handler CPU path, events/s per core',
+      value: handler?.streamfoldEventsPerCpuSecond,
+      baseline: handler?.naiveEventsPerCpuSecond,
+      baselineName: 'per-event handler',
+      better: 'higher',
+      target: { op: '>=', value: 300_000 },
+      command: only('handler'),
+      note: handler
+        ? `\`aggregateKinesisBatch\` (Powertools batch, unpack, validate, group admission, fold, one store call per distinct item) on one fixed batch of ${handler.events.toLocaleString('en-US')} ${BENCH_EVENT_BYTES}-byte sample events in ${handler.records} NDJSON records (${(handler.batchBytes / 1e6).toFixed(1)} MB), with the configuration's 4 metrics; store, rejects sink and group registry in memory. Events per CPU-second of the process (user + system), median of ${handler.repetitions} runs after a warm-up. Baseline: per event \`JSON.parse\`, zod parse of envelope and payload, one store call (${handler.naiveStoreCallsPerEvent} per event vs ${handler.streamfoldStoreCallsPerEvent.toFixed(4)}). \`JSON.parse\` of every line alone: ${Math.round(handler.jsonParseEventsPerCpuSecond).toLocaleString('en-US')} events/s. streamfold does more per event than the baseline (nesting-depth check, event-time window, group admission, percentile histograms for 2 of the 4 metrics), so it is slower per event on the CPU; it wins on writes (row 2).`
+        : `Not measured in this run.${unmeasured('handler')}`,
+    },
+    {
+      row: 2,
+      figure: `DynamoDB write units per event (${WRITE_WORKLOAD.eventsPerSecond.toLocaleString('en-US')} events/s, ${WRITE_WORKLOAD.distinctGroups} keys, ${WRITE_WORKLOAD.batchingWindowMs / 1_000} s window)`,
+      value: headline?.writeUnitsPerEvent,
+      baseline: writes?.naive.writeUnitsPerEvent,
+      baselineName: 'one UpdateItem per event',
+      better: 'lower',
+      target: { op: '<=', value: 0.03 },
+      command: only('writes'),
+      note: headline
+        ? `The real handler with \`DynamoAggregateStore\` and \`DynamoGroupRegistry\` against dynalite. Workload: ${headline.events.toLocaleString('en-US')} purchases (${writes?.variants[0] ? `${headline.events / WRITE_WORKLOAD.eventsPerSecond}` : ''} s at ${WRITE_WORKLOAD.eventsPerSecond.toLocaleString('en-US')} events/s of event time), one metric \`${WRITE_WORKLOAD.metricName}\` (count, sum, min, max of \`data.amount\`, grouped by \`data.country\` over ${WRITE_WORKLOAD.distinctGroups} codes, window \`1m\`): a key is one (metric, group, minute) item, ${WRITE_WORKLOAD.distinctGroups} live at a time. Each shard is invoked once per ${WRITE_WORKLOAD.batchingWindowMs / 1_000} s window. Every write is counted with \`ReturnConsumedCapacity: TOTAL\`: DynamoDB bills an UpdateItem one write unit per started 1 KB of the larger of the item before and after the update (Developer Guide, "DynamoDB read and write operations"); dynalite applies that rule. Headline: ${headline.name}; ${headline.updateItemCalls.toLocaleString('en-US')} UpdateItem calls (aggregate updates, min/max tightening, group registry), largest aggregate item ${headline.largestItemBytes.toLocaleString('en-US')} bytes. Other variants in the section below. Baseline: \`ADD cnt, sum\` per event on a ${writes?.naive.events.toLocaleString('en-US')}-event prefix of the same workload.`
+        : `Not measured in this run.${unmeasured('writes')}`,
+    },
+    {
+      row: 3,
+      figure: `Producer PUT payload units per event (${BENCH_EVENT_BYTES}-byte events)`,
+      value: packedRow?.putPayloadUnitsPerEvent,
+      baseline: naiveRow?.putPayloadUnitsPerEvent,
+      baselineName: 'PutRecord per event',
+      better: 'lower',
+      target: { op: '<=', value: 0.025 },
+      command: only('producer'),
+      note:
+        packedRow && naiveRow && payload
+          ? `\`KinesisProducer\` (ndjson, paced to 2 shards × 1 MiB/s and 1,000 records/s) into a 2-shard kinesalite stream, sample events padded to ${Math.round(payload.averageEventBytes)} bytes; median of ${payload.repetitions} runs. Events/s: ${Math.round(packedRow.eventsPerSecond).toLocaleString('en-US')} paced (the shard byte limit allows ${Math.round((2 * 1024 * 1024) / payload.averageEventBytes).toLocaleString('en-US')}), ${unpacedRow ? Math.round(unpacedRow.eventsPerSecond).toLocaleString('en-US') : '–'} unpaced (kinesalite speed); naive ${Math.round(naiveRow.eventsPerSecond).toLocaleString('en-US')} events/s with 16 PutRecord calls in flight (AWS would cap it at 2,000/s on 2 shards). API calls per event ${packedRow.apiCallsPerEvent.toFixed(4)} vs 1.`
+          : `Not measured in this run.${unmeasured('producer')}`,
+    },
+    {
+      row: 4,
+      figure: 'Firehose billed KB per event',
+      value: firehose?.packed.billedKBPerEvent,
+      baseline: firehose?.unpacked.billedKBPerEvent,
+      baselineName: 'one event per record',
+      better: 'lower',
+      target: undefined,
+      command: only('firehose'),
+      note: firehose
+        ? `The records of row 3's packed stream and of its one-per-record stream, read back with GetRecords, each rounded up to the next 5 KB as Firehose bills ingestion from a Kinesis source. 5 KB counted as 5,000 bytes (${firehose.packed.billedKBPerEvent.toFixed(3)} KB/event for ${firehose.packed.records} records of ${(firehose.packed.events / firehose.packed.records).toFixed(1)} events); as 5,120 bytes it is ${firehose.packed.billedKBPerEventKiB.toFixed(3)}. Archive objects: ${firehose.packed.gzipBytesPerEvent.toFixed(0)} gzip bytes per event.`
+        : `Not measured in this run.${unmeasured('firehose')}`,
+    },
+    {
+      row: 5,
+      figure: 'Cost per million events on AWS, USD',
+      value: cost?.streamfold.total,
+      baseline: cost?.naive.total,
+      baselineName: 'PutRecord per event, 10-record batches, UpdateItem per event',
+      better: 'lower',
+      target: cost ? { op: '<=', value: cost.naive.total / 20 } : undefined,
+      command: only('cost'),
+      note: cost
+        ? `us-east-1 list prices from \`bench/prices.ts\` (compiled ${PRICES.compiled}, sources in the file) times the units measured in rows 1-4 at ${WRITE_WORKLOAD.eventsPerSecond.toLocaleString('en-US')} events/s of ${BENCH_EVENT_BYTES}-byte events; breakdown below. Target: ≥ 20× cheaper than the baseline. Assumptions (not measured): Lambda arm64 at ${loadConfig().aggregation.memorySize} MB, billed time = measured CPU time per event plus ${ASSUMED_DYNAMODB_WRITE_MS} ms per DynamoDB round trip (streamfold: 16 writes in flight; naive: one awaited write per event); naive batches of ${NAIVE_BATCH_RECORDS} records; both archive the same events (same S3 bytes).`
+        : `Not measured in this run.${unmeasured('cost')}`,
+    },
+    {
+      row: 6,
+      figure: 'End to end, sustained events/s (local, 2 shards)',
+      value: pipeline ? (best?.offeredPerSecond ?? 0) : undefined,
+      // Only one rate is offered unpacked (time): sustained, it is a lower bound; if not, what was folded.
+      baseline: naivePhase
+        ? naivePhase.sustained
+          ? naivePhase.offeredPerSecond
+          : naivePhase.steadyAggregatedPerSecond
+        : undefined,
+      baselineName: naivePhase
+        ? `one event per record, only ${naivePhase.offeredPerSecond.toLocaleString('en-US')}/s tried: ${naivePhase.sustained ? 'sustained' : 'folded/s, not sustained'}`
+        : 'one event per record',
+      better: 'higher',
+      target: { op: '>=', value: 20_000 },
+      command: only('pipeline'),
+      note: pipeline
+        ? `\`startLocalPipeline\` (no demo) on this machine: emulators in a child process, event source mapping with the real handler module, archiver. A \`KinesisProducer\` without shard pacing offers sample events (~${Math.round(pipeline.averageEventBytes)} bytes) at rising rates for ${firstPhase?.seconds.toFixed(0) ?? '–'} s each; a rate counts as sustained when over the second half of its phase the handler folds ≥ 95 % of it and the backlog drains within 10 s. ${best ? `Highest sustained: ${best.offeredPerSecond.toLocaleString('en-US')} events/s, produce-to-aggregate latency p50 ${Math.round(best.latencyP50Ms ?? 0)} ms, p99 ${Math.round(best.latencyP99Ms ?? 0)} ms.` : 'No offered rate was sustained (0 in the table).'} Latency by matching counts: the k-th folded event is taken to be the k-th put one (exact for FIFO order; across 2 shards an average), sampled every 50 ms. Every phase is listed below. The handler, the producer and the event source mapping share one process and the emulators another on ${machineInfo().cores} cores; a Lambda deployment runs one handler per shard.`
+        : `Not measured in this run.${unmeasured('pipeline')}`,
+    },
+    {
+      row: 7,
+      figure: 'Lambda bundle size, KB',
+      value: bundle ? bundle.streamfold.bytes / 1024 : undefined,
+      baseline: bundle ? bundle.naive.bytes / 1024 : undefined,
+      baselineName: 'AWS SDK bundled, not minified',
+      better: 'lower',
+      target: { op: '<=', value: 800 },
+      command: only('bundle'),
+      note: bundle
+        ? `esbuild with the CDK app's settings (\`FUNCTION_DEFAULTS.bundling\`: ESM, minified, \`@aws-sdk/*\` external, target ${'node24'}).`
+        : `Not measured in this run.${unmeasured('bundle')}`,
+    },
+    {
+      row: 7,
+      figure: 'Lambda cold import, ms',
+      value: bundle?.streamfold.importMs,
+      baseline: bundle?.naive.importMs,
+      baselineName: 'AWS SDK bundled, not minified',
+      better: 'lower',
+      target: { op: '<=', value: 300 },
+      command: only('bundle'),
+      note: bundle
+        ? `\`await import()\` of the bundle in a fresh \`node\` process with the function's environment (\`aggregateFunctionEnvironment\`), timed inside the process (Node.js start-up excluded; whole process ${Math.round(bundle.streamfold.processMs)} ms vs ${Math.round(bundle.naive.processMs)} ms); median of the processes run. The external AWS SDK is loaded from node_modules, as Lambda loads it from the runtime. Lambda's own init (runtime start, code download) is not included.`
+        : `Not measured in this run.${unmeasured('bundle')}`,
+    },
+    {
+      row: 8,
+      figure: 'Handler peak heap on a 6 MB batch, MB',
+      value: memory ? memory.streamfold.heapMaxBytes / 1e6 : undefined,
+      baseline: memory ? memory.naive.heapMaxBytes / 1e6 : undefined,
+      baselineName: 'per-event handler',
+      better: 'lower',
+      target: { op: '<=', value: 200 },
+      command: only('memory'),
+      note: memory
+        ? `A fresh process builds a batch of ${memory.streamfold.events.toLocaleString('en-US')} ${BENCH_EVENT_BYTES}-byte events whose invocation JSON is ${(memory.streamfold.payloadBytes / 1e6).toFixed(2)} MB (Lambda's payload limit is 6 MB), parses it as Lambda hands it over, and folds it with in-memory dependencies. Largest heapUsed sampled at every store call and every 1 ms tick; heap before folding ${(memory.streamfold.heapBeforeBytes / 1e6).toFixed(0)} MB (batch included). Peak RSS of the whole process (code, tsx, buffers): ${(memory.streamfold.peakRssBytes / 1e6).toFixed(0)} MB vs ${(memory.naive.peakRssBytes / 1e6).toFixed(0)} MB naive.`
+        : `Not measured in this run.${unmeasured('memory')}`,
+    },
+    {
+      row: 8,
+      figure: '`npm start` RSS at the sustained rate, MB',
+      value: best?.rssMedianBytes !== undefined ? best.rssMedianBytes / 1e6 : undefined,
+      baseline:
+        naivePhase?.rssMedianBytes !== undefined ? naivePhase.rssMedianBytes / 1e6 : undefined,
+      baselineName: 'one event per record',
+      better: 'lower',
+      target: { op: '<=', value: 1_000 },
+      command: only('pipeline'),
+      note: pipeline
+        ? best
+          ? `Median RSS of the pipeline process plus its children (the emulators), sampled every 50 ms during the ${best.offeredPerSecond.toLocaleString('en-US')} events/s phase of row 6; largest ${((best.rssMaxBytes ?? 0) / 1e6).toFixed(0)} MB. The process also holds the load generator.`
+          : 'No rate was sustained in row 6, so there is no RSS at a sustained rate; the RSS of each phase is listed below.'
+        : `Not measured in this run.${unmeasured('pipeline')}`,
+    },
+  ];
+}
+
+function buildSections(
+  measured: Measured,
+  config: ReturnType<typeof loadConfig>,
+): { title: string; body: string }[] {
+  const sections: { title: string; body: string }[] = [];
+  const { writes, cost, pipeline, payload, producerTable } = measured;
+  if (writes) {
+    sections.push({
+      title: 'DynamoDB writes by variant (row 2)',
+      body: markdownTable(
         [
           'variant',
           'events',
-          'seconds',
-          'events/s',
-          'vs naive',
-          'PUT units/event',
-          'calls/event',
-          'note',
+          'invocations',
+          'UpdateItem calls',
+          'write units',
+          'units/event',
+          'updates/event',
+          'largest item, bytes',
         ],
-        rows.map((row) => [
+        [
+          ...writes.variants.map((v) => [
+            v.name,
+            v.events,
+            v.invocations,
+            v.updateItemCalls,
+            v.writeUnits,
+            Number(v.writeUnitsPerEvent.toFixed(4)),
+            Number(v.updatesPerEvent.toFixed(4)),
+            v.largestItemBytes,
+          ]),
+          [
+            'naive: UpdateItem per event',
+            writes.naive.events,
+            '–',
+            writes.naive.events,
+            writes.naive.writeUnits,
+            writes.naive.writeUnitsPerEvent,
+            writes.naive.updatesPerEvent,
+            '–',
+          ],
+        ],
+      ),
+    });
+  }
+  if (cost) {
+    const keys = [
+      ['kinesisPutPayloadUnits', 'Kinesis PUT payload units'],
+      ['kinesisShardHours', 'Kinesis shard hours'],
+      ['lambdaRequests', 'Lambda requests'],
+      ['lambdaCompute', 'Lambda GB-s (arm64)'],
+      ['dynamodbWrites', 'DynamoDB on-demand writes'],
+      ['firehoseIngestion', 'Firehose ingestion'],
+      ['s3Puts', 'S3 PUTs (archive objects)'],
+      ['s3StorageMonth', 'S3 storage, one month'],
+      ['total', 'total'],
+    ] as const;
+    const usd = (value: number) => `$${value < 0.001 ? value.toExponential(2) : value.toFixed(4)}`;
+    sections.push({
+      title: `Cost per million events (row 5, us-east-1, prices of ${PRICES.compiled})`,
+      body: `${markdownTable(
+        ['line item', 'streamfold', 'naive', 'naive ÷ streamfold'],
+        keys.map(([key, label]) => [
+          label,
+          usd(cost.streamfold[key]),
+          usd(cost.naive[key]),
+          cost.streamfold[key] > 0
+            ? `${(cost.naive[key] / cost.streamfold[key]).toFixed(1)}×`
+            : '–',
+        ]),
+      )}\n\nUnits per event used: ${cost.units
+        .map(
+          (u) =>
+            `${u.name}: ${u.putPayloadUnitsPerEvent.toFixed(4)} PUT units, ${u.invocationsPerEvent.toExponential(2)} invocations, ${(u.lambdaSecondsPerEvent * 1e6).toFixed(1)} µs billed, ${u.writeUnitsPerEvent.toFixed(4)} write units, ${u.firehoseBilledKBPerEvent.toFixed(3)} Firehose KB, ${u.archiveBytesPerEvent.toFixed(0)} archive bytes`,
+        )
+        .join(
+          '; ',
+        )}. Shards: as many as ${WRITE_WORKLOAD.eventsPerSecond.toLocaleString('en-US')} events/s need (1 MiB/s and 1,000 records/s each).`,
+    });
+  }
+  if (pipeline) {
+    sections.push({
+      title: `End-to-end phases (rows 6 and 8, ${pipeline.shards} shards, batch size ${config.aggregation.batchSize}, batching window ${config.aggregation.maxBatchingWindow})`,
+      body: markdownTable(
+        [
+          'packing',
+          'offered/s',
+          'put/s',
+          'folded/s (whole phase)',
+          'folded/s (second half)',
+          'backlog at end',
+          'drain, s',
+          'latency p50, ms',
+          'latency p99, ms',
+          'sustained',
+          'RSS median, MB',
+        ],
+        pipeline.phases.map((p) => [
+          p.packing,
+          p.offeredPerSecond,
+          Math.round(p.putPerSecond),
+          Math.round(p.aggregatedPerSecond),
+          Math.round(p.steadyAggregatedPerSecond),
+          p.backlogAtEnd,
+          p.drainSeconds === undefined
+            ? 'did not drain in 30 s'
+            : Number(p.drainSeconds.toFixed(1)),
+          p.latencyP50Ms === undefined ? undefined : Math.round(p.latencyP50Ms),
+          p.latencyP99Ms === undefined ? undefined : Math.round(p.latencyP99Ms),
+          p.sustained ? 'yes' : 'no',
+          p.rssMedianBytes === undefined ? undefined : Math.round(p.rssMedianBytes / 1e6),
+        ]),
+      ),
+    });
+  }
+  if (payload) {
+    sections.push({
+      title: `Producer, ${BENCH_EVENT_BYTES}-byte events (row 3)`,
+      body: `\`\`\`\n${formatTable(
+        ['variant', 'events', 'events/s', 'PUT units/event', 'calls/event', 'note'],
+        payload.rows.map((row) => [
           row.name,
           row.events,
-          Number(row.seconds.toFixed(2)),
           Math.round(row.eventsPerSecond),
-          `${(row.eventsPerSecond / (naive?.eventsPerSecond ?? 1)).toFixed(1)}×`,
           Number(row.putPayloadUnitsPerEvent.toFixed(4)),
           Number(row.apiCallsPerEvent.toFixed(4)),
           row.note,
         ]),
-      )}\n`,
-    );
-    process.stdout.write(
-      '\nPUT payload units are what Kinesis bills per record (25 KB each, rounded up); fewer per event is cheaper.\n',
-    );
-  } finally {
-    await emulators.stop();
+      )}\n\`\`\``,
+    });
   }
+  if (producerTable) {
+    sections.push({
+      title: 'Producer, sample events',
+      body: `\`\`\`\n${producerTableText(producerTable)}\n\`\`\``,
+    });
+  }
+  return sections;
+}
+
+function producerTableText(table: {
+  rows: ProducerBenchmarkRow[];
+  averageEventBytes: number;
+}): string {
+  const naive = table.rows.at(-1);
+  return `Sample web-shop events (~${Math.round(table.averageEventBytes)} bytes each) into a 2-shard kinesalite stream\n\n${formatTable(
+    [
+      'variant',
+      'events',
+      'seconds',
+      'events/s',
+      'vs naive',
+      'PUT units/event',
+      'calls/event',
+      'note',
+    ],
+    table.rows.map((row) => [
+      row.name,
+      row.events,
+      Number(row.seconds.toFixed(2)),
+      Math.round(row.eventsPerSecond),
+      `${(row.eventsPerSecond / (naive?.eventsPerSecond ?? 1)).toFixed(1)}×`,
+      Number(row.putPayloadUnitsPerEvent.toFixed(4)),
+      Number(row.apiCallsPerEvent.toFixed(4)),
+      row.note,
+    ]),
+  )}\n\nPUT payload units are what Kinesis bills per record (25 KB each, rounded up); fewer per event is cheaper.`;
 }
 
 main().catch((error: unknown) => {

@@ -21,6 +21,8 @@ export interface ProducerBenchmarkRow {
   putPayloadUnitsPerEvent: number;
   apiCallsPerEvent: number;
   note: string;
+  /** The stream the variant wrote to, for reading its records back. */
+  streamName: string;
 }
 
 /** Options of {@link runProducerBenchmark}. */
@@ -33,6 +35,10 @@ export interface ProducerBenchmarkOptions {
   naiveEvents: number;
   /** Concurrent PutRecord calls of the naive baseline. */
   naiveConcurrency: number;
+  /** Makes each event. @default the sample web-shop generator */
+  makeEvent?: () => SampleEvent;
+  /** Producer variants to run, by name; the naive baseline always runs. @default all */
+  only?: readonly string[];
   onProgress?: (message: string) => void;
 }
 
@@ -89,7 +95,10 @@ export async function runProducerBenchmark(
       note: 'emulator speed; AWS would throttle above the shard limits',
     },
   ];
+  const make = options.makeEvent ?? sampleEventGenerator({ source: 'bench' });
+  const generate = (count: number) => Array.from({ length: count }, () => make());
   for (const variant of variants) {
+    if (options.only && !options.only.includes(variant.name)) continue;
     options.onProgress?.(`${variant.name}: ${variant.events} events…`);
     const stream = await createStream(options.kinesis, options.shardCount);
     const producer = new KinesisProducer({
@@ -113,6 +122,7 @@ export async function runProducerBenchmark(
       putPayloadUnitsPerEvent: producer.stats.putPayloadUnits / variant.events,
       apiCallsPerEvent: producer.stats.putRecordsCalls / variant.events,
       note: variant.note,
+      streamName: stream,
     });
   }
 
@@ -137,6 +147,7 @@ export async function runProducerBenchmark(
     putPayloadUnitsPerEvent: units / options.naiveEvents,
     apiCallsPerEvent: 1,
     note: `${options.naiveConcurrency} calls in flight; not paced (AWS caps it at ${options.shardCount * 1_000} events/s)`,
+    streamName: stream,
   });
   const averageEventBytes =
     events.reduce((sum, event) => sum + encodeEventLine(event).length, 0) / events.length;
@@ -155,9 +166,4 @@ async function createStream(kinesis: KinesisClient, shardCount: number): Promise
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return name;
-}
-
-function generate(count: number): SampleEvent[] {
-  const next = sampleEventGenerator({ source: 'bench' });
-  return Array.from({ length: count }, () => next());
 }
