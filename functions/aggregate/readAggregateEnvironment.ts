@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AggregationSettings } from '../../core/aggregates/compileMetrics.js';
 import { AGGREGATE_FUNCTION_ENV } from '../../core/config/aggregateFunctionEnvironment.js';
 import { configSchema } from '../../core/config/configSchema.js';
+import { requiredVariable } from '../readEnvironmentVariables.js';
 
 /** The aggregate function's settings, read from its environment. */
 export interface AggregateEnvironment {
@@ -24,7 +25,7 @@ const settingsSchema = z.object({
  * @throws {Error} "`NAME` environment variable is not set", or naming the invalid setting
  */
 export function readAggregateEnvironment(env: NodeJS.ProcessEnv): AggregateEnvironment {
-  const raw = required(env, AGGREGATE_FUNCTION_ENV.aggregationSettings);
+  const raw = requiredVariable(env, AGGREGATE_FUNCTION_ENV.aggregationSettings);
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -41,17 +42,10 @@ export function readAggregateEnvironment(env: NodeJS.ProcessEnv): AggregateEnvir
     );
   }
   return {
-    tableName: required(env, AGGREGATE_FUNCTION_ENV.tableName),
-    rejectsBucketName: required(env, AGGREGATE_FUNCTION_ENV.rejectsBucketName),
-    rejectsPrefix: required(env, AGGREGATE_FUNCTION_ENV.rejectsPrefix),
+    tableName: requiredVariable(env, AGGREGATE_FUNCTION_ENV.tableName),
+    rejectsBucketName: requiredVariable(env, AGGREGATE_FUNCTION_ENV.rejectsBucketName),
+    rejectsPrefix: requiredVariable(env, AGGREGATE_FUNCTION_ENV.rejectsPrefix),
     settings: parsed.data,
     s3ForcePathStyle: env[AGGREGATE_FUNCTION_ENV.s3ForcePathStyle] === 'true',
   };
-}
-
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (value === undefined || value === '')
-    throw new Error(`\`${name}\` environment variable is not set`);
-  return value;
 }
