@@ -1,4 +1,4 @@
-import type { AggregateFigures } from '../core/aggregates/GroundTruth.js';
+import { type AggregateFigures, mergeAggregateFigures } from '../core/aggregates/GroundTruth.js';
 
 /** One aggregate item that does not hold what the run should have made it hold. */
 export interface AggregateMismatch {
@@ -34,7 +34,7 @@ export function compareAggregates(
   const mismatches: AggregateMismatch[] = [];
   for (const [key, added] of truth) {
     const base = before.get(key);
-    const expected = base ? combine(base, added) : added;
+    const expected = base ? mergeAggregateFigures(base, added) : added;
     const actual = after.get(key);
     const reason = actual ? difference(expected, actual) : 'missing from the table';
     if (reason) mismatches.push({ key, expected, actual, reason });
@@ -90,28 +90,6 @@ export async function waitForAggregates(options: WaitForAggregatesOptions): Prom
     options.onPending?.(result);
     await sleep(pollMs);
   }
-}
-
-function combine(base: AggregateFigures, added: AggregateFigures): AggregateFigures {
-  const pick = (
-    a: number | undefined,
-    b: number | undefined,
-    f: (x: number, y: number) => number,
-  ) => (a === undefined ? b : b === undefined ? a : f(a, b));
-  const combined: AggregateFigures = {
-    count: base.count + added.count,
-    sum: pick(base.sum, added.sum, (a, b) => a + b),
-    min: pick(base.min, added.min, Math.min),
-    max: pick(base.max, added.max, Math.max),
-  };
-  if (base.buckets || added.buckets) {
-    // Histograms merge by adding counts bucket by bucket.
-    const buckets: Record<string, number> = { ...base.buckets };
-    for (const [key, n] of Object.entries(added.buckets ?? {}))
-      buckets[key] = (buckets[key] ?? 0) + n;
-    combined.buckets = buckets;
-  }
-  return combined;
 }
 
 /** Why `actual` differs from `expected`, or `undefined` when it does not. */

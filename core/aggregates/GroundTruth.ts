@@ -138,3 +138,27 @@ function read(event: StreamfoldEvent, path: string): unknown {
     .split('.')
     .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], event);
 }
+
+/**
+ * The figures of two sets of events together: counts, sums and histogram
+ * buckets add up, min and max combine. Neither input is changed.
+ */
+export function mergeAggregateFigures(a: AggregateFigures, b: AggregateFigures): AggregateFigures {
+  const pick = (
+    x: number | undefined,
+    y: number | undefined,
+    f: (p: number, q: number) => number,
+  ) => (x === undefined ? y : y === undefined ? x : f(x, y));
+  const merged: AggregateFigures = {
+    count: a.count + b.count,
+    sum: pick(a.sum, b.sum, (p, q) => p + q),
+    min: pick(a.min, b.min, Math.min),
+    max: pick(a.max, b.max, Math.max),
+  };
+  if (a.buckets || b.buckets) {
+    const buckets: Record<string, number> = { ...a.buckets };
+    for (const [key, n] of Object.entries(b.buckets ?? {})) buckets[key] = (buckets[key] ?? 0) + n;
+    merged.buckets = buckets;
+  }
+  return merged;
+}

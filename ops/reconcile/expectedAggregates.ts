@@ -1,5 +1,5 @@
 import type { AggregateFigures } from '../../core/aggregates/GroundTruth.js';
-import { GroundTruth } from '../../core/aggregates/GroundTruth.js';
+import { GroundTruth, mergeAggregateFigures } from '../../core/aggregates/GroundTruth.js';
 import { OTHER_GROUP } from '../../core/aggregates/GroupRegistry.js';
 import type { MetricDefinition, StreamfoldConfig } from '../../core/config/configSchema.js';
 import {
@@ -91,7 +91,7 @@ export async function applyGroupCaps(
     const target =
       admitted === undefined || admitted.has(group) ? key : `${metric}#${OTHER_GROUP}|${sk}`;
     const existing = result.get(target);
-    result.set(target, existing ? mergeFigures(existing, figures) : cloneFigures(figures));
+    result.set(target, existing ? mergeAggregateFigures(existing, figures) : cloneFigures(figures));
   }
   return result;
 }
@@ -122,24 +122,4 @@ export function splitItemKey(key: string): {
 
 function cloneFigures(figures: AggregateFigures): AggregateFigures {
   return { ...figures, ...(figures.buckets ? { buckets: { ...figures.buckets } } : {}) };
-}
-
-function mergeFigures(a: AggregateFigures, b: AggregateFigures): AggregateFigures {
-  const pick = (
-    x: number | undefined,
-    y: number | undefined,
-    f: (p: number, q: number) => number,
-  ) => (x === undefined ? y : y === undefined ? x : f(x, y));
-  const merged: AggregateFigures = {
-    count: a.count + b.count,
-    sum: pick(a.sum, b.sum, (p, q) => p + q),
-    min: pick(a.min, b.min, Math.min),
-    max: pick(a.max, b.max, Math.max),
-  };
-  if (a.buckets || b.buckets) {
-    const buckets: Record<string, number> = { ...a.buckets };
-    for (const [key, n] of Object.entries(b.buckets ?? {})) buckets[key] = (buckets[key] ?? 0) + n;
-    merged.buckets = buckets;
-  }
-  return merged;
 }
