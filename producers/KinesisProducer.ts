@@ -184,6 +184,8 @@ interface OutgoingRecord {
 }
 
 const UNROUTED = 'unrouted';
+/** 2^128 − 1: the longest `ExplicitHashKey`, for worst-case KPL record sizes. */
+const LONGEST_HASH_KEY = (2n ** 128n - 1n).toString();
 
 /**
  * Batches events into PutRecords calls and keeps every shard inside its write
@@ -446,8 +448,14 @@ export class KinesisProducer<
   }
 
   #checkFits(line: Buffer, partitionKey: string): void {
-    const draft = createRecordDraft(this.#packing);
-    const bytes = draft.sizeWith({ line, partitionKey }) + Buffer.byteLength(partitionKey);
+    const keyBytes = Buffer.byteLength(partitionKey);
+    // Only a KPL record adds framing (magic, key tables, checksum: under 2 × key + 128 bytes);
+    // a one-event draft, with the longest hash key a shard can carry, is built only near the limit.
+    const nearLimit = line.length + 3 * keyBytes + 256 > KINESIS_LIMITS.maxRecordBytes;
+    const bytes =
+      this.#packing === 'kpl' && nearLimit
+        ? createRecordDraft('kpl', LONGEST_HASH_KEY).sizeWith({ line, partitionKey }) + keyBytes
+        : line.length + keyBytes;
     if (bytes > KINESIS_LIMITS.maxRecordBytes) {
       throw new EventTooLargeError(bytes, KINESIS_LIMITS.maxRecordBytes);
     }
