@@ -70,7 +70,8 @@ const FIREHOSE_S3_BUCKET_ACTIONS = [
 /**
  * A Firehose delivery stream with direct PUT as its source (what
  * `FirehoseProducer` writes to), delivering gzip NDJSON objects into an
- * existing bucket under its own prefix. Records are encrypted at rest while
+ * existing bucket under its own prefix, each record followed by a newline
+ * (whether or not it ended in one). Records are encrypted at rest while
  * Firehose holds them. Its role may write objects only under the two static
  * folders of its prefixes, so it can never touch the rest of the archive.
  */
@@ -141,6 +142,11 @@ export class DirectPutArchive extends Construct {
         bufferingInterval: props.bufferingInterval ?? Duration.seconds(300),
         compression: props.compression ?? firehose.Compression.GZIP,
         loggingConfig: new firehose.EnableLogging(this.logGroup),
+        // Firehose concatenates records with no separator: a record that does not end
+        // in a newline would merge with the next into one unreadable line. This appends
+        // one to every record (an empty line follows a record that already ended in one;
+        // archive readers skip it). The local runtime's S3DeliveryBuffer does the same.
+        processors: [new firehose.AppendDelimiterToRecordProcessor()],
       }),
     });
 

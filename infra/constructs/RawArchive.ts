@@ -69,7 +69,9 @@ const FIREHOSE_S3_BUCKET_ACTIONS = [
 /**
  * The raw event archive: a Firehose delivery stream that reads the Kinesis
  * stream and writes gzip NDJSON objects under the configured time-partitioned
- * prefix into a versioned, access-logged bucket with lifecycle rules.
+ * prefix into a versioned, access-logged bucket with lifecycle rules. Every
+ * record (every user record of a KPL aggregate, which Firehose de-aggregates)
+ * is followed by a newline, so each one is a line of its own.
  *
  * The delivery role is built here with exactly the documented S3 actions: the
  * `S3Bucket` destination would otherwise grant `bucket.grantReadWrite`, which
@@ -162,6 +164,11 @@ export class RawArchive extends Construct {
         bufferingInterval: props.bufferingInterval ?? Duration.seconds(300),
         compression: props.compression ?? firehose.Compression.GZIP,
         loggingConfig: new firehose.EnableLogging(this.logGroup),
+        // Firehose concatenates records with no separator: a record that does not end
+        // in a newline would merge with the next into one unreadable line. This appends
+        // one to every record (an empty line follows a record that already ended in one;
+        // archive readers skip it). The local runtime's S3DeliveryBuffer does the same.
+        processors: [new firehose.AppendDelimiterToRecordProcessor()],
       }),
     });
 

@@ -38,8 +38,12 @@ type ShardPosition = readonly [shardId: string, sequenceNumber: string];
  * Reproduces Firehose's Kinesis-to-S3 delivery on one machine: reads the
  * stream with its own checkpoints, de-aggregates KPL aggregated records as
  * Firehose does, and hands the record data to an {@link S3DeliveryBuffer},
- * which buffers until `bufferingSize` or `bufferingInterval` is reached and
- * writes gzip objects under the expanded prefix, named like Firehose's.
+ * which appends a newline to each record (the stack's
+ * `AppendDelimiterToRecord` processor, applied after de-aggregation, so to
+ * each user record), buffers until `bufferingSize` or `bufferingInterval` is
+ * reached and writes gzip objects under the expanded prefix, named like
+ * Firehose's. A record without a trailing newline is thus archived as a line
+ * of its own instead of merging with the next record.
  * Checkpoints move only after the object holding the records is written.
  */
 export class Archiver {
@@ -133,7 +137,9 @@ export class Archiver {
  * The data Firehose delivers for one stream record. With a Kinesis Data Streams
  * source, Firehose de-aggregates KPL aggregated records before it delivers
  * them, so the archive holds the user records' data one after the other, not
- * the protobuf framing. Source: "Use the KPL with Amazon Data Firehose",
+ * the protobuf framing. De-aggregation comes before processing (the docs say
+ * so of a Lambda transform), so the record delimiter is taken to follow each
+ * user record. Source: "Use the KPL with Amazon Data Firehose",
  * https://docs.aws.amazon.com/streams/latest/dev/kpl-with-firehose.html, and
  * "Configure source settings for Amazon Kinesis Data Streams",
  * https://docs.aws.amazon.com/firehose/latest/dev/writing-with-kinesis-streams.html.

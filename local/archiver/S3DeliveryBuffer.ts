@@ -9,6 +9,17 @@ const gzipAsync = promisify(gzip);
 /** Firehose stamps this delivery stream version into object names; a local stream never changes. */
 const DELIVERY_STREAM_VERSION = 1;
 
+const NEWLINE = 0x0a;
+
+/**
+ * Appended to every record, as the `AppendDelimiterToRecord` processor both
+ * delivery streams of the stack have (`RawArchive`, `DirectPutArchive`)
+ * appends it: Firehose's default delimiter, a newline. It is appended even
+ * when the data already ends in one, so such a record is followed by an
+ * empty line, which archive readers skip.
+ */
+const RECORD_DELIMITER = Buffer.from([NEWLINE]);
+
 /** Options of {@link S3DeliveryBuffer}, mirroring a Firehose S3 destination. */
 export interface S3DeliveryBufferOptions<TMark> {
   s3: S3Client;
@@ -17,7 +28,7 @@ export interface S3DeliveryBufferOptions<TMark> {
   prefix: string;
   /** Name used in object keys, as Firehose uses the delivery stream name. */
   deliveryStreamName: string;
-  /** Write when this many bytes of record data are buffered (before compression). */
+  /** Write when this many bytes are buffered: record data and delimiters, before compression. */
   bufferingSizeBytes: number;
   /** Write when the oldest buffered record is this old, ms. */
   bufferingIntervalMs: number;
@@ -31,7 +42,7 @@ export interface S3DeliveryBufferOptions<TMark> {
 export interface S3Delivery {
   key: string;
   records: number;
-  /** NDJSON lines in the object. */
+  /** Non-empty NDJSON lines in the object (the empty line after a record that ended in a newline is not one). */
   lines: number;
   /** Object size, compressed. */
   bytes: number;
@@ -39,9 +50,10 @@ export interface S3Delivery {
 
 /**
  * Firehose's S3 delivery on one machine: records are buffered until
- * `bufferingSizeBytes` or `bufferingIntervalMs` is reached, then their data is
- * concatenated, gzip-compressed and written as one object under the prefix
- * expanded at the arrival time of the oldest record, named
+ * `bufferingSizeBytes` or `bufferingIntervalMs` is reached, then their data,
+ * each followed by a newline (the stack's `AppendDelimiterToRecord`
+ * processor), is concatenated, gzip-compressed and written as one object
+ * under the prefix expanded at the arrival time of the oldest record, named
  * `<deliveryStream>-1-<yyyy-MM-dd-HH-mm-ss>-<uuid>.gz` as Firehose names them.
  * A failed write keeps the records, in order, for the next flush.
  *
@@ -53,7 +65,7 @@ export interface S3Delivery {
  * const buffer = new S3DeliveryBuffer({ s3, bucket: 'archive', prefix: 'direct/', deliveryStreamName: 'd',
  *   bufferingSizeBytes: 5 * 1024 * 1024, bufferingIntervalMs: 60_000 });
  * buffer.start();
- * await buffer.add(Buffer.from('{"id":"a"}\n'), new Date());
+ * await buffer.add(Buffer.from('{"id":"a"}'), new Date()); // archived as the line {"id":"a"}
  * await buffer.stop(); // writes what is buffered
  */
 export class S3DeliveryBuffer<TMark = never> {
@@ -77,7 +89,7 @@ export class S3DeliveryBuffer<TMark = never> {
     return this.#records;
   }
 
-  /** Bytes of record data buffered and not yet written. */
+  /** Bytes buffered and not yet written: record data and delimiters. */
   public get bufferedBytes(): number {
     return this.#bytes;
   }
@@ -115,11 +127,11 @@ export class S3DeliveryBuffer<TMark = never> {
       this.#bufferStart = Date.now();
       this.#firstArrival = arrival;
     }
-    this.#chunks.push(data);
+    this.#chunks.push(data, RECORD_DELIMITER);
     if (mark !== undefined) this.#marks.push(mark);
-    this.#bytes += data.length;
+    this.#bytes += data.length + RECORD_DELIMITER.length;
     this.#records++;
-    this.#lines += countLines(data);
+    this.#lines += countNonEmptyLines(data);
     return this.#bytes >= this.#options.bufferingSizeBytes ? this.flush() : Promise.resolve();
   }
 
@@ -173,12 +185,19 @@ export class S3DeliveryBuffer<TMark = never> {
   }
 }
 
-function countLines(data: Buffer): number {
+/**
+ * Lines with at least one byte in one record's data. A record never shares a
+ * line with the next one (the delimiter ends its last line), so counting per
+ * record counts the object's lines.
+ */
+function countNonEmptyLines(data: Buffer): number {
   let count = 0;
-  let index = data.indexOf(0x0a);
-  while (index !== -1) {
-    count++;
-    index = data.indexOf(0x0a, index + 1);
+  let start = 0;
+  while (start < data.length) {
+    let end = data.indexOf(NEWLINE, start);
+    if (end === -1) end = data.length;
+    if (end > start) count++;
+    start = end + 1;
   }
   return count;
 }

@@ -29,16 +29,18 @@ export interface DeliveryStreamStats {
   /** Record data bytes stored. */
   bytesAccepted: number;
   objectsDelivered: number;
-  /** NDJSON lines in the objects written. */
+  /** Non-empty NDJSON lines in the objects written. */
   linesDelivered: number;
 }
 
 /**
  * A Firehose delivery stream whose source is direct PUT and whose destination
  * is S3: every record it accepts gets a record id and goes into an
- * {@link S3DeliveryBuffer}, which writes gzip objects under the expanded prefix
- * with Firehose's buffering and naming. Records are held in memory until
- * written (Firehose keeps them durably for 24 hours; a stopped process does not).
+ * {@link S3DeliveryBuffer}, which appends a newline to it (the stack's
+ * `AppendDelimiterToRecord` processor) and writes gzip objects under the
+ * expanded prefix with Firehose's buffering and naming. Records are held in
+ * memory until written (Firehose keeps them durably for 24 hours; a stopped
+ * process does not).
  */
 export class DirectPutDeliveryStream {
   public readonly settings: DirectPutDeliveryStreamSettings;
@@ -151,7 +153,15 @@ export class DirectPutDeliveryStream {
         {
           DestinationId: 'destinationId-000000000001',
           S3DestinationDescription: s3Destination,
-          ExtendedS3DestinationDescription: { ...s3Destination, S3BackupMode: 'Disabled' },
+          ExtendedS3DestinationDescription: {
+            ...s3Destination,
+            // As DirectPutArchive configures it; S3DeliveryBuffer appends the newline.
+            ProcessingConfiguration: {
+              Enabled: true,
+              Processors: [{ Type: 'AppendDelimiterToRecord', Parameters: [] }],
+            },
+            S3BackupMode: 'Disabled',
+          },
         },
       ],
       HasMoreDestinations: false,

@@ -48,6 +48,20 @@ describe('DirectPutArchive', () => {
     template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
   });
 
+  it('appends a newline to every record put, so a record without one is archived as a line of its own', () => {
+    // Act
+    const { template } = fixture();
+
+    // Assess: the documented processor, as in RawArchive.test.ts (which quotes the docs).
+    const [stream] = Object.values(
+      template.findResources('AWS::KinesisFirehose::DeliveryStream'),
+    ) as { Properties: { ExtendedS3DestinationConfiguration: Record<string, unknown> } }[];
+    expect(stream?.Properties.ExtendedS3DestinationConfiguration.ProcessingConfiguration).toEqual({
+      Enabled: true,
+      Processors: [{ Type: 'AppendDelimiterToRecord', Parameters: [] }],
+    });
+  });
+
   it('lets Firehose write only its own two folders of the bucket, without delete', () => {
     // Act
     const { template, bucket, archive, id } = fixture();

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KplRecordBuilder } from '../../core/codec/kplCodec.js';
 import { encodeEventLine } from '../../core/codec/ndjsonCodec.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
 import { type ArchiveDelivery, Archiver } from '../../local/archiver/Archiver.js';
@@ -112,10 +113,51 @@ describe('Archiver', () => {
     // Act
     const { deliveries, content } = await archive(streamName, 3);
 
-    // Assess
-    expect(content.equals(ndjson(events))).toBe(true);
-    const lines = content.toString('utf8').split('\n').slice(0, -1);
+    // Assess: a newline follows each plain record and each user record, whose data already ended in one.
+    const delimited = (slices: StreamfoldEvent[][]) =>
+      Buffer.concat(slices.flatMap((slice) => [ndjson(slice), Buffer.from('\n')]));
+    expect(
+      content.equals(
+        delimited([
+          events.slice(0, 2),
+          events.slice(2, 4),
+          events.slice(4, 5),
+          events.slice(5, 7),
+          events.slice(7),
+        ]),
+      ),
+    ).toBe(true);
+    const lines = content
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line !== '');
     expect(lines.map((line) => JSON.parse(line))).toEqual(events);
+    expect(deliveries.reduce((sum, d) => sum + d.lines, 0)).toBe(events.length);
+  });
+
+  it('archives records and user records without a trailing newline each as a line of its own', async () => {
+    // Prepare: JSON with no newline, as `aws kinesis put-record --data '{…}'` writes it.
+    const events = Array.from({ length: 5 }, (_, i) =>
+      sampleEvent('purchase', { data: { amount: i + 1 } }),
+    );
+    const bare = (event: StreamfoldEvent) => Buffer.from(JSON.stringify(event));
+    const aggregate = new KplRecordBuilder();
+    aggregate.add({ partitionKey: 'k', data: bare(events[2] as StreamfoldEvent) });
+    aggregate.add({ partitionKey: 'k', data: bare(events[3] as StreamfoldEvent) });
+    const streamName = await streamWith([
+      bare(events[0] as StreamfoldEvent),
+      bare(events[1] as StreamfoldEvent),
+      aggregate.build(),
+      bare(events[4] as StreamfoldEvent),
+    ]);
+
+    // Act
+    const { deliveries, content } = await archive(streamName, 5);
+
+    // Assess
+    expect(content.toString('utf8')).toBe(
+      events.map((event) => `${JSON.stringify(event)}\n`).join(''),
+    );
     expect(deliveries.reduce((sum, d) => sum + d.lines, 0)).toBe(events.length);
   });
 
@@ -129,6 +171,8 @@ describe('Archiver', () => {
     const { content } = await archive(streamName, 2);
 
     // Assess
-    expect(content.equals(Buffer.concat([plain, corrupt]))).toBe(true);
+    expect(
+      content.equals(Buffer.concat([plain, Buffer.from('\n'), corrupt, Buffer.from('\n')])),
+    ).toBe(true);
   });
 });

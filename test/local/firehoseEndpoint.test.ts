@@ -322,7 +322,8 @@ describe('local Firehose endpoint', () => {
         ),
       );
       expect(objects[0]?.contentEncoding).toBe('gzip');
-      expect(objects[0]?.text).toBe(Buffer.concat(records).toString('utf8'));
+      // Each record followed by the newline AppendDelimiterToRecord appends (an empty line after each).
+      expect(objects[0]?.text).toBe(records.map((record) => `${record}\n`).join(''));
     });
 
     it('writes what is buffered once the buffering interval has passed, without a flush', async () => {

@@ -53,7 +53,8 @@ describe('S3DeliveryBuffer on s3rver', () => {
     expect(objects[0]?.key).toMatch(
       /^p\/2026\/01\/02\/03\/retrying-1-2026-01-02-03-04-05-[0-9a-f-]{36}\.gz$/,
     );
-    expect(objects[0]?.text).toBe('{"n":1}\n{"n":2}\n{"n":3}\n');
+    // A newline follows every record, as the stack's AppendDelimiterToRecord processor appends it.
+    expect(objects[0]?.text).toBe('{"n":1}\n\n{"n":2}\n\n{"n":3}\n\n');
     expect(delivered).toEqual([
       { delivery: expect.objectContaining({ records: 3, lines: 3 }), marks: ['m1', 'm2', 'm3'] },
     ]);
@@ -71,9 +72,9 @@ describe('S3DeliveryBuffer on s3rver', () => {
       bufferingSizeBytes: 100,
       bufferingIntervalMs: 60_000,
     });
-    const record = Buffer.from(`${'x'.repeat(39)}\n`);
+    const record = Buffer.from('x'.repeat(39));
 
-    // Act: 40-byte records; the third of each group passes 100 bytes.
+    // Act: 40-byte records with their delimiter; the third of each group passes 100 bytes.
     for (let i = 0; i < 7; i++) await buffer.add(record, new Date());
     const bufferedBeforeStop = buffer.bufferedRecords;
     await buffer.stop();
@@ -82,5 +83,34 @@ describe('S3DeliveryBuffer on s3rver', () => {
     // Assess
     expect(bufferedBeforeStop).toBe(1);
     expect(objects.map((o) => o.text.length).sort((a, b) => a - b)).toEqual([40, 120, 120]);
+  });
+
+  it('writes each record as its own line whether or not it ends in a newline, and counts only non-empty lines', async () => {
+    // Prepare
+    const bucket = 'delivery-buffer-delimiter';
+    await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const delivered: S3Delivery[] = [];
+    const buffer = new S3DeliveryBuffer({
+      s3: clients.s3,
+      bucket,
+      prefix: 'delimited/',
+      deliveryStreamName: 'delimited',
+      bufferingSizeBytes: 1024 * 1024,
+      bufferingIntervalMs: 60_000,
+      onDelivered: (delivery) => delivered.push(delivery),
+    });
+    const arrival = new Date();
+
+    // Act: two records without a trailing newline, one with, one holding two lines.
+    await buffer.add(Buffer.from('{"n":1}'), arrival);
+    await buffer.add(Buffer.from('{"n":2}'), arrival);
+    await buffer.add(Buffer.from('{"n":3}\n'), arrival);
+    await buffer.add(Buffer.from('{"n":4}\n{"n":5}'), arrival);
+    await buffer.stop();
+    const objects = await readDeliveredObjects(clients.s3, bucket);
+
+    // Assess
+    expect(objects.map((o) => o.text)).toEqual(['{"n":1}\n{"n":2}\n{"n":3}\n\n{"n":4}\n{"n":5}\n']);
+    expect(delivered).toEqual([expect.objectContaining({ records: 4, lines: 5 })]);
   });
 });
