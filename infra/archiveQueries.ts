@@ -36,9 +36,11 @@ const TODAY_BY_PATTERN: Record<string, string> = {
  * definitions, so `revenue by country per hour` always matches the `revenue`
  * metric, and they serve to check the aggregates against the archive.
  *
- * They read today's arrivals (the archive is partitioned by arrival time) and
- * count each `id` once; the aggregates count a producer's duplicate twice, so
- * expect equality only when producers did not retry.
+ * They read today's arrivals (the archive is partitioned by arrival time),
+ * leave out rows without an `id` (empty and malformed lines, which the JSON
+ * SerDe reads as rows of nulls) and count each `id` once; the aggregates count
+ * a producer's duplicate twice, so expect equality only when producers did not
+ * retry.
  */
 export function archiveQueries(
   target: ArchiveQueryTarget,
@@ -62,7 +64,9 @@ function distinctEventsSql({ database, table, partitionKeys }: ArchiveQueryTarge
   const today = partitionKeys
     .filter((key) => TODAY_BY_PATTERN[key.pattern] !== undefined)
     .map((key) => `${key.name} = ${TODAY_BY_PATTERN[key.pattern]}`);
-  const where = today.length > 0 ? `\n    WHERE ${today.join(' AND ')}` : '';
+  // The JSON SerDe reads an empty line (one follows every record that already ended in a
+  // newline, see RawArchive) and a malformed line as a row of nulls: they are not events.
+  const where = `\n    WHERE ${[...today, 'id IS NOT NULL'].join(' AND ')}`;
   return [
     'WITH distinct_events AS (',
     '  SELECT id, type, "time", source, data FROM (',

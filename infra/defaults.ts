@@ -211,8 +211,10 @@ export const ANALYTICS_DEFAULTS = {
   // Cost guard: one query may scan at most 100 GiB (about 0.50 USD at 5 USD/TB).
   bytesScannedCutoffPerQuery: 100 * 1024 ** 3,
   // The OpenX JSON SerDe reads nested objects into struct columns and, with this
-  // setting, returns nulls for a malformed line instead of failing the whole query
-  // (the archive keeps bad input too; the handler rejected it).
+  // setting, returns a row of nulls for a malformed line instead of failing the whole
+  // query (the archive keeps bad input too; the handler rejected it). An empty line
+  // (after each record that already ended in a newline, once Firehose appends its
+  // delimiter) is also a row of nulls: queries filter on `id IS NOT NULL`.
   serdeParameters: { 'ignore.malformed.json': 'TRUE', 'case.insensitive': 'TRUE' },
 } as const;
 

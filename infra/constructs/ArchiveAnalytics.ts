@@ -80,7 +80,9 @@ function projectionOf(key: ArchivePartitionKey): Record<string, string> {
  *
  * Columns: `id`, `type`, `time`, `source` (strings) and `data`, one struct with
  * every field of every event type (see `archiveTableColumns`); partition keys as
- * integers, named as in the prefix (`year`, `month`, `day`, `hour`).
+ * integers, named as in the prefix (`year`, `month`, `day`, `hour`). Empty and
+ * malformed lines read as rows whose event columns are null (the SerDe makes a row
+ * of each line): filter them with `id IS NOT NULL`, as the saved queries do.
  */
 export class ArchiveAnalytics extends Construct {
   /** The Glue database. */

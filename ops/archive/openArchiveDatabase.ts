@@ -91,7 +91,11 @@ const INTEGER_TYPES = new Set([
  * `month`, `day`, `hour`, integers) from `archivePartitioning`, read from the
  * files' folders with `hive_partitioning`. Malformed lines read as rows of
  * nulls, as the table's `ignore.malformed.json` SerDe setting makes Athena do.
- * Times are computed in UTC, as Athena does.
+ * Empty lines (and lines of blanks) are no rows at all: one follows every
+ * record that already ended in a newline, since the archive appends a newline
+ * to each record. Athena reads them as rows of nulls; queries that filter on
+ * `id IS NOT NULL`, as the saved ones do, see the same rows in both. Times are
+ * computed in UTC, as Athena does.
  *
  * @example
  * const db = await openArchiveDatabase({ files, catalog: eventCatalog, prefix: config.archive.prefix });

@@ -4,9 +4,13 @@ import type { ReconcileReport } from './reconcileAggregates.js';
 /** Differences shown per drifted item before the rest are summed up. */
 const MAX_DIFFERENCES_SHOWN = 6;
 
+/** Places of merged archive lines shown. */
+const MAX_MERGED_LINES_SHOWN = 5;
+
 /**
- * The report as text: what was read, which buckets were judged and why
- * others were not, drift per metric and bucket, and what a repair or
+ * The report as text: what was read (lines the handler refuses too apart from
+ * merged lines, which the archive may have made), which buckets were judged
+ * and why others were not, drift per metric and bucket, and what a repair or
  * backfill did.
  */
 export function formatReconcileReport(report: ReconcileReport, target: string): string {
@@ -17,12 +21,26 @@ export function formatReconcileReport(report: ReconcileReport, target: string): 
   const lines = [
     `${report.mode === 'backfill' ? 'backfill' : 'reconcile'} ${report.since} .. ${report.until} on ${target}`,
     `archive: s3://${archive.bucket}/${archive.prefix}: ${archive.partitions} arrival-hour partitions (${archive.arrivalFrom} .. ${archive.arrivalTo}), ${archive.objects} objects, ${archive.lines} lines; ${archive.events} distinct events in the range, ${archive.duplicates} duplicate ids dropped, ${archive.outsideRange} outside the range, ${invalid || '0'} invalid (refused by the handler too)`,
-    `judged: buckets wholly inside the range that ended before ${report.completeBefore} (now ${report.now} - buffering interval ${seconds(report.bufferingIntervalMs)} - margin ${seconds(report.marginMs)}: newer records may still be in Firehose's buffer, aggregated but not yet archived)`,
   ];
+  if (archive.mergedLines > 0) {
+    lines.push(
+      `merged lines: ${archive.mergedLines} archive lines are not JSON but hold ${archive.mergedLineEvents} valid events: records without a trailing newline that an archive concatenated (Firehose without the AppendDelimiterToRecord processor), or a producer's malformed line the handler refused whole; the line cannot tell which, so its events are not counted and the buckets they fall in are not judged`,
+    );
+    for (const { key, line } of archive.mergedLineSamples.slice(0, MAX_MERGED_LINES_SHOWN)) {
+      lines.push(`  s3://${archive.bucket}/${key} line ${line}`);
+    }
+    const more =
+      archive.mergedLines - Math.min(archive.mergedLineSamples.length, MAX_MERGED_LINES_SHOWN);
+    if (more > 0) lines.push(`  and ${more} more`);
+  }
+  lines.push(
+    `judged: buckets wholly inside the range that ended before ${report.completeBefore} (now ${report.now} - buffering interval ${seconds(report.bufferingIntervalMs)} - margin ${seconds(report.marginMs)}: newer records may still be in Firehose's buffer, aggregated but not yet archived)`,
+  );
   for (const [metric, tally] of Object.entries(report.metrics)) {
     const notJudged = [
       tally.cutByRange > 0 ? `${tally.cutByRange} cut by the range` : '',
       tally.notComplete > 0 ? `${tally.notComplete} not complete yet` : '',
+      tally.mergedLines > 0 ? `${tally.mergedLines} may hold events of merged lines` : '',
     ].filter(Boolean);
     const outcome = report.mode === 'backfill' ? 'to write' : `${tally.drifted} drifted`;
     lines.push(

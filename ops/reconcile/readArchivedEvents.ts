@@ -6,11 +6,15 @@ import type { StreamfoldEvent } from '../../core/events/envelope.js';
 import { validateEventLine } from '../../core/events/validateEvent.js';
 import { mapConcurrent } from '../../core/util/mapConcurrent.js';
 import { archiveListingPrefixes } from './archiveListingPrefixes.js';
+import { embeddedJsonObjects } from './embeddedJsonObjects.js';
 
 const gunzipAsync = promisify(gunzip);
 
 /** Objects fetched at once. */
 const DEFAULT_CONCURRENCY = 8;
+
+/** Merged lines whose place is reported, so an operator can look at them. */
+const MERGED_LINE_SAMPLES = 10;
 
 /** Options of {@link readArchivedEvents}. */
 export interface ReadArchivedEventsOptions {
@@ -42,9 +46,35 @@ export interface ArchiveReadSummary {
   partitions: number;
   objects: number;
   bytes: number;
+  /** Lines that are not empty. */
   lines: number;
-  /** Lines the handler refuses too (bad JSON, schema, time outside the acceptance window), by code. */
+  /**
+   * Lines the handler refuses too, by code: JSON that is no valid event
+   * (schema, type, time outside the acceptance window), and text that is not
+   * JSON and holds no valid event either (`malformed_json`).
+   */
   invalid: Record<string, number>;
+  /**
+   * Lines that are not JSON but hold valid events, such as `{…}{…}`: records
+   * concatenated by an archive that did not append a newline to each one (as
+   * Firehose does without the `AppendDelimiterToRecord` processor) when a
+   * record did not end in one, or a producer's malformed line that
+   * the handler refused whole. Which of the two cannot be told from the line,
+   * so its events are not handed on, and the buckets they fall in are not
+   * judged (see {@link ArchiveReadSummary.mergedEventTimes}).
+   */
+  mergedLines: number;
+  /** Valid events found inside the merged lines. */
+  mergedLineEvents: number;
+  /** Where the first merged lines are (1-based line number in the gunzipped object). */
+  mergedLineSamples: { key: string; line: number }[];
+  /**
+   * Event-time intervals, ms, inclusive, sorted and disjoint, that events held
+   * in merged lines have: the time of each event found, or, when a line could
+   * not be searched to its end, every time its object's records could have
+   * (arrival − `maxLateness` to last write + `maxFutureSkew`).
+   */
+  mergedEventTimes: [number, number][];
   /** Valid events whose time lies outside the range. */
   outsideRange: number;
   /** Further copies of an `id` already read (producer retries, re-delivered objects), left out. */
@@ -64,6 +94,11 @@ export interface ArchiveReadSummary {
  * agree except for events within a few seconds of the window's edge.
  * Duplicates are dropped by `id`, first copy kept, because the archive is
  * the record of what was sent, and copies of one event are one event.
+ *
+ * Empty lines are skipped. A line that is not JSON is searched for the JSON
+ * objects inside it: when one of them is a valid event, the line may be
+ * records an archive merged (see {@link ArchiveReadSummary.mergedLines}), and
+ * it is reported apart from the lines the handler refuses too.
  */
 export async function readArchivedEvents(
   options: ReadArchivedEventsOptions,
@@ -84,32 +119,63 @@ export async function readArchivedEvents(
     bytes: 0,
     lines: 0,
     invalid: {},
+    mergedLines: 0,
+    mergedLineEvents: 0,
+    mergedLineSamples: [],
+    mergedEventTimes: [],
     outsideRange: 0,
     duplicates: 0,
     events: 0,
   };
   const seen = new Set<string>();
+  const mergedEventTimes: [number, number][] = [];
   let read = 0;
   // Fetched concurrently, handed on in key order so runs are repeatable.
-  const texts = new Map<number, { text: string; arrivalMs: number }>();
+  const texts = new Map<number, ArchivedObjectText>();
   let next = 0;
   const drain = () => {
     for (let entry = texts.get(next); entry; entry = texts.get(next)) {
       texts.delete(next);
       next++;
-      consume(entry.text, entry.arrivalMs);
+      consume(entry);
     }
   };
-  const consume = (text: string, arrivalMs: number) => {
+  const consume = ({ key, text, arrivalMs, writtenMs }: ArchivedObjectText) => {
     const window = {
       now: arrivalMs,
       maxLatenessMs: options.maxLatenessMs,
       maxFutureSkewMs: options.maxFutureSkewMs,
     };
-    for (const line of text.split('\n')) {
+    const lines = text.split('\n');
+    for (const [index, line] of lines.entries()) {
+      // The archive appends a newline to every record: one that ended in a newline is followed by an empty line.
       if (line.trim() === '') continue;
       summary.lines++;
       const result = validateEventLine(line, options.catalog, window);
+      if (!result.ok && result.reason.code === 'malformed_json') {
+        const embedded = embeddedJsonObjects(line);
+        const times = embedded.objects.flatMap((object) => {
+          const inner = validateEventLine(object, options.catalog, window);
+          return inner.ok ? [inner.timeMs] : [];
+        });
+        if (times.length === 0 && embedded.complete) {
+          summary.invalid.malformed_json = (summary.invalid.malformed_json ?? 0) + 1;
+          continue;
+        }
+        summary.mergedLines++;
+        summary.mergedLineEvents += times.length;
+        if (summary.mergedLineSamples.length < MERGED_LINE_SAMPLES) {
+          summary.mergedLineSamples.push({ key, line: index + 1 });
+        }
+        for (const time of times) mergedEventTimes.push([time, time]);
+        if (!embedded.complete) {
+          mergedEventTimes.push([
+            arrivalMs - options.maxLatenessMs,
+            writtenMs + options.maxFutureSkewMs,
+          ]);
+        }
+        continue;
+      }
       if (!result.ok) {
         summary.invalid[result.reason.code] = (summary.invalid[result.reason.code] ?? 0) + 1;
         continue;
@@ -134,12 +200,36 @@ export async function readArchivedEvents(
     const raw = Buffer.from((await object.Body?.transformToByteArray()) ?? new Uint8Array());
     summary.bytes += raw.length;
     const data = isGzip(raw) ? await gunzipAsync(raw) : raw;
-    const arrivalMs = arrivalOf(key) ?? object.LastModified?.getTime() ?? Date.now();
-    texts.set(index, { text: data.toString('utf8'), arrivalMs });
+    const writtenMs = object.LastModified?.getTime() ?? Date.now();
+    const arrivalMs = arrivalOf(key) ?? writtenMs;
+    texts.set(index, { key, text: data.toString('utf8'), arrivalMs, writtenMs });
     drain();
     options.onProgress?.(++read, keys.length);
   });
+  summary.mergedEventTimes = disjointIntervals(mergedEventTimes);
   return summary;
+}
+
+/** One archive object, gunzipped. */
+interface ArchivedObjectText {
+  key: string;
+  text: string;
+  /** The arrival stamped into its name (the oldest record's), ms. */
+  arrivalMs: number;
+  /** When it was written (S3 `LastModified`), ms: after its newest record arrived. */
+  writtenMs: number;
+}
+
+/** Inclusive intervals sorted by start, overlapping ones joined. */
+function disjointIntervals(intervals: [number, number][]): [number, number][] {
+  const sorted = [...intervals].sort((a, b) => a[0] - b[0]);
+  const joined: [number, number][] = [];
+  for (const [from, to] of sorted) {
+    const last = joined.at(-1);
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+    else joined.push([from, to]);
+  }
+  return joined;
 }
 
 async function listObjects(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {

@@ -15,7 +15,12 @@ import {
   splitItemKey,
   uncappedGroundTruth,
 } from './expectedAggregates.js';
-import { type AggregateDrift, findDrift, type MetricJudgement } from './findDrift.js';
+import {
+  type AggregateDrift,
+  emptyJudgement,
+  findDrift,
+  type MetricJudgement,
+} from './findDrift.js';
 import { type JudgedRange, judgeBucket } from './judgeBucket.js';
 import { type ArchiveReadSummary, readArchivedEvents } from './readArchivedEvents.js';
 import { readStoredAggregates } from './readStoredAggregates.js';
@@ -98,10 +103,11 @@ export interface ReconcileReport {
  * of the range, validates and dedupes them by `id`, computes the expected
  * items with `GroundTruth` (group caps as the registry decided them), reads
  * the stored items and reports drift per metric and bucket. Only buckets that
- * lie wholly inside the range and ended before now − buffering interval −
- * margin are judged. With `repair` each drifted item is corrected by
- * {@link repairItem}; with `backfill` the missing items of a newly declared
- * metric are written by {@link backfillItem}.
+ * lie wholly inside the range, ended before now − buffering interval −
+ * margin, and can hold no event of a merged archive line are judged. With
+ * `repair` each drifted item is corrected by {@link repairItem}; with
+ * `backfill` the missing items of a newly declared metric are written by
+ * {@link backfillItem}.
  */
 export async function reconcileAggregates(options: ReconcileOptions): Promise<ReconcileReport> {
   const { config } = options;
@@ -115,11 +121,6 @@ export async function reconcileAggregates(options: ReconcileOptions): Promise<Re
   const marginMs = options.marginMs ?? DEFAULT_COMPLETENESS_MARGIN_MS;
   const maxLatenessMs = mustParse(config.events.maxLateness, 'events.maxLateness');
   const maxFutureSkewMs = mustParse(config.events.maxFutureSkew, 'events.maxFutureSkew');
-  const range: JudgedRange = {
-    sinceMs: options.sinceMs,
-    untilMs: options.untilMs,
-    completeBeforeMs: nowMs - bufferingIntervalMs - marginMs,
-  };
   const windowSizes = new Map(
     Object.keys(config.windows).map((w) => [w, mustParse(w, `windows.${w}`)]),
   );
@@ -151,6 +152,12 @@ export async function reconcileAggregates(options: ReconcileOptions): Promise<Re
       }
     },
   });
+  const range: JudgedRange = {
+    sinceMs: options.sinceMs,
+    untilMs: options.untilMs,
+    completeBeforeMs: nowMs - bufferingIntervalMs - marginMs,
+    mergedEventTimes: archive.mergedEventTimes,
+  };
 
   const registry = new DynamoGroupRegistry(options.dynamodb, options.tableName);
   const admission =
@@ -178,9 +185,7 @@ export async function reconcileAggregates(options: ReconcileOptions): Promise<Re
   };
 
   if (options.mode === 'backfill') {
-    report.metrics = Object.fromEntries(
-      names.map((m) => [m, { judged: 0, drifted: 0, cutByRange: 0, notComplete: 0 }]),
-    );
+    report.metrics = Object.fromEntries(names.map((m) => [m, emptyJudgement()]));
     const toWrite: [string, AggregateFigures][] = [];
     for (const [key, figures] of [...expected].sort(([a], [b]) => a.localeCompare(b))) {
       const parts = splitItemKey(key);
@@ -192,6 +197,7 @@ export async function reconcileAggregates(options: ReconcileOptions): Promise<Re
       );
       if (judgement === 'cut-by-range') tally.cutByRange++;
       else if (judgement === 'not-complete') tally.notComplete++;
+      else if (judgement === 'merged-lines') tally.mergedLines++;
       else {
         tally.judged++;
         toWrite.push([key, figures]);
