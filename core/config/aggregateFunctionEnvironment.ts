@@ -1,4 +1,5 @@
 import { aggregationSettingsOf } from '../aggregates/compileMetrics.js';
+import { parseDuration } from '../duration.js';
 import type { StreamfoldConfig } from './configSchema.js';
 
 /** Names of the environment variables the aggregate function reads. */
@@ -10,6 +11,11 @@ export const AGGREGATE_FUNCTION_ENV = {
   aggregationSettings: 'AGGREGATION_SETTINGS',
   /** `true` when S3 must be addressed path-style (local emulators). */
   s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
+  /**
+   * The event source mapping's `maxRecordAge` in seconds: records older than
+   * this can be dropped unseen, which the handler must notice (see `ShardLedger`).
+   */
+  maxRecordAgeSeconds: 'MAX_RECORD_AGE_SECONDS',
 } as const;
 
 /** Service name the function's Powertools logger and metrics report. */
@@ -38,6 +44,9 @@ export function aggregateFunctionEnvironment(
     [AGGREGATE_FUNCTION_ENV.rejectsBucketName]: resources.rejectsBucketName,
     [AGGREGATE_FUNCTION_ENV.rejectsPrefix]: config.rejects.rejectsPrefix,
     [AGGREGATE_FUNCTION_ENV.aggregationSettings]: JSON.stringify(aggregationSettingsOf(config)),
+    [AGGREGATE_FUNCTION_ENV.maxRecordAgeSeconds]: String(
+      (parseDuration(config.aggregation.maxRecordAge) ?? 0) / 1_000,
+    ),
     POWERTOOLS_SERVICE_NAME: AGGREGATE_SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   };

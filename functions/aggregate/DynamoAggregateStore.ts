@@ -6,6 +6,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { AggregateDelta } from '../../core/aggregates/AggregateFold.js';
+import { laneZeroScope, type WriteScope } from '../../core/aggregates/ShardLedger.js';
 import {
   type ChunkPart,
   chunkPartOf,
@@ -36,46 +37,97 @@ export const AGGREGATE_ATTRIBUTES = {
   chunkWatermarkPrefix: 'wmh',
   /** Prefix of histogram bucket counts, followed by the bucket key (for example `h:p186`, `h:z`). */
   histogramPrefix: 'h:',
+  /** Prefix of the per-shard lane marker (see `ShardLedger`), followed by the shard id. */
+  lanePrefix: 'ln:',
 } as const;
 
 const A = AGGREGATE_ATTRIBUTES;
 
 /** How many times a chunk is recomputed after finding part of it already applied. */
-const MAX_REFOLD_ROUNDS = 3;
+const MAX_REFOLD_ROUNDS = 4;
 
 /** DynamoDB's limit on the length of one expression string, bytes. */
 const MAX_EXPRESSION_LENGTH = 4_096;
 
+/** Items whose last known min and max are remembered, to guess an update's min/max condition right. */
+const EXTREMES_CACHE_SIZE = 20_000;
+
 /** What became of one delta. */
 export type ApplyOutcome = 'applied' | 'already-applied';
 
-/** The name of the watermark attribute of `chunk` for `shardId`. */
-export function watermarkAttribute(chunk: string, shardId: string): string {
-  return chunk === MAIN_CHUNK
-    ? `${A.watermarkPrefix}${shardId}`
-    : `${A.chunkWatermarkPrefix}${chunk}:${shardId}`;
+/**
+ * Thrown by a live write to an item that a newer lane of the same shard has
+ * already written: this invocation is stale (it timed out and a later one,
+ * past a give-up, took over), so it must not add anything.
+ */
+export class StaleLaneError extends Error {
+  public constructor(
+    public readonly pk: string,
+    public readonly sk: string,
+    public readonly lane: number,
+    public readonly storedLane: number,
+  ) {
+    super(`${pk} ${sk} was written by lane ${storedLane}; this write is for lane ${lane}`);
+    this.name = 'StaleLaneError';
+  }
+}
+
+/**
+ * The name of the watermark attribute of `chunk` for `shardId` in `lane`:
+ * `wm:<shardId>` / `wmh<chunk>:<shardId>` for lane 0, with `~<lane>` appended
+ * for later lanes (see `ShardLedger`).
+ */
+export function watermarkAttribute(chunk: string, shardId: string, lane = 0): string {
+  const base =
+    chunk === MAIN_CHUNK
+      ? `${A.watermarkPrefix}${shardId}`
+      : `${A.chunkWatermarkPrefix}${chunk}:${shardId}`;
+  return lane === 0 ? base : `${base}~${lane}`;
+}
+
+/** The name of the item's lane marker for `shardId`. */
+export function laneAttribute(shardId: string): string {
+  return `${A.lanePrefix}${shardId}`;
+}
+
+/** Whether an update sets min and max (`set`: the delta beats the stored value) or leaves them. */
+type ExtremeMode = 'set' | 'keep';
+
+/** What a conditional update needs to know about the stored item. */
+interface UpdateGuess {
+  min: ExtremeMode;
+  max: ExtremeMode;
 }
 
 /**
  * Writes aggregate deltas to DynamoDB exactly once per shard position.
  *
- * Each item stores, per shard, the sequence order key of the last record it
- * has absorbed (its watermark). An update adds a delta only if the watermark
- * lies before the delta's first record, in the same conditional UpdateItem, so
- * a retried or replayed batch can never add the same record twice. When the
- * condition fails, the delta is recomputed from the records after the stored
- * watermark and tried again. Min and max are idempotent, so they are lowered or
- * raised by a separate conditional update only when the batch beats them.
+ * Each item stores, per shard and lane, the sequence order key of the last
+ * record it has absorbed (its watermark). An update adds a delta only if
+ * every watermark that may cover the delta's records lies before its first
+ * record, in the same conditional UpdateItem that moves the watermark, so a
+ * retried or replayed batch can never add the same record twice. When the
+ * condition fails, the item's watermarks are read and the delta is recomputed
+ * from the records after the highest of them.
+ *
+ * Min and max travel in the same conditional update: the update either sets
+ * them (on the condition that the stored value is not more extreme) or leaves
+ * them (on the condition that it is at least as extreme). The stored values
+ * of recently written items are remembered to guess right; a wrong guess
+ * fails the condition, the item is read and the update is sent again. So a
+ * crash between any two writes can never leave a counted record out of min
+ * or max.
  *
  * Histogram bucket counts are split into chunks by bucket index range (see
- * `histogramChunkOf`), each with its own per-shard watermark, so a delta too
- * large for one UpdateItem is still applied exactly once chunk by chunk.
- * Chunks are packed into as few updates as DynamoDB's expression limits allow;
- * an update's condition checks the watermark of every chunk it carries.
+ * `histogramChunkOf`), each with its own watermarks, so a delta too large for
+ * one UpdateItem is still applied exactly once chunk by chunk. Chunks are
+ * packed into as few updates as DynamoDB's expression limits allow.
  */
 export class DynamoAggregateStore {
   readonly #client: DynamoDBClient;
   readonly #tableName: string;
+  /** Last known min and max by `pk\0sk`, oldest first. */
+  readonly #extremes = new Map<string, { min: number; max: number }>();
 
   public constructor(client: DynamoDBClient, tableName: string) {
     this.#client = client;
@@ -83,70 +135,76 @@ export class DynamoAggregateStore {
   }
 
   /**
-   * Applies `delta` for records read from `shardId`. Updates are sent one
-   * after another; if one fails, the chunks already written keep their
-   * watermarks, so the replay adds only what is missing.
+   * Applies `delta` for records read from a shard. Updates are sent one after
+   * another; if one fails, the chunks already written keep their watermarks,
+   * so the replay adds only what is missing.
    *
+   * @param scope the shard, its lane and the older lanes to respect; a bare shard id means lane 0
    * @param refold recomputes the delta from records after a watermark; see `AggregateFold.refold`
+   * @throws {StaleLaneError} when a newer lane of the shard has written the item (live writes only)
    */
   public async apply(
     delta: AggregateDelta,
-    shardId: string,
+    scope: WriteScope | string,
     refold: (delta: AggregateDelta, afterOrder: string) => AggregateDelta | undefined,
   ): Promise<ApplyOutcome> {
+    const where = typeof scope === 'string' ? laneZeroScope(scope) : scope;
     let applied = false;
     for (const parts of packChunkParts(chunkPartsOf(delta))) {
-      const stored = await this.#tryAdd(delta, parts, shardId);
-      if (stored) {
-        if (parts[0]?.chunk === MAIN_CHUNK) await this.#tightenExtremes(delta, stored);
+      if (await this.#tryAdd(delta, parts, where, this.#guess(delta))) {
         applied = true;
         continue;
       }
-      // Part of this update was applied before (a replay): settle each chunk on its own watermark.
+      // A replay, a newer lane or a wrong min/max guess: settle each chunk on what is stored.
       for (const { chunk } of parts) {
-        if (await this.#applyChunkAfterConflict(delta, chunk, shardId, refold)) applied = true;
+        if (await this.#applyChunkAfterConflict(delta, chunk, where, refold)) applied = true;
       }
     }
     return applied ? 'applied' : 'already-applied';
   }
 
   /**
-   * Reads the chunk's watermark and adds what the records after it contribute
-   * to the chunk; `false` when they contribute nothing (already applied).
+   * Reads the chunk's watermarks (and the item's min, max and lane marker)
+   * and adds what the records after the highest watermark contribute to the
+   * chunk; `false` when they contribute nothing (already applied).
    */
   async #applyChunkAfterConflict(
     delta: AggregateDelta,
     chunk: string,
-    shardId: string,
+    scope: WriteScope,
     refold: (delta: AggregateDelta, afterOrder: string) => AggregateDelta | undefined,
   ): Promise<boolean> {
     for (let round = 0; round <= MAX_REFOLD_ROUNDS; round++) {
-      const watermark = await this.#readWatermark(delta, chunk, shardId);
-      const remaining = watermark === undefined ? delta : refold(delta, watermark);
+      const stored = await this.#readState(delta, chunk, scope);
+      if (scope.live && stored.lane !== undefined && stored.lane > scope.lane) {
+        throw new StaleLaneError(delta.pk, delta.sk, scope.lane, stored.lane);
+      }
+      const remaining = stored.watermark === undefined ? delta : refold(delta, stored.watermark);
       const part = remaining && chunkPartOf(remaining, chunk);
       if (!remaining || !part) return false;
-      const stored = await this.#tryAdd(remaining, [part], shardId);
-      if (stored) {
-        if (chunk === MAIN_CHUNK) await this.#tightenExtremes(remaining, stored);
-        return true;
-      }
+      const guess: UpdateGuess = {
+        min: stored.min === undefined || stored.min >= remaining.min ? 'set' : 'keep',
+        max: stored.max === undefined || stored.max <= remaining.max ? 'set' : 'keep',
+      };
+      if (await this.#tryAdd(remaining, [part], scope, guess)) return true;
     }
     throw new Error(
-      `watermark of ${delta.pk} ${delta.sk} chunk ${chunk} kept moving under shard ${shardId}`,
+      `watermark of ${delta.pk} ${delta.sk} chunk ${chunk} kept moving under shard ${scope.shardId}`,
     );
   }
 
   /**
    * One conditional update carrying `parts`: it adds their counts and moves
-   * their watermarks only if every one of those watermarks lies before the
-   * delta's first record. Returns the updated attributes, or `undefined` if
-   * the condition failed.
+   * their watermarks only if every watermark that may cover the delta lies
+   * before its first record, and sets or keeps min and max as `guess` says,
+   * on the condition that the guess is right. `false` if the condition failed.
    */
   async #tryAdd(
     delta: AggregateDelta,
     parts: readonly ChunkPart[],
-    shardId: string,
-  ): Promise<Record<string, AttributeValue> | undefined> {
+    scope: WriteScope,
+    guess: UpdateGuess,
+  ): Promise<boolean> {
     const names: Record<string, string> = {};
     const values: Record<string, AttributeValue> = {
       ':first': { S: delta.firstOrder },
@@ -155,13 +213,24 @@ export class DynamoAggregateStore {
     const sets: string[] = [];
     const adds: string[] = [];
     const conditions: string[] = [];
+    const checked = lanesToCheck(delta, scope);
     let withMain = false;
     parts.forEach((part, k) => {
-      names[`#w${k}`] = watermarkAttribute(part.chunk, shardId);
+      names[`#w${k}`] = watermarkAttribute(part.chunk, scope.shardId, scope.lane);
       sets.push(`#w${k} = :last`);
       conditions.push(`(attribute_not_exists(#w${k}) OR #w${k} < :first)`);
+      checked.forEach((lane, j) => {
+        names[`#o${k}_${j}`] = watermarkAttribute(part.chunk, scope.shardId, lane);
+        conditions.push(`(attribute_not_exists(#o${k}_${j}) OR #o${k}_${j} < :first)`);
+      });
       if (part.chunk === MAIN_CHUNK) withMain = true;
     });
+    if (scope.live) {
+      names['#ln'] = laneAttribute(scope.shardId);
+      values[':lane'] = { N: String(scope.lane) };
+      sets.push('#ln = :lane');
+      conditions.push('(attribute_not_exists(#ln) OR #ln <= :lane)');
+    }
     if (withMain) {
       Object.assign(names, {
         '#metric': A.metric,
@@ -191,8 +260,15 @@ export class DynamoAggregateStore {
           ':min': { N: String(delta.min) },
           ':max': { N: String(delta.max) },
         });
-        sets.push('#min = if_not_exists(#min, :min)', '#max = if_not_exists(#max, :max)');
         adds.push('#sum :sum');
+        if (guess.min === 'set') {
+          sets.push('#min = :min');
+          conditions.push('(attribute_not_exists(#min) OR #min >= :min)');
+        } else conditions.push('#min <= :min');
+        if (guess.max === 'set') {
+          sets.push('#max = :max');
+          conditions.push('(attribute_not_exists(#max) OR #max <= :max)');
+        } else conditions.push('#max >= :max');
       }
     }
     let n = 0;
@@ -217,7 +293,7 @@ export class DynamoAggregateStore {
       );
     }
     try {
-      const result = await this.#client.send(
+      await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#tableName,
           Key: this.#key(delta),
@@ -225,75 +301,100 @@ export class DynamoAggregateStore {
           ConditionExpression: conditionExpression,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
-          // Only the main chunk needs the stored min and max back (to tighten them).
-          ReturnValues: withMain ? 'UPDATED_NEW' : 'NONE',
         }),
       );
-      return result.Attributes ?? {};
     } catch (error) {
-      if (isConditionFailure(error)) return undefined;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
+    if (withMain && delta.hasValue) this.#rememberExtremes(delta, guess);
+    return true;
   }
 
-  async #tightenExtremes(
-    delta: AggregateDelta,
-    stored: Record<string, AttributeValue>,
-  ): Promise<void> {
-    if (!delta.hasValue) return;
-    const storedMin = Number(stored[A.min]?.N);
-    const storedMax = Number(stored[A.max]?.N);
-    const updates: Promise<void>[] = [];
-    if (storedMin > delta.min) updates.push(this.#setIfBeyond(delta, A.min, delta.min, '>'));
-    if (storedMax < delta.max) updates.push(this.#setIfBeyond(delta, A.max, delta.max, '<'));
-    await Promise.all(updates);
+  /** The min/max mode most likely right for `delta`, from the item's last known values. */
+  #guess(delta: AggregateDelta): UpdateGuess {
+    const known = this.#extremes.get(`${delta.pk}\u0000${delta.sk}`);
+    if (!known) return { min: 'set', max: 'set' };
+    return {
+      min: delta.min <= known.min ? 'set' : 'keep',
+      max: delta.max >= known.max ? 'set' : 'keep',
+    };
   }
 
-  /** Sets `attribute` to `value` if the stored value is beyond it; a lost race is harmless. */
-  async #setIfBeyond(
-    delta: AggregateDelta,
-    attribute: string,
-    value: number,
-    op: '>' | '<',
-  ): Promise<void> {
-    try {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.#tableName,
-          Key: this.#key(delta),
-          UpdateExpression: 'SET #a = :v',
-          ConditionExpression: `#a ${op} :v`,
-          ExpressionAttributeNames: { '#a': attribute },
-          ExpressionAttributeValues: { ':v': { N: String(value) } },
-        }),
-      );
-    } catch (error) {
-      // Another writer already stored a value at least as extreme: nothing to do.
-      if (!isConditionFailure(error)) throw error;
+  #rememberExtremes(delta: AggregateDelta, guess: UpdateGuess): void {
+    const key = `${delta.pk}\u0000${delta.sk}`;
+    const known = this.#extremes.get(key);
+    const min = guess.min === 'set' || !known ? delta.min : known.min;
+    const max = guess.max === 'set' || !known ? delta.max : known.max;
+    this.#extremes.delete(key);
+    this.#extremes.set(key, { min, max });
+    if (this.#extremes.size > EXTREMES_CACHE_SIZE) {
+      const oldest = this.#extremes.keys().next().value;
+      if (oldest !== undefined) this.#extremes.delete(oldest);
     }
   }
 
-  async #readWatermark(
+  /**
+   * The highest watermark of `chunk` among the lanes that may cover the
+   * delta, and the item's min, max and lane marker, read consistently.
+   */
+  async #readState(
     delta: AggregateDelta,
     chunk: string,
-    shardId: string,
-  ): Promise<string | undefined> {
-    const attribute = watermarkAttribute(chunk, shardId);
+    scope: WriteScope,
+  ): Promise<{ watermark?: string; min?: number; max?: number; lane?: number }> {
+    const lanes = [scope.lane, ...lanesToCheck(delta, scope)];
+    const names: Record<string, string> = {
+      '#min': A.min,
+      '#max': A.max,
+      '#ln': laneAttribute(scope.shardId),
+    };
+    lanes.forEach((lane, j) => {
+      names[`#w${j}`] = watermarkAttribute(chunk, scope.shardId, lane);
+    });
     const result = await this.#client.send(
       new GetItemCommand({
         TableName: this.#tableName,
         Key: this.#key(delta),
         ConsistentRead: true,
-        ProjectionExpression: '#wm',
-        ExpressionAttributeNames: { '#wm': attribute },
+        ProjectionExpression: Object.keys(names).join(', '),
+        ExpressionAttributeNames: names,
       }),
     );
-    return result.Item?.[attribute]?.S;
+    const item = result.Item ?? {};
+    let watermark: string | undefined;
+    for (const lane of lanes) {
+      const value = item[watermarkAttribute(chunk, scope.shardId, lane)]?.S;
+      if (value !== undefined && (watermark === undefined || value > watermark)) watermark = value;
+    }
+    const number = (attribute: string) => {
+      const text = item[attribute]?.N;
+      return text === undefined ? undefined : Number(text);
+    };
+    const min = number(A.min);
+    const max = number(A.max);
+    if (min !== undefined && max !== undefined) {
+      this.#extremes.delete(`${delta.pk}\u0000${delta.sk}`);
+      this.#extremes.set(`${delta.pk}\u0000${delta.sk}`, { min, max });
+    }
+    return {
+      ...(watermark === undefined ? {} : { watermark }),
+      ...(min === undefined ? {} : { min }),
+      ...(max === undefined ? {} : { max }),
+      ...(number(laneAttribute(scope.shardId)) === undefined
+        ? {}
+        : { lane: number(laneAttribute(scope.shardId)) }),
+    };
   }
 
   #key(delta: AggregateDelta): Record<string, AttributeValue> {
     return { [A.partitionKey]: { S: delta.pk }, [A.sortKey]: { S: delta.sk } };
   }
+}
+
+/** The older lanes whose watermarks may cover records of `delta`. */
+function lanesToCheck(delta: AggregateDelta, scope: WriteScope): number[] {
+  return scope.olderLanes.filter((l) => l.through >= delta.firstOrder).map((l) => l.lane);
 }
 
 /** Whether `error` is DynamoDB's refusal of a condition expression. */

@@ -16,6 +16,7 @@ import {
 import type { CompiledMetric } from '../../core/aggregates/compileMetrics.js';
 import type { DedupeClaim, EventDeduper } from '../../core/aggregates/EventDeduper.js';
 import type { GroupRegistry } from '../../core/aggregates/GroupRegistry.js';
+import { laneZeroScope, type WriteScope } from '../../core/aggregates/ShardLedger.js';
 import { sequenceOrderKey } from '../../core/aggregates/sequenceOrder.js';
 import { unpackEvents } from '../../core/codec/unpackEvents.js';
 import type { EventCatalog } from '../../core/events/catalog.js';
@@ -23,6 +24,7 @@ import type { RejectReason } from '../../core/events/RejectReason.js';
 import { type EventValidation, validateEventLine } from '../../core/events/validateEvent.js';
 import { mapConcurrent } from '../../core/util/mapConcurrent.js';
 import type { ApplyOutcome } from './DynamoAggregateStore.js';
+import type { AttemptTracker, BatchToTrack, TrackedAttempt } from './DynamoAttemptTracker.js';
 import { type RejectEntry, type RejectsSink, rejectEntry } from './RejectsSink.js';
 
 /** Aggregate item updates in flight at once during a flush. */
@@ -32,7 +34,7 @@ const FLUSH_CONCURRENCY = 16;
 export interface AggregateStore {
   apply(
     delta: AggregateDelta,
-    shardId: string,
+    scope: WriteScope,
     refold: (delta: AggregateDelta, afterOrder: string) => AggregateDelta | undefined,
   ): Promise<ApplyOutcome>;
 }
@@ -51,6 +53,12 @@ export interface AggregateDependencies {
   logger: Logger;
   /** Counts each event `id` once across copies (`events.dedupeWindow`); off when omitted. */
   deduper?: EventDeduper;
+  /**
+   * Chooses the watermark lane of each batch and records its outcome, so
+   * records given up by the event source mapping can be recovered exactly
+   * once (see `ShardLedger`). Without it every batch writes lane 0.
+   */
+  attempts?: AttemptTracker;
   now?: () => number;
 }
 
@@ -65,6 +73,8 @@ export interface BatchSummary {
   itemsAlreadyApplied: number;
   itemsFailed: number;
   failedRecords: number;
+  /** Events DynamoDB refused to store although they passed validation (sent to the rejects sink). */
+  eventsRefusedByStore: number;
 }
 
 /** Thrown for records after the first failure of a batch: they must be replayed, not applied. */
@@ -100,6 +110,9 @@ export async function aggregateKinesisBatch(
   const claims: DedupeClaim[] = [];
   const rejected: RejectEntry[] = [];
   const sequenceByOrder = new Map<string, string>();
+  /** Lines of each accepted record by order key, for rejects of events the store refuses. */
+  const recordIndex = new Map<string, RecordLines>();
+  const lineIndexOf = new WeakMap<FoldableEvent, number>();
   const shardId = shardIdOf(event.Records[0]);
   deps.logger.appendKeys({ shardId });
   let failedAt: string | undefined;
@@ -116,12 +129,15 @@ export async function aggregateKinesisBatch(
       const accepted: FoldableEvent[] = [];
       const recordClaims: DedupeClaim[] = [];
       const { lines, corruptAggregate } = unpackEvents(Buffer.from(record.kinesis.data, 'base64'));
+      recordIndex.set(order, { sequenceNumber, arrivalTime, lines });
       const corrupt =
         corruptAggregate === undefined ? undefined : corruptAggregateRejection(corruptAggregate);
       lines.forEach((line, lineIndex) => {
         const result = corrupt ?? validateEventLine(line, deps.catalog, window);
         if (result.ok) {
-          accepted.push({ event: result.event, timeMs: result.timeMs, order });
+          const foldable = { event: result.event, timeMs: result.timeMs, order };
+          lineIndexOf.set(foldable, lineIndex);
+          accepted.push(foldable);
           recordClaims.push({ id: result.event.id, position: `${shardId}|${order}|${lineIndex}` });
         } else
           rejected.push(
@@ -180,24 +196,78 @@ export async function aggregateKinesisBatch(
     });
   }
 
-  const fold = new AggregateFold(deps.metrics, await admitGroups(acceptedEvents, deps));
+  let attempt: TrackedAttempt | undefined;
+  let attemptFailed = false;
+  if (deps.attempts && event.Records.length > 0) {
+    try {
+      attempt = await deps.attempts.begin(batchToTrack(event.Records, shardId));
+      if (attempt.gap) {
+        deps.logger.warn('records were given up before this batch; later batches use a new lane', {
+          gap: attempt.gap,
+          lane: attempt.scope.lane,
+        });
+      }
+    } catch (error) {
+      // Nothing is written without a lane: the whole batch is retried.
+      attemptFailed = true;
+      deps.logger.warn('shard ledger unavailable; the batch will be retried', { error });
+    }
+  }
+  if (attempt && attempt.gaps.length > 0) {
+    // Records of a gap belong to the recovery (`npm run redrive`), which applies them in the
+    // gap's lane; a replay from before the gap must not count them a second time here.
+    const gaps = attempt.gaps;
+    const before = acceptedEvents.length;
+    acceptedEvents = acceptedEvents.filter(
+      (e) => !gaps.some((g) => g.from <= e.order && e.order < g.before),
+    );
+    if (acceptedEvents.length < before) {
+      deps.logger.warn('events of given-up records left to the recovery', {
+        events: before - acceptedEvents.length,
+      });
+    }
+  }
+  const admission = await admitGroups(acceptedEvents, deps);
+  const fold = new AggregateFold(deps.metrics, admission);
   for (const item of acceptedEvents) fold.add(item);
 
   const refold = (delta: AggregateDelta, afterOrder: string) => fold.refold(delta, afterOrder);
   const deltas = [...fold.deltas()];
+  const scope = attempt?.scope ?? laneZeroScope(shardId);
+  const refused: RefusedRecords = { rejects: [], events: 0 };
   const [outcomes, rejectsWritten] = await Promise.all([
-    mapConcurrent(deltas, FLUSH_CONCURRENCY, async (delta) => {
-      try {
-        return await deps.store.apply(delta, shardId, refold);
-      } catch (error) {
-        deps.logger.warn('aggregate update failed; its records will be retried', {
-          pk: delta.pk,
-          sk: delta.sk,
-          error,
-        });
-        return { failed: delta };
-      }
-    }),
+    attemptFailed
+      ? []
+      : mapConcurrent(deltas, FLUSH_CONCURRENCY, async (delta) => {
+          try {
+            return await deps.store.apply(delta, scope, refold);
+          } catch (error) {
+            if (isRefusedByStore(error)) {
+              return applyRecordByRecord(delta, error, {
+                deps,
+                scope,
+                events: acceptedEvents,
+                admission,
+                records: recordIndex,
+                lineIndexOf,
+                refused,
+              }).catch((failure: unknown) => {
+                deps.logger.warn('aggregate update refused and not isolated; will be retried', {
+                  pk: delta.pk,
+                  sk: delta.sk,
+                  error: failure,
+                });
+                return { failed: delta } as const;
+              });
+            }
+            deps.logger.warn('aggregate update failed; its records will be retried', {
+              pk: delta.pk,
+              sk: delta.sk,
+              error,
+            });
+            return { failed: delta } as const;
+          }
+        }),
     deps.rejects.write(rejected).then(
       () => true,
       (error: unknown) => {
@@ -231,7 +301,16 @@ export async function aggregateKinesisBatch(
   if (!rejectsWritten && firstReject)
     failureOrders.push(sequenceOrderKey(firstReject.sequenceNumber));
 
+  const firstRecord = event.Records[0];
+  if (attemptFailed && firstRecord)
+    failureOrders.push(sequenceOrderKey(firstRecord.kinesis.sequenceNumber));
   const lowest = failureOrders.sort()[0];
+  if (attempt) {
+    await attempt.finish(lowest).catch((error: unknown) => {
+      // Harmless: an unfinished attempt only makes the next batch open a new lane.
+      deps.logger.warn('shard ledger not updated after the batch', { error });
+    });
+  }
   const batchItemFailures: KinesisStreamBatchItemFailure[] =
     lowest === undefined ? [] : [{ itemIdentifier: sequenceByOrder.get(lowest) ?? lowest }];
   const summary: BatchSummary = {
@@ -242,6 +321,7 @@ export async function aggregateKinesisBatch(
     itemsApplied,
     itemsAlreadyApplied,
     itemsFailed,
+    eventsRefusedByStore: refused.events,
     failedRecords:
       batchItemFailures.length === 0
         ? 0
@@ -311,4 +391,131 @@ function countFrom(
 ): number {
   const index = records.findIndex((r) => r.kinesis.sequenceNumber === sequenceNumber);
   return index === -1 ? 0 : records.length - index;
+}
+
+/** An accepted record's lines and position, kept to reject events the store refuses. */
+interface RecordLines {
+  sequenceNumber: string;
+  arrivalTime: string;
+  lines: readonly string[];
+}
+
+/** Events the store refused in this batch, as reject entries. */
+interface RefusedRecords {
+  rejects: RejectEntry[];
+  events: number;
+}
+
+/** What {@link applyRecordByRecord} needs. */
+interface IsolationContext {
+  deps: AggregateDependencies;
+  scope: WriteScope;
+  events: readonly FoldableEvent[];
+  admission: ReturnType<typeof admissionFrom>;
+  records: ReadonlyMap<string, RecordLines>;
+  lineIndexOf: WeakMap<FoldableEvent, number>;
+  refused: RefusedRecords;
+}
+
+/**
+ * Whether DynamoDB refused an update as invalid (a `ValidationException`):
+ * retrying it can never succeed, so it must not be reported as a failure.
+ */
+function isRefusedByStore(error: unknown): error is Error {
+  return error instanceof Error && error.name === 'ValidationException';
+}
+
+/**
+ * Applies an item's delta one record at a time after DynamoDB refused it as
+ * a whole, so that one value it cannot store costs only the events of its own
+ * record. A refused record's events for this item go to the rejects sink
+ * (code `refused_by_store`, with DynamoDB's message) and the item's
+ * watermarks are moved past it with an empty update, so a replay never tries
+ * it again; every other record is counted as usual.
+ */
+async function applyRecordByRecord(
+  delta: AggregateDelta,
+  refusal: Error,
+  context: IsolationContext,
+): Promise<ApplyOutcome> {
+  const { deps, scope } = context;
+  const orders = [
+    ...new Set(
+      context.events
+        .filter((e) => e.order >= delta.firstOrder && e.order <= delta.lastOrder)
+        .map((e) => e.order),
+    ),
+  ].sort();
+  let applied = false;
+  for (const order of orders) {
+    const recordEvents = context.events.filter((e) => e.order === order);
+    const single = new AggregateFold(deps.metrics, context.admission);
+    for (const e of recordEvents) single.add(e);
+    const part = [...single.deltas()].find((d) => d.pk === delta.pk && d.sk === delta.sk);
+    if (!part) continue;
+    const refold = (d: AggregateDelta, after: string) => single.refold(d, after);
+    try {
+      if ((await deps.store.apply(part, scope, refold)) === 'applied') applied = true;
+    } catch (error) {
+      if (!isRefusedByStore(error)) throw error;
+      const record = context.records.get(order);
+      const contributing = recordEvents.filter((e) => {
+        const alone = new AggregateFold(deps.metrics, context.admission);
+        alone.add(e);
+        return [...alone.deltas()].some((d) => d.pk === delta.pk && d.sk === delta.sk);
+      });
+      const entries = contributing.map((e) => {
+        const lineIndex = context.lineIndexOf.get(e) ?? 0;
+        return rejectEntry(
+          {
+            reason: {
+              code: 'refused_by_store',
+              message:
+                `DynamoDB refused the update of ${delta.pk} ${delta.sk} with this event: ` +
+                `${error.message} (first refusal of the item: ${refusal.message})`,
+            },
+            shardId: scope.shardId,
+            sequenceNumber: record?.sequenceNumber ?? order.slice(3),
+            lineIndex,
+            arrivalTime: record?.arrivalTime ?? new Date(0).toISOString(),
+          },
+          record?.lines[lineIndex] ?? JSON.stringify(e.event),
+        );
+      });
+      // Stored before the watermark moves, so a crash in between leaves them to the replay.
+      await deps.rejects.write(entries);
+      context.refused.rejects.push(...entries);
+      context.refused.events += entries.length;
+      deps.logger.warn('events refused by DynamoDB sent to the rejects sink', {
+        pk: delta.pk,
+        sk: delta.sk,
+        sequenceNumber: record?.sequenceNumber,
+        events: entries.length,
+        error,
+      });
+      await deps.store.apply(emptyDeltaLike(part), scope, () => undefined);
+    }
+  }
+  return applied ? 'applied' : 'already-applied';
+}
+
+/**
+ * A delta that adds nothing but moves the same watermarks as `delta`: count
+ * 0, no value, every histogram bucket of `delta` with 0.
+ */
+function emptyDeltaLike(delta: AggregateDelta): AggregateDelta {
+  const empty: AggregateDelta = { ...delta, count: 0, hasValue: false };
+  if (delta.histogram) empty.histogram = new Map([...delta.histogram.keys()].map((k) => [k, 0]));
+  return empty;
+}
+
+/** The first and last record of a batch, for the shard ledger. */
+function batchToTrack(records: readonly KinesisStreamRecord[], shardId: string): BatchToTrack {
+  const first = records[0] as KinesisStreamRecord;
+  const last = records.at(-1) as KinesisStreamRecord;
+  const edge = (r: KinesisStreamRecord) => ({
+    sequenceNumber: r.kinesis.sequenceNumber,
+    arrivalMs: Math.round(r.kinesis.approximateArrivalTimestamp * 1_000),
+  });
+  return { shardId, streamArn: first.eventSourceARN, first: edge(first), last: edge(last) };
 }

@@ -1,16 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { compileMetrics } from '../../core/aggregates/compileMetrics.js';
-import { parseDuration } from '../../core/duration.js';
-import { eventCatalog } from '../../core/events/catalog.js';
+import { aggregateDependencies } from './aggregateDependencies.js';
 import { aggregateKinesisBatch, type BatchSummary } from './aggregateKinesisBatch.js';
-import { DynamoAggregateStore } from './DynamoAggregateStore.js';
-import { DynamoEventDeduper } from './DynamoEventDeduper.js';
-import { DynamoGroupRegistry } from './DynamoGroupRegistry.js';
-import { S3RejectsSink } from './RejectsSink.js';
+import { DynamoAttemptTracker } from './DynamoAttemptTracker.js';
+import { DynamoShardLedger } from './DynamoShardLedger.js';
 import { readAggregateEnvironment } from './readAggregateEnvironment.js';
 
 // Read once per container: a missing variable fails the cold start, not every batch.
@@ -18,25 +16,23 @@ const environment = readAggregateEnvironment(process.env);
 const logger = new Logger();
 const metrics = new Metrics();
 const dynamodb = new DynamoDBClient({});
-const { dedupeWindow } = environment.settings.events;
-const dedupeWindowMs = dedupeWindow === undefined ? undefined : parseDuration(dedupeWindow);
+// HTTP/1.1: the local Kinesis emulator does not speak HTTP/2; on AWS either works.
+const kinesis = new KinesisClient({ requestHandler: new NodeHttpHandler() });
 const dependencies = {
-  store: new DynamoAggregateStore(dynamodb, environment.tableName),
-  // Cached for the container's life; the registry item keeps the cap across containers.
-  groups: new DynamoGroupRegistry(dynamodb, environment.tableName),
-  rejects: new S3RejectsSink(
-    new S3Client({ forcePathStyle: environment.s3ForcePathStyle }),
-    environment.rejectsBucketName,
-    environment.rejectsPrefix,
+  ...aggregateDependencies({
+    dynamodb,
+    s3: new S3Client({ forcePathStyle: environment.s3ForcePathStyle }),
+    tableName: environment.tableName,
+    rejectsBucketName: environment.rejectsBucketName,
+    rejectsPrefix: environment.rejectsPrefix,
+    settings: environment.settings,
+    logger,
+  }),
+  attempts: new DynamoAttemptTracker(
+    new DynamoShardLedger(dynamodb, environment.tableName),
+    kinesis,
+    environment.maxRecordAgeMs,
   ),
-  metrics: compileMetrics(environment.settings),
-  catalog: eventCatalog,
-  maxLatenessMs: parseDuration(environment.settings.events.maxLateness) ?? 0,
-  maxFutureSkewMs: parseDuration(environment.settings.events.maxFutureSkew) ?? 0,
-  ...(dedupeWindowMs === undefined
-    ? {}
-    : { deduper: new DynamoEventDeduper(dynamodb, environment.tableName, dedupeWindowMs) }),
-  logger,
 };
 
 /** Totals since the container started; the local runtime shows them in its status line. */
@@ -49,6 +45,7 @@ export const processingTotals: BatchSummary = {
   itemsAlreadyApplied: 0,
   itemsFailed: 0,
   failedRecords: 0,
+  eventsRefusedByStore: 0,
 };
 
 /**

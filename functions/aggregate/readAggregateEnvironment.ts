@@ -11,6 +11,8 @@ export interface AggregateEnvironment {
   rejectsPrefix: string;
   settings: AggregationSettings;
   s3ForcePathStyle: boolean;
+  /** The event source mapping's `maxRecordAge`, ms; `undefined` when not set (records never expire). */
+  maxRecordAgeMs: number | undefined;
 }
 
 const settingsSchema = z.object({
@@ -47,5 +49,17 @@ export function readAggregateEnvironment(env: NodeJS.ProcessEnv): AggregateEnvir
     rejectsPrefix: requiredVariable(env, AGGREGATE_FUNCTION_ENV.rejectsPrefix),
     settings: parsed.data,
     s3ForcePathStyle: env[AGGREGATE_FUNCTION_ENV.s3ForcePathStyle] === 'true',
+    maxRecordAgeMs: maxRecordAgeMsOf(env[AGGREGATE_FUNCTION_ENV.maxRecordAgeSeconds]),
   };
+}
+
+function maxRecordAgeMsOf(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new Error(
+      `${AGGREGATE_FUNCTION_ENV.maxRecordAgeSeconds} must be a number of seconds (given ${JSON.stringify(text)})`,
+    );
+  }
+  return seconds * 1_000;
 }

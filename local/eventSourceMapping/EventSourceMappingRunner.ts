@@ -222,7 +222,7 @@ export class EventSourceMappingRunner {
           'RecordAgeExceeded',
           piece.retries,
         );
-        this.#checkpoint(shardId, piece.records[expiredCount - 1] as _Record, progress);
+        this.#checkpointGivenUp(shardId, piece.records[expiredCount - 1] as _Record, progress);
         piece.records = piece.records.slice(expiredCount);
         if (piece.records.length === 0) pending.shift();
         continue;
@@ -260,7 +260,7 @@ export class EventSourceMappingRunner {
           'RetryAttemptsExhausted',
           piece.retries,
         );
-        this.#checkpoint(shardId, piece.records.at(-1) as _Record, progress);
+        this.#checkpointGivenUp(shardId, piece.records.at(-1) as _Record, progress);
         pending.shift();
       } else {
         // A short, growing pause keeps a failing dependency from being hammered.
@@ -410,6 +410,16 @@ export class EventSourceMappingRunner {
       }),
     );
     this.#report(shardId, records.length, 'sent-to-on-failure', condition);
+  }
+
+  /**
+   * Checkpoints past records just sent to the on-failure destination and
+   * saves at once: once the handler has seen a later batch, given-up records
+   * belong to the recovery, so a restart must never deliver them again.
+   */
+  #checkpointGivenUp(shardId: string, record: _Record, progress: ShardProgress): void {
+    this.#checkpoint(shardId, record, progress);
+    this.#options.checkpoints.save();
   }
 
   #checkpoint(shardId: string, record: _Record, progress: ShardProgress): void {

@@ -17,6 +17,8 @@ export interface FailedRecord {
   data: Buffer;
   /** Where it sat in the source shard. */
   sequenceNumber: string;
+  /** When it reached the stream, ms since the epoch, where the object or the stream says. */
+  arrivalMs?: number;
 }
 
 /** An on-failure invocation record read from S3. */

@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { StreamfoldConfig } from '../../core/config/configSchema.js';
@@ -6,13 +7,16 @@ import type { RedriveArgs } from './parseRedriveArgs.js';
 
 /** The clients and names a redrive run works with. */
 export interface RedriveTarget {
-  /** Shown in the output: `local (http://127.0.0.1:4567)` or `aws (eu-central-1, stage prod)`. */
+  /** Shown in the output: `local (http://127.0.0.1:4568, ...)` or `aws (eu-central-1, stage prod)`. */
   description: string;
   s3: S3Client;
   kinesis: KinesisClient;
+  dynamodb: DynamoDBClient;
+  /** Rejects bucket: on-failure objects, markers and rejects of bad input. */
   bucket: string;
   prefix: string;
-  streamName: string;
+  /** Aggregates table: aggregates and shard ledgers. */
+  tableName: string;
   close(): void;
 }
 
@@ -20,8 +24,8 @@ export interface RedriveTarget {
  * Builds the clients for a redrive run.
  *
  * - `local`: the endpoints `npm start` uses (`local.ports`, or `local.endpoints`
- *   where an emulator is replaced), the configured bucket and stream names.
- * - `aws`: the default credential chain; the stream is `<stream.name>-<stage>`
+ *   where an emulator is replaced), the configured bucket and table names.
+ * - `aws`: the default credential chain; the table is `<table.name>-<stage>`
  *   as the CDK app names it, the bucket comes from `--bucket`.
  */
 export async function connectRedriveTarget(
@@ -33,16 +37,19 @@ export async function connectRedriveTarget(
     const region = args.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
     const kinesis = new KinesisClient(region ? { region } : {});
     const s3 = new S3Client(region ? { region } : {});
+    const dynamodb = new DynamoDBClient(region ? { region } : {});
     return {
       description: `aws (${await kinesis.config.region()}, stage ${args.stage})`,
       s3,
       kinesis,
+      dynamodb,
       bucket: args.bucket as string,
       prefix,
-      streamName: args.streamName ?? `${config.stream.name}-${args.stage}`,
+      tableName: args.table ?? `${config.table.name}-${args.stage}`,
       close: () => {
         kinesis.destroy();
         s3.destroy();
+        dynamodb.destroy();
       },
     };
   }
@@ -54,12 +61,13 @@ export async function connectRedriveTarget(
   };
   const clients = createAwsClients(endpoints, region);
   return {
-    description: `local (${endpoints.kinesis}, ${endpoints.s3})`,
+    description: `local (${endpoints.dynamodb}, ${endpoints.s3})`,
     s3: clients.s3,
     kinesis: clients.kinesis,
+    dynamodb: clients.dynamodb,
     bucket: args.bucket ?? config.rejects.bucketName,
     prefix,
-    streamName: args.streamName ?? config.stream.name,
+    tableName: args.table ?? config.table.name,
     close: () => {
       clients.kinesis.destroy();
       clients.s3.destroy();

@@ -104,7 +104,7 @@ function parsePayload(
     const kinesis = isObject(record) ? record.kinesis : undefined;
     if (!isObject(kinesis))
       throw fail(`payload.Records[${i}].kinesis`, `must be an object (given ${show(kinesis)})`);
-    const { partitionKey, sequenceNumber, data } = kinesis;
+    const { partitionKey, sequenceNumber, data, approximateArrivalTimestamp } = kinesis;
     if (typeof partitionKey !== 'string' || partitionKey.length === 0) {
       throw fail(
         `payload.Records[${i}].kinesis.partitionKey`,
@@ -129,7 +129,12 @@ function parsePayload(
         `must be non-empty base64 (given ${show(data)})`,
       );
     }
-    return { partitionKey, sequenceNumber, data: Buffer.from(data, 'base64') };
+    const arrival =
+      typeof approximateArrivalTimestamp === 'number' &&
+      Number.isFinite(approximateArrivalTimestamp)
+        ? { arrivalMs: Math.round(approximateArrivalTimestamp * 1_000) }
+        : {};
+    return { partitionKey, sequenceNumber, data: Buffer.from(data, 'base64'), ...arrival };
   });
 }
 

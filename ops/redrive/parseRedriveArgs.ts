@@ -4,34 +4,38 @@ import { RedriveArgsError } from './errors.js';
 /** Usage text of the redrive command. */
 export const REDRIVE_HELP = `Usage: npm run redrive -- [options]
 
-Puts the records of Lambda on-failure objects (s3://<rejects bucket>/aws/lambda/...)
-back on the stream, byte for byte with their partition keys. Each object whose
-records were all acknowledged gets a marker, redriven/<object key>.json, in the
-same bucket; objects with a marker are skipped, so running it twice is safe.
-Delivery is at least once: if a run stops after putting an object's records but
-before writing its marker, the next run puts them again. Nothing is deleted.
+Applies the records of Lambda on-failure objects (s3://<rejects bucket>/aws/lambda/...)
+to the aggregates, exactly once, with the aggregate handler's own validation and
+fold. Records an item had already counted before its batch was given up are
+skipped by the watermarks frozen at the give-up; the rest are counted. Each
+object gets a marker, redriven/<object key>.json, in the same bucket once all its
+records are applied; running it again, or after a run that stopped half-way,
+adds nothing. Nothing is put back on the stream and nothing is deleted.
+
+Objects of a shard are applied in sequence order; an object that fails holds
+back the later objects of its shard.
 
 Options:
-  --dry-run          list objects, records, bytes and shards; put nothing, write no marker
+  --dry-run          list objects, records, bytes and shards; apply nothing, write no marker
   --target T         local or aws (default local). local: the endpoints of "npm start"
                      from streamfold.config.ts; aws: the default credential chain
-  --stage S          with --target aws: stack stage, for the stream name (default dev)
+  --stage S          with --target aws: stack stage, for the table name (default dev)
   --bucket NAME      rejects bucket (local default from streamfold.config.ts; required
                      with --target aws: the stack output RejectsBucketName)
   --prefix P         on-failure prefix (default rejects.onFailurePrefix, aws/lambda/)
-  --stream NAME      stream to put back on (default from streamfold.config.ts, plus -<stage> on aws)
+  --table NAME       aggregates table (default from streamfold.config.ts, plus -<stage> on aws)
   --region R         with --target aws: AWS region (default from the environment)
   --since TIME       only objects written at or after TIME (ISO 8601, e.g. 2026-11-22T10:00Z)
   --until TIME       only objects written before TIME
   -h, --help         show this help
 
 Exit codes: 0 every object redriven or already redriven (or listed, with --dry-run);
-1 some objects failed (each is named; the others were still redriven) or the target
-cannot be reached; 2 bad arguments.
+1 some objects failed or wait for an earlier object of their shard (each is named;
+the others were still redriven) or the target cannot be reached; 2 bad arguments.
 
 Examples:
   npm run redrive -- --dry-run
-  npm run redrive -- --target aws --stage prod --bucket streamfold-prod-rejectsbucket-abc123 --since 2026-11-22
+  npm run redrive -- --target aws --stage prod --bucket streamfold-prod-rejectsbucket-abc123
 `;
 
 /** Parsed and checked redrive arguments. */
@@ -42,7 +46,7 @@ export interface RedriveArgs {
   stage: string;
   bucket: string | undefined;
   prefix: string | undefined;
-  streamName: string | undefined;
+  table: string | undefined;
   region: string | undefined;
   since: Date | undefined;
   until: Date | undefined;
@@ -64,7 +68,7 @@ export function parseRedriveArgs(argv: readonly string[]): RedriveArgs {
         stage: { type: 'string', default: 'dev' },
         bucket: { type: 'string' },
         prefix: { type: 'string' },
-        stream: { type: 'string' },
+        table: { type: 'string' },
         region: { type: 'string' },
         since: { type: 'string' },
         until: { type: 'string' },
@@ -100,7 +104,7 @@ export function parseRedriveArgs(argv: readonly string[]): RedriveArgs {
     stage: values.stage as string,
     bucket: values.bucket as string | undefined,
     prefix: values.prefix as string | undefined,
-    streamName: values.stream as string | undefined,
+    table: values.table as string | undefined,
     region: values.region as string | undefined,
     since,
     until,

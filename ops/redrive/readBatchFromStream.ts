@@ -69,6 +69,9 @@ export async function readBatchFromStream(
         partitionKey: record.PartitionKey as string,
         data: Buffer.from(record.Data as Uint8Array),
         sequenceNumber,
+        ...(record.ApproximateArrivalTimestamp
+          ? { arrivalMs: record.ApproximateArrivalTimestamp.getTime() }
+          : {}),
       });
       if (sequenceNumber === info.endSequenceNumber) return records;
     }

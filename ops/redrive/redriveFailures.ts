@@ -5,13 +5,22 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import {
+  gapOf,
+  recordGiveUp,
+  type ShardLedgerState,
+  type WriteScope,
+} from '../../core/aggregates/ShardLedger.js';
+import { sequenceOrderKey } from '../../core/aggregates/sequenceOrder.js';
+import {
+  type AggregateDependencies,
+  aggregateKinesisBatch,
+} from '../../functions/aggregate/aggregateKinesisBatch.js';
+import { fixedScope } from '../../functions/aggregate/DynamoAttemptTracker.js';
+import type { DynamoShardLedger } from '../../functions/aggregate/DynamoShardLedger.js';
 import type { FailedRecord, OnFailureRecord } from './OnFailureRecord.js';
 import { parseOnFailureRecord } from './parseOnFailureRecord.js';
-import {
-  type PutPosition,
-  type PutRetrySettings,
-  putRecordsWithRetry,
-} from './putRecordsWithRetry.js';
 import { readBatchFromStream, streamNameOf } from './readBatchFromStream.js';
 
 /** Where markers of redriven objects go, in the same bucket: `redriven/<original key>.json`. */
@@ -20,23 +29,24 @@ export const DEFAULT_MARKER_PREFIX = 'redriven/';
 /** Options of {@link redriveFailures}. */
 export interface RedriveOptions {
   s3: S3Client;
+  /** Reads records back from the stream for objects that hold only `KinesisBatchInfo`. */
   kinesis: KinesisClient;
   /** Bucket of the on-failure destination (the rejects bucket). */
   bucket: string;
   /** Prefix of on-failure objects, `rejects.onFailurePrefix` (`aws/lambda/`). */
   prefix: string;
-  /** Stream to put the records back on. */
-  streamName: string;
+  /** The aggregate handler's dependencies (store, rejects sink, metrics, catalog...), without `attempts` and `now`. */
+  aggregation: Omit<AggregateDependencies, 'attempts' | 'now'>;
+  /** The shard ledgers the live handler keeps in the aggregates table. */
+  ledger: DynamoShardLedger;
   /** Markers are written under this prefix. @default 'redriven/' */
   markerPrefix?: string;
-  /** List and count, but put nothing and write no marker. @default false */
+  /** List and count, but apply nothing and write no marker. @default false */
   dryRun?: boolean;
   /** Only objects last modified at or after this time. */
   since?: Date;
   /** Only objects last modified before this time. */
   until?: Date;
-  /** Retries of refused PutRecords entries. */
-  retry?: PutRetrySettings;
   /** Told about every object as it is settled, for progress output. */
   onObject?: (outcome: ObjectOutcome, done: number, total: number) => void;
 }
@@ -52,8 +62,16 @@ export interface ObjectOutcome {
   source?: RecordSource;
   records: number;
   bytes: number;
-  /** The shard the batch was discarded from. */
+  /** Valid events the object's records hold. */
+  eventsFolded?: number;
+  /** Aggregate items this run added to; 0 when every record was already counted. */
+  itemsApplied?: number;
+  /** Events refused as bad input (written to the rejects sink). */
+  eventsRejected?: number;
+  /** The shard the batch was given up on. */
   shardId?: string;
+  /** The watermark lane the records were applied in. */
+  lane?: number;
   /** Why the object failed. */
   error?: string;
 }
@@ -67,84 +85,151 @@ export interface RedriveSummary {
   wouldRedrive: number;
   alreadyRedriven: number;
   failed: number;
-  /** Records put back (or, in a dry run, that would be). */
+  /** Records applied (or, in a dry run, that would be). */
   records: number;
   bytes: number;
-  /** Source shards of the objects put back (or that would be). */
+  /** Events counted by this run. */
+  eventsFolded: number;
+  /** Source shards of the objects redriven (or that would be). */
   shards: string[];
 }
 
-/** The marker written after every record of an object was acknowledged. */
+/** The marker written once every record of an object was applied. */
 export interface RedriveMarker {
   sourceKey: string;
   redrivenAt: string;
-  streamName: string;
   source: RecordSource;
   records: number;
   bytes: number;
   condition: string | undefined;
-  /** Original shard and sequence number of each record, and where its copy landed. */
-  positions: { from: { shardId: string; sequenceNumber: string }; to: PutPosition }[];
+  shardId: string;
+  startSequenceNumber: string;
+  endSequenceNumber: string;
+  /** The watermark lane the records were applied in. */
+  lane: number;
+  eventsFolded: number;
+  eventsRejected: number;
+}
+
+/** An on-failure object listed, not yet read. */
+interface ListedObject {
+  key: string;
+  lastModified: Date;
+}
+
+/** An on-failure object read and parsed. */
+interface ParsedObject extends ListedObject {
+  parsed: OnFailureRecord;
 }
 
 /**
- * Puts the records of Lambda on-failure objects back on the stream, once per
- * object: lists the objects under `prefix` (paged), skips those with a marker,
- * takes each batch's records from the object's payload or, for metadata-only
- * objects, reads them back from the shard, puts them back byte for byte with
- * their partition keys, and only then writes the marker
- * `<markerPrefix><key>.json`. Nothing is ever deleted.
+ * Applies the records of Lambda on-failure objects to the aggregates, exactly
+ * once, with the aggregate handler's own code:
  *
- * At-least-once: a run that stops after putting an object's records but before
- * writing its marker puts them again on the next run. One bad object is
- * reported and does not stop the others.
+ * 1. Lists the objects under `prefix` (paged) and skips those with a marker
+ *    `<markerPrefix><key>.json`.
+ * 2. Reads each object; its records come from its payload or, for objects
+ *    that hold only `KinesisBatchInfo`, from the shard by sequence number.
+ * 3. Per source shard, in sequence order, finds the lane the records were
+ *    given up in (the shard ledger's gap; if the handler has not yet seen a
+ *    batch after the give-up, records the gap itself) and runs the handler's
+ *    fold and conditional updates on the original records in that lane: the
+ *    watermarks frozen at the give-up skip every record an item had already
+ *    absorbed, and move as records are applied, so a second run (or a run
+ *    that stopped before writing its marker) adds nothing.
+ * 4. Writes the marker. Nothing is deleted and nothing is put on the stream,
+ *    so the archive (which read the records when they arrived) holds them once.
+ *
+ * Objects of one shard are applied in sequence order. An object that fails
+ * stops the later objects of its shard (they would otherwise move watermarks
+ * past its records), and an object outside `since`/`until` that is not yet
+ * redriven holds back the later objects of its shard; objects of other
+ * shards go on.
  *
  * @example
  * const summary = await redriveFailures({ s3, kinesis, bucket: 'streamfold-rejects',
- *   prefix: 'aws/lambda/', streamName: 'streamfold-events', dryRun: true });
+ *   prefix: 'aws/lambda/', aggregation, ledger, dryRun: true });
  * console.log(`${summary.wouldRedrive} objects, ${summary.records} records`);
  */
 export async function redriveFailures(options: RedriveOptions): Promise<RedriveSummary> {
   const markerPrefix = options.markerPrefix ?? DEFAULT_MARKER_PREFIX;
   const listed = await listObjects(options.s3, options.bucket, options.prefix);
-  const inWindow = listed.filter(
-    (o) =>
-      (!options.since || o.lastModified >= options.since) &&
-      (!options.until || o.lastModified < options.until),
-  );
   const markers = new Set(
     (await listObjects(options.s3, options.bucket, `${markerPrefix}${options.prefix}`)).map(
       (o) => o.key,
     ),
   );
+  const inWindow = (o: ListedObject) =>
+    (!options.since || o.lastModified >= options.since) &&
+    (!options.until || o.lastModified < options.until);
+  const total = listed.filter(inWindow).length;
   const objects: ObjectOutcome[] = [];
-  for (const { key } of inWindow) {
-    let outcome: ObjectOutcome;
-    if (markers.has(markerKey(markerPrefix, key))) {
-      outcome = { key, status: 'already-redriven', records: 0, bytes: 0 };
-    } else {
-      try {
-        outcome = await redriveObject(options, markerPrefix, key);
-      } catch (error) {
-        // Reported and counted; the remaining objects are still redriven.
-        outcome = { key, status: 'failed', records: 0, bytes: 0, error: (error as Error).message };
-      }
-    }
+  const settle = (outcome: ObjectOutcome) => {
     objects.push(outcome);
-    options.onObject?.(outcome, objects.length, inWindow.length);
+    options.onObject?.(outcome, objects.length, total);
+  };
+
+  // Every unmarked object is read (in the window or not), so shard order can be kept.
+  const byShard = new Map<string, { object: ParsedObject; selected: boolean }[]>();
+  for (const object of listed) {
+    const selected = inWindow(object);
+    if (markers.has(markerKey(markerPrefix, object.key))) {
+      if (selected) settle({ key: object.key, status: 'already-redriven', records: 0, bytes: 0 });
+      continue;
+    }
+    try {
+      const parsed = parseOnFailureRecord(await readText(options, object.key), object.key);
+      const shardObjects = byShard.get(parsed.batchInfo.shardId) ?? [];
+      shardObjects.push({ object: { ...object, parsed }, selected });
+      byShard.set(parsed.batchInfo.shardId, shardObjects);
+    } catch (error) {
+      if (selected) settle(failed(object.key, error));
+    }
   }
+
+  for (const [shardId, shardObjects] of byShard) {
+    shardObjects.sort((a, b) =>
+      compareSequence(
+        a.object.parsed.batchInfo.startSequenceNumber,
+        b.object.parsed.batchInfo.startSequenceNumber,
+      ),
+    );
+    let blockedBy: string | undefined;
+    for (const { object, selected } of shardObjects) {
+      if (!selected) {
+        // An earlier batch of the shard left out by the window: later ones must wait for it.
+        blockedBy ??= object.key;
+        continue;
+      }
+      if (blockedBy !== undefined) {
+        settle({
+          ...failed(object.key, undefined),
+          shardId,
+          error: `waits for ${blockedBy}, an earlier batch of ${shardId} that is not redriven yet (redrive it first, or widen --since/--until)`,
+        });
+        continue;
+      }
+      const outcome = await redriveObject(options, markerPrefix, object).catch(
+        (error: unknown): ObjectOutcome => ({ ...failed(object.key, error), shardId }),
+      );
+      settle(outcome);
+      if (outcome.status === 'failed') blockedBy = object.key;
+    }
+  }
+
   const moved = objects.filter((o) => o.status === 'redriven' || o.status === 'would-redrive');
   const count = (status: ObjectOutcome['status']) =>
     objects.filter((o) => o.status === status).length;
   return {
     objects,
-    outsideWindow: listed.length - inWindow.length,
+    outsideWindow: listed.length - total,
     redriven: count('redriven'),
     wouldRedrive: count('would-redrive'),
     alreadyRedriven: count('already-redriven'),
     failed: count('failed'),
     records: moved.reduce((sum, o) => sum + o.records, 0),
     bytes: moved.reduce((sum, o) => sum + o.bytes, 0),
+    eventsFolded: moved.reduce((sum, o) => sum + (o.eventsFolded ?? 0), 0),
     shards: [...new Set(moved.map((o) => o.shardId as string))].sort(),
   };
 }
@@ -157,55 +242,137 @@ export function markerKey(markerPrefix: string, key: string): string {
 async function redriveObject(
   options: RedriveOptions,
   markerPrefix: string,
-  key: string,
+  object: ParsedObject,
 ): Promise<ObjectOutcome> {
-  const { s3, kinesis, bucket, streamName } = options;
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const text = (await object.Body?.transformToString('utf8')) ?? '';
-  const parsed: OnFailureRecord = parseOnFailureRecord(text, key);
+  const { parsed, key } = object;
+  const { batchInfo } = parsed;
   const source: RecordSource = parsed.records ? 'payload' : 'stream';
   const records: FailedRecord[] =
     parsed.records ??
-    (await readBatchFromStream(
-      kinesis,
-      streamNameOf(parsed.batchInfo.streamArn),
-      parsed.batchInfo,
-    ));
+    (await readBatchFromStream(options.kinesis, streamNameOf(batchInfo.streamArn), batchInfo));
   const bytes = records.reduce((sum, r) => sum + r.data.length, 0);
-  const base = { key, source, records: records.length, bytes, shardId: parsed.batchInfo.shardId };
+  const base = { key, source, records: records.length, bytes, shardId: batchInfo.shardId };
   if (options.dryRun) return { ...base, status: 'would-redrive' };
-  const positions = await putRecordsWithRetry(kinesis, streamName, records, options.retry);
+
+  const first = sequenceOrderKey(batchInfo.startSequenceNumber);
+  const last = sequenceOrderKey(batchInfo.endSequenceNumber);
+  // Records the give-up if no live batch has yet (the shard may be idle since).
+  const state = await options.ledger.update(batchInfo.shardId, async (current) =>
+    recordGiveUp(current, { first, last }),
+  );
+  const scope = recoveryScope(state, batchInfo.shardId, first);
+  // Judged as of the give-up, the closest to when the records were last tried.
+  const now = Date.parse(parsed.timestamp ?? '') || object.lastModified.getTime();
+  const { response, summary } = await aggregateKinesisBatch(
+    invocationEvent(records, batchInfo.shardId, batchInfo.streamArn),
+    { ...options.aggregation, attempts: fixedScope(scope), now: () => now },
+  );
+  if (response.batchItemFailures.length > 0) {
+    throw new Error(
+      `${summary.failedRecords} of ${records.length} records could not be applied ` +
+        `(from ${response.batchItemFailures[0]?.itemIdentifier}); nothing is lost, run again`,
+    );
+  }
   const marker: RedriveMarker = {
     sourceKey: key,
     redrivenAt: new Date().toISOString(),
-    streamName,
     source,
     records: records.length,
     bytes,
     condition: parsed.condition,
-    positions: records.map((r, i) => ({
-      from: { shardId: parsed.batchInfo.shardId, sequenceNumber: r.sequenceNumber },
-      to: positions[i] as PutPosition,
-    })),
+    shardId: batchInfo.shardId,
+    startSequenceNumber: batchInfo.startSequenceNumber,
+    endSequenceNumber: batchInfo.endSequenceNumber,
+    lane: scope.lane,
+    eventsFolded: summary.eventsFolded,
+    eventsRejected: summary.eventsRejected,
   };
-  await s3.send(
+  await options.s3.send(
     new PutObjectCommand({
-      Bucket: bucket,
+      Bucket: options.bucket,
       Key: markerKey(markerPrefix, key),
       Body: JSON.stringify(marker),
       ContentType: 'application/json',
     }),
   );
-  return { ...base, status: 'redriven' };
+  return {
+    ...base,
+    status: 'redriven',
+    lane: scope.lane,
+    eventsFolded: summary.eventsFolded,
+    itemsApplied: summary.itemsApplied,
+    eventsRejected: summary.eventsRejected,
+  };
+}
+
+/**
+ * The lane given-up records starting at `first` are applied in: the lane of
+ * their gap, checked against every older lane that tried them. Records in no
+ * known gap (given up before the shard had a ledger) go to the current lane,
+ * where the watermarks skip whatever is already counted.
+ */
+export function recoveryScope(state: ShardLedgerState, shardId: string, first: string): WriteScope {
+  const lane = gapOf(state, first)?.lane ?? state.lane;
+  return {
+    shardId,
+    lane,
+    olderLanes: state.lanes.filter((l) => l.lane < lane && l.through >= first),
+    live: false,
+  };
+}
+
+/** The invocation event Lambda would have sent for `records`. */
+function invocationEvent(
+  records: readonly FailedRecord[],
+  shardId: string,
+  streamArn: string,
+): KinesisStreamEvent {
+  return {
+    Records: records.map(
+      (r): KinesisStreamRecord => ({
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: r.partitionKey,
+          sequenceNumber: r.sequenceNumber,
+          data: r.data.toString('base64'),
+          approximateArrivalTimestamp: (r.arrivalMs ?? 0) / 1_000,
+        },
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `${shardId}:${r.sequenceNumber}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: '',
+        awsRegion: streamArn.split(':')[3] ?? '',
+        eventSourceARN: streamArn,
+      }),
+    ),
+  };
+}
+
+function failed(key: string, error: unknown): ObjectOutcome {
+  return {
+    key,
+    status: 'failed',
+    records: 0,
+    bytes: 0,
+    error: error instanceof Error ? error.message : String(error),
+  };
+}
+
+function compareSequence(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+async function readText(options: RedriveOptions, key: string): Promise<string> {
+  const object = await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: key }));
+  return (await object.Body?.transformToString('utf8')) ?? '';
 }
 
 /** Every object under `prefix`, following continuation tokens (1,000 keys a page). */
-async function listObjects(
-  s3: S3Client,
-  bucket: string,
-  prefix: string,
-): Promise<{ key: string; lastModified: Date }[]> {
-  const objects: { key: string; lastModified: Date }[] = [];
+async function listObjects(s3: S3Client, bucket: string, prefix: string): Promise<ListedObject[]> {
+  const objects: ListedObject[] = [];
   let token: string | undefined;
   do {
     const page = await s3.send(

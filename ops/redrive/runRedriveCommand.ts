@@ -1,4 +1,8 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { aggregationSettingsOf } from '../../core/aggregates/compileMetrics.js';
 import type { StreamfoldConfig } from '../../core/config/configSchema.js';
+import { aggregateDependencies } from '../../functions/aggregate/aggregateDependencies.js';
+import { DynamoShardLedger } from '../../functions/aggregate/DynamoShardLedger.js';
 import { connectRedriveTarget, type RedriveTarget } from './connectRedriveTarget.js';
 import type { RedriveArgs } from './parseRedriveArgs.js';
 import { type ObjectOutcome, type RedriveSummary, redriveFailures } from './redriveFailures.js';
@@ -33,14 +37,25 @@ export async function runRedriveCommand(
       .filter(Boolean)
       .join(', ');
     err.write(
-      `${args.dryRun ? 'dry run: listing' : 'redriving'} s3://${target.bucket}/${target.prefix}${window ? ` (${window})` : ''} → ${target.streamName} on ${target.description}\n`,
+      `${args.dryRun ? 'dry run: listing' : 'redriving'} s3://${target.bucket}/${target.prefix}${window ? ` (${window})` : ''} → table ${target.tableName} on ${target.description}\n`,
     );
+    const { config } = context;
     const summary = await redriveFailures({
       s3: target.s3,
       kinesis: target.kinesis,
       bucket: target.bucket,
       prefix: target.prefix,
-      streamName: target.streamName,
+      aggregation: aggregateDependencies({
+        dynamodb: target.dynamodb,
+        s3: target.s3,
+        tableName: target.tableName,
+        rejectsBucketName: target.bucket,
+        rejectsPrefix: config.rejects.rejectsPrefix,
+        settings: aggregationSettingsOf(config),
+        // Per-object lines on stderr say what happened; the handler's warnings would repeat them.
+        logger: new Logger({ logLevel: 'ERROR', serviceName: 'streamfold-redrive' }),
+      }),
+      ledger: new DynamoShardLedger(target.dynamodb, target.tableName),
       dryRun: args.dryRun,
       ...(args.since ? { since: args.since } : {}),
       ...(args.until ? { until: args.until } : {}),
@@ -57,9 +72,13 @@ export async function runRedriveCommand(
 /** One progress line. */
 export function describeOutcome(outcome: ObjectOutcome): string {
   const what = `${outcome.records} records, ${outcome.bytes} bytes from ${outcome.shardId} (records from the ${outcome.source === 'stream' ? 'stream, read back by sequence number' : 'object payload'})`;
+  const applied =
+    outcome.eventsFolded === undefined
+      ? ''
+      : `; lane ${outcome.lane}: ${outcome.eventsFolded} valid events, ${outcome.eventsRejected ?? 0} rejected as bad input, ${outcome.itemsApplied ?? 0} aggregate items updated (what items had counted before the give-up is not counted again)`;
   switch (outcome.status) {
     case 'redriven':
-      return `${outcome.key}: redriven, ${what}`;
+      return `${outcome.key}: redriven, ${what}${applied}`;
     case 'would-redrive':
       return `${outcome.key}: would redrive ${what}`;
     case 'already-redriven':
@@ -74,18 +93,13 @@ export function formatSummary(summary: RedriveSummary, dryRun: boolean): string 
   const lines = [
     dryRun
       ? `dry run: ${summary.wouldRedrive} objects would be redriven: ${summary.records} records, ${summary.bytes} bytes, from shards ${summary.shards.join(', ') || '-'}; nothing was put, no marker written`
-      : `redriven: ${summary.redriven} objects, ${summary.records} records, ${summary.bytes} bytes, from shards ${summary.shards.join(', ') || '-'}`,
+      : `redriven: ${summary.redriven} objects, ${summary.records} records, ${summary.bytes} bytes, ${summary.eventsFolded} valid events, from shards ${summary.shards.join(', ') || '-'}`,
     `already redriven (skipped): ${summary.alreadyRedriven}`,
     `failed: ${summary.failed}`,
   ];
   if (summary.outsideWindow > 0) lines.push(`outside --since/--until: ${summary.outsideWindow}`);
   for (const failed of summary.objects.filter((o) => o.status === 'failed')) {
     lines.push(`  ${failed.key}: ${failed.error}`);
-  }
-  if (!dryRun) {
-    lines.push(
-      'Delivery is at least once: an object whose records were put but whose marker was not written (a run stopped half-way) is put again by the next run.',
-    );
   }
   return `${lines.join('\n')}\n`;
 }

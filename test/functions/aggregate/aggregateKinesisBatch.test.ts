@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AggregateDelta } from '../../../core/aggregates/AggregateFold.js';
 import { aggregationSettingsOf, compileMetrics } from '../../../core/aggregates/compileMetrics.js';
 import { InMemoryGroupRegistry } from '../../../core/aggregates/InMemoryGroupRegistry.js';
+import type { WriteScope } from '../../../core/aggregates/ShardLedger.js';
 import { encodeEventLine, unpackRecord } from '../../../core/codec/ndjsonCodec.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
 import { eventCatalog } from '../../../core/events/catalog.js';
@@ -43,12 +44,13 @@ class InMemoryAggregateStore implements AggregateStore {
 
   public async apply(
     delta: AggregateDelta,
-    shardId: string,
+    scope: WriteScope,
     refold: (delta: AggregateDelta, afterOrder: string) => AggregateDelta | undefined,
   ): Promise<ApplyOutcome> {
     const key = `${delta.pk}|${delta.sk}`;
     if (this.failing.delete(key)) throw new Error(`throttled on ${key}`);
     const item = this.items.get(key) ?? { count: 0, sum: 0, watermarks: new Map() };
+    const { shardId } = scope;
     const watermark = item.watermarks.get(shardId);
     let pending: AggregateDelta | undefined = delta;
     if (watermark !== undefined && watermark >= delta.firstOrder) {

@@ -1,7 +1,11 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { DeleteTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aggregationSettingsOf } from '../../../core/aggregates/compileMetrics.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
+import { aggregateDependencies } from '../../../functions/aggregate/aggregateDependencies.js';
+import { DynamoShardLedger } from '../../../functions/aggregate/DynamoShardLedger.js';
 import { createAggregatesTable } from '../../../local/provisionResources.js';
 import { type LocalPipeline, startLocalPipeline } from '../../../local/startLocalPipeline.js';
 import { redriveFailures } from '../../../ops/redrive/redriveFailures.js';
@@ -70,13 +74,20 @@ describe('redrive with the local pipeline', () => {
         kinesis: pipeline.clients.kinesis,
         bucket: config.rejects.bucketName,
         prefix: config.rejects.onFailurePrefix,
-        streamName: config.stream.name,
+        aggregation: aggregateDependencies({
+          dynamodb: pipeline.clients.dynamodb,
+          s3: pipeline.clients.s3,
+          tableName: config.table.name,
+          rejectsBucketName: config.rejects.bucketName,
+          rejectsPrefix: config.rejects.rejectsPrefix,
+          settings: aggregationSettingsOf(config),
+          logger: new Logger({ logLevel: 'SILENT' }),
+        }),
+        ledger: new DynamoShardLedger(pipeline.clients.dynamodb, config.table.name),
       });
     // Act
     const first = await redrive();
-    await pipeline.waitForDrain(30_000);
     const second = await redrive();
-    await pipeline.waitForDrain(30_000);
     // Assess
     expect(first.records).toBe(discarded);
     expect(first.failed).toBe(0);

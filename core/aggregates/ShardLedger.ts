@@ -1,0 +1,251 @@
+/**
+ * What the aggregate handler remembers about one shard, so that records the
+ * event source mapping gives up on (sent to the on-failure destination after
+ * `maxRetryAttempts` or `maxRecordAge`) can later be applied exactly once.
+ *
+ * The problem it solves: an aggregate item's per-shard watermark says "this
+ * item has absorbed every record of the shard up to here". That holds while
+ * the shard is read in order, but a give-up makes the mapping skip records,
+ * some of which were already absorbed by some items (a batch fails part-way).
+ * The next batch would move every watermark past the skipped records, and the
+ * knowledge of which item absorbed which of them would be lost.
+ *
+ * So watermarks live in *lanes*. The handler notices a give-up when a batch
+ * starts after a position it had not finished, records the skipped range as a
+ * gap of the current lane, freezes that lane and continues in a new one. A
+ * frozen lane's watermarks are the exact state at the give-up: the recovery
+ * (`npm run redrive`) applies the given-up records in their gap's lane, where
+ * the same watermark rule skips whatever was already absorbed.
+ */
+export interface ShardLedgerState {
+  /** The lane live batches write to. */
+  lane: number;
+  /** Every lane, oldest first: where its records start and the highest record ever tried in it. */
+  lanes: LaneSpan[];
+  /** Ranges given up, each in the lane that was live when they were tried. */
+  gaps: LedgerGap[];
+  /** The attempt in progress, or one that never finished (the invocation died). */
+  open?: { from: string; to: string; token: string };
+  /** Lowest record a finished attempt reported failed; records from here on may be partly absorbed. */
+  failedFrom?: string;
+  /** Last record of the last attempt that finished with every record applied. */
+  done?: string;
+  /** Arrival time of `done`, ms since the epoch. */
+  doneArrivalMs?: number;
+}
+
+/** The span of records a lane has seen, as sequence order keys (see `sequenceOrderKey`). */
+export interface LaneSpan {
+  lane: number;
+  /** First record tried in the lane. */
+  start: string;
+  /** Highest record tried in the lane. */
+  through: string;
+}
+
+/** Records given up in `lane`: `from` (inclusive) up to `before` (exclusive). */
+export interface LedgerGap {
+  lane: number;
+  from: string;
+  before: string;
+}
+
+/** Where one batch's (or one redriven batch's) deltas are written and what they are checked against. */
+export interface WriteScope {
+  shardId: string;
+  /** Lane whose watermarks the writes move. */
+  lane: number;
+  /**
+   * Older lanes whose watermarks must also lie before a delta's first record,
+   * because records up to `through` may already have been absorbed there.
+   */
+  olderLanes: readonly LaneSpan[];
+  /**
+   * Live writes also move the item's lane marker and refuse to write an item
+   * a newer lane has written: a timed-out invocation still running cannot add
+   * records that a later lane already counted. Recovery writes do not.
+   */
+  live: boolean;
+}
+
+/** A scope for a shard without a ledger: lane 0, nothing older. */
+export function laneZeroScope(shardId: string): WriteScope {
+  return { shardId, lane: 0, olderLanes: [], live: true };
+}
+
+/** What the handler needs to know about the batch it starts. */
+export interface AttemptStart {
+  /** Order keys of the batch's first and last record. */
+  first: string;
+  last: string;
+  now: number;
+  /** `maxRecordAge` of the event source mapping, ms; `undefined` when records never expire. */
+  maxRecordAgeMs: number | undefined;
+  /** A random token naming this attempt. */
+  token: string;
+}
+
+/**
+ * How close to `maxRecordAge` the last finished record may be before records
+ * after it might have expired unseen: a quarter of `maxRecordAge`, at most a
+ * minute, to cover clock skew between the poller and the function.
+ */
+export function recordAgeMarginMs(maxRecordAgeMs: number): number {
+  return Math.min(60_000, maxRecordAgeMs / 4);
+}
+
+/** The decision taken when a batch starts. */
+export interface AttemptPlan {
+  state: ShardLedgerState;
+  /** The range that was given up, when this batch revealed one. */
+  gap?: LedgerGap;
+}
+
+/**
+ * Whether records between the last finished batch and a new one were looked
+ * for: `unchecked` (not yet), `contiguous` (the stream holds none) or
+ * `skipped` (the stream holds some, so they expired unseen).
+ */
+export type SkipCheck = 'unchecked' | 'contiguous' | 'skipped';
+
+/** An empty ledger: lane 0, nothing tried yet. */
+export function emptyLedger(): ShardLedgerState {
+  return { lane: 0, lanes: [], gaps: [] };
+}
+
+/**
+ * Whether records right after the last finished batch may have expired
+ * unseen before `start`'s batch: `maxRecordAge` lets the event source mapping
+ * drop records without ever invoking the function, and only records older
+ * than that can be dropped. When this is true the caller reads the stream
+ * after `done` and plans with the answer.
+ */
+export function mayHaveSkipped(state: ShardLedgerState, start: AttemptStart): boolean {
+  return (
+    state.open === undefined &&
+    state.failedFrom === undefined &&
+    state.done !== undefined &&
+    start.first > state.done &&
+    start.maxRecordAgeMs !== undefined &&
+    state.doneArrivalMs !== undefined &&
+    state.doneArrivalMs < start.now - start.maxRecordAgeMs + recordAgeMarginMs(start.maxRecordAgeMs)
+  );
+}
+
+/**
+ * Decides the lane of a batch that is about to be applied and records the
+ * attempt. A batch that starts after a position the handler had not finished
+ * (a failed or unfinished attempt), or after records that expired unseen,
+ * means the records in between were given up: they become a gap of the
+ * current lane and the batch opens a new lane.
+ */
+export function planAttempt(
+  previous: ShardLedgerState,
+  start: AttemptStart,
+  skipCheck: SkipCheck = 'unchecked',
+): AttemptPlan {
+  const state = cloneLedger(previous);
+  const unresolved = state.open?.from ?? state.failedFrom;
+  let gap: LedgerGap | undefined;
+  if (unresolved !== undefined && start.first > unresolved) {
+    gap = { lane: state.lane, from: unresolved, before: start.first };
+  } else if (skipCheck === 'skipped' && state.done !== undefined && start.first > state.done) {
+    gap = { lane: state.lane, from: nextOrderKey(state.done), before: start.first };
+  }
+  if (gap) {
+    state.gaps.push(gap);
+    state.lane += 1;
+    state.lanes.push({ lane: state.lane, start: start.first, through: start.last });
+  } else {
+    const span = state.lanes.find((l) => l.lane === state.lane);
+    if (!span) state.lanes.push({ lane: state.lane, start: start.first, through: start.last });
+    else if (start.last > span.through) span.through = start.last;
+  }
+  state.open = { from: start.first, to: start.last, token: start.token };
+  delete state.failedFrom;
+  return gap ? { state, gap } : { state };
+}
+
+/**
+ * Records how an attempt ended: every record applied (`failedFrom`
+ * undefined), or records from `failedFrom` on reported failed. Returns
+ * `undefined` when the attempt is no longer the open one (a newer attempt
+ * took over), so a late finisher never overwrites what a newer one wrote.
+ */
+export function finishAttempt(
+  previous: ShardLedgerState,
+  token: string,
+  outcome: { failedFrom: string | undefined; last: string; lastArrivalMs: number },
+): ShardLedgerState | undefined {
+  if (previous.open?.token !== token) return undefined;
+  const state = cloneLedger(previous);
+  delete state.open;
+  if (outcome.failedFrom === undefined) {
+    state.done = outcome.last;
+    state.doneArrivalMs = outcome.lastArrivalMs;
+  } else {
+    state.failedFrom = outcome.failedFrom;
+  }
+  return state;
+}
+
+/**
+ * Records a give-up that the handler has not seen yet (no batch has started
+ * after it): the recovery of an on-failure object found its records after the
+ * ledger's unfinished position. The current lane is frozen with the gap
+ * `[unresolved, before)` and live batches continue in a new lane.
+ *
+ * @returns the new state, or `undefined` when nothing needs recording (the records lie in a known gap, or the shard is not unfinished before them)
+ */
+export function recordGiveUp(
+  previous: ShardLedgerState,
+  range: { first: string; last: string },
+): ShardLedgerState | undefined {
+  if (gapOf(previous, range.first) !== undefined) return undefined;
+  const unresolved = previous.open?.from ?? previous.failedFrom;
+  if (unresolved === undefined || range.first < unresolved) return undefined;
+  const state = cloneLedger(previous);
+  const before = nextOrderKey(range.last);
+  state.gaps.push({ lane: state.lane, from: unresolved, before });
+  state.lane += 1;
+  // The new lane has tried nothing yet; its span starts with its first batch.
+  delete state.open;
+  delete state.failedFrom;
+  state.done = range.last;
+  delete state.doneArrivalMs;
+  return state;
+}
+
+/** The gap holding the record at `order`, if any. */
+export function gapOf(state: ShardLedgerState, order: string): LedgerGap | undefined {
+  return state.gaps.find((g) => g.from <= order && order < g.before);
+}
+
+/**
+ * The scope that writes records of `lane`: its older lanes whose tried span
+ * reaches `first` are checked as well.
+ */
+export function scopeOf(
+  state: ShardLedgerState,
+  shardId: string,
+  lane: number,
+  first: string,
+  live: boolean,
+): WriteScope {
+  return {
+    shardId,
+    lane,
+    olderLanes: state.lanes.filter((l) => l.lane < lane && l.through >= first),
+    live,
+  };
+}
+
+/** The order key of the sequence number right after the one `order` names. */
+export function nextOrderKey(order: string): string {
+  const next = (BigInt(order.slice(3)) + 1n).toString();
+  return `${next.length.toString().padStart(3, '0')}${next}`;
+}
+
+function cloneLedger(state: ShardLedgerState): ShardLedgerState {
+  return structuredClone(state);
+}

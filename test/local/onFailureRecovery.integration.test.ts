@@ -1,0 +1,380 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ListShardsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aggregationSettingsOf } from '../../core/aggregates/compileMetrics.js';
+import { loadConfig } from '../../core/config/loadConfig.js';
+import type { StreamfoldEvent } from '../../core/events/envelope.js';
+import { aggregateDependencies } from '../../functions/aggregate/aggregateDependencies.js';
+import {
+  type AggregateDependencies,
+  aggregateKinesisBatch,
+} from '../../functions/aggregate/aggregateKinesisBatch.js';
+import { DynamoAttemptTracker } from '../../functions/aggregate/DynamoAttemptTracker.js';
+import { DynamoShardLedger } from '../../functions/aggregate/DynamoShardLedger.js';
+import { type AwsClients, LOCAL_CREDENTIALS } from '../../local/awsClients.js';
+import type { RunningEmulators } from '../../local/emulators/startEmulators.js';
+import {
+  EventSourceMappingRunner,
+  type EventSourceMappingSettings,
+} from '../../local/eventSourceMapping/EventSourceMappingRunner.js';
+import { CheckpointStore } from '../../local/kinesis/CheckpointStore.js';
+import { createAggregatesTable } from '../../local/provisionResources.js';
+import { redriveFailures } from '../../ops/redrive/redriveFailures.js';
+import { sampleEvent } from '../helpers/events.js';
+import { createActiveStream } from '../helpers/readStreamEvents.js';
+import { seededRandom } from '../helpers/seededRandom.js';
+import { startTestEmulators } from '../helpers/testEmulators.js';
+import { expectedAggregates, expectMatchesGroundTruth } from './groundTruth.js';
+import { readAggregates } from './readAggregates.js';
+
+/**
+ * Invariant: every record that reaches the stream is counted exactly once in
+ * every figure (count, sum, min, max, histogram buckets), including records
+ * the event source mapping gave up on and `npm run redrive` recovered, run
+ * twice. The faults are tuned so that batches DO reach the on-failure
+ * destination part-way through being applied: that is where the guarantee
+ * breaks if it breaks.
+ */
+
+const BUCKET = 'recovery-test';
+const config = loadConfig();
+
+let emulators: RunningEmulators;
+let clients: AwsClients;
+let counter = 0;
+
+/** Faults injected into the handler's DynamoDB client: failed aggregate updates, switchable. */
+interface StoreFaults {
+  /** Share of aggregate UpdateItems that fail with a 500 before reaching the table. */
+  updateFailureRate: number;
+  random: () => number;
+  injected: number;
+}
+
+/**
+ * A DynamoDB client for the emulator that fails aggregate UpdateItems at
+ * `faults.updateFailureRate` (the ledger, registry and reads are left alone)
+ * and makes no retries of its own, so every fault reaches the handler.
+ */
+function faultyDynamo(endpoint: string, faults: StoreFaults): DynamoDBClient {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 1,
+  });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { Key?: { pk?: { S?: string } } };
+      const pk = input.Key?.pk?.S ?? '';
+      if (
+        context.commandName === 'UpdateItemCommand' &&
+        pk.includes('#') &&
+        !pk.startsWith('shard#') &&
+        faults.random() < faults.updateFailureRate
+      ) {
+        faults.injected++;
+        throw Object.assign(new Error('injected: internal server error'), {
+          name: 'InternalServerError',
+          $fault: 'server',
+        });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'injectStoreFaults' },
+  );
+  return client;
+}
+
+/** Purchases and cart events with distinct amounts per group, so min and max are checked. */
+function workload(count: number, tag: string): StreamfoldEvent[] {
+  const random = seededRandom(count);
+  const countries = ['DE', 'FR', 'US', 'PL', 'NL'];
+  const events: StreamfoldEvent[] = [];
+  for (let i = 0; i < count; i++) {
+    const country = countries[i % countries.length] as string;
+    if (i % 3 === 0) {
+      events.push(
+        sampleEvent('add_to_cart', {
+          id: `${tag}-${i}`,
+          data: { quantity: 1 + Math.floor(random() * 50), category: `cat-${i % 4}`, country },
+        }),
+      );
+    } else {
+      events.push(
+        sampleEvent('purchase', {
+          id: `${tag}-${i}`,
+          data: { amount: Math.round(random() * 1_000_000) / 100, country },
+        }),
+      );
+    }
+  }
+  return events;
+}
+
+/** Puts `events`, several per record, through PutRecords to a stream of `shards` shards. */
+async function putEvents(streamName: string, events: readonly StreamfoldEvent[]): Promise<void> {
+  const perRecord = 4;
+  const records = [];
+  for (let i = 0; i < events.length; i += perRecord) {
+    const lines = events.slice(i, i + perRecord).map((e) => `${JSON.stringify(e)}\n`);
+    records.push({ Data: Buffer.from(lines.join('')), PartitionKey: `key-${i % 97}` });
+  }
+  for (let i = 0; i < records.length; i += 100) {
+    const answer = await clients.kinesis.send(
+      new PutRecordsCommand({ StreamName: streamName, Records: records.slice(i, i + 100) }),
+    );
+    expect(answer.FailedRecordCount ?? 0).toBe(0);
+  }
+}
+
+/** On-failure objects under `prefix` with their condition and record count. */
+async function onFailureObjects(
+  prefix: string,
+): Promise<{ key: string; condition: string; batchSize: number }[]> {
+  const listing = await clients.s3.send(
+    new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }),
+  );
+  return Promise.all(
+    (listing.Contents ?? []).map(async ({ Key }) => {
+      const object = await clients.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }));
+      const body = JSON.parse((await object.Body?.transformToString('utf8')) ?? '{}');
+      return {
+        key: Key as string,
+        condition: body.requestContext.condition as string,
+        batchSize: body.KinesisBatchInfo.batchSize as number,
+      };
+    }),
+  );
+}
+
+interface Scenario {
+  settings: Partial<EventSourceMappingSettings>;
+  faults: StoreFaults;
+  /** Share of invocations that "crash" after the handler returned (a function error). */
+  crashRate?: number;
+  /** Runs while the runner is consuming: puts the events, switches faults, stalls... */
+  drive: (context: { stream: string; stall: (ms: number) => void }) => Promise<void>;
+}
+
+/**
+ * Runs the real aggregate handler (with the shard ledger) under the local
+ * event source mapping until the stream is consumed, then removes the faults,
+ * runs the recovery twice and returns what it saw.
+ */
+async function runScenario(scenario: Scenario) {
+  const id = ++counter;
+  const stream = `recovery-${id}`;
+  const table = `recovery-${id}`;
+  const prefix = `aws/lambda/${stream}/`;
+  await createActiveStream(clients.kinesis, stream, 2);
+  await createAggregatesTable(clients.dynamodb, table);
+  const dynamodb = faultyDynamo(`http://127.0.0.1:${emulators.ports.dynamodb}`, scenario.faults);
+  const logger = new Logger({ logLevel: 'SILENT' });
+  const resources = {
+    s3: clients.s3,
+    tableName: table,
+    rejectsBucketName: BUCKET,
+    rejectsPrefix: `rejects/${table}/`,
+    settings: aggregationSettingsOf(config),
+    logger,
+  };
+  const settings: EventSourceMappingSettings = {
+    batchSize: 25,
+    maxBatchingWindowMs: 50,
+    bisectBatchOnError: true,
+    maxRetryAttempts: 1,
+    maxRecordAgeMs: 3_600_000,
+    startingPosition: 'TRIM_HORIZON',
+    timeoutMs: 10_000,
+    ...scenario.settings,
+  };
+  const deps: AggregateDependencies = {
+    ...aggregateDependencies({ ...resources, dynamodb }),
+    attempts: new DynamoAttemptTracker(
+      new DynamoShardLedger(dynamodb, table),
+      clients.kinesis,
+      settings.maxRecordAgeMs,
+    ),
+  };
+  const crash = seededRandom(id * 31);
+  let stallUntil = 0;
+  const runner = new EventSourceMappingRunner({
+    kinesis: clients.kinesis,
+    s3: clients.s3,
+    streamName: stream,
+    region: 'us-east-1',
+    functionName: 'recovery-test',
+    settings,
+    handler: async (event: KinesisStreamEvent) => {
+      const wait = stallUntil - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const { response } = await aggregateKinesisBatch(event, deps);
+      if (crash() < (scenario.crashRate ?? 0)) throw new Error('injected: crashed after flushing');
+      return response;
+    },
+    checkpoints: new CheckpointStore(),
+    onFailure: { bucket: BUCKET, prefix },
+  });
+  await runner.start();
+  await scenario.drive({
+    stream,
+    stall: (ms) => {
+      stallUntil = Date.now() + ms;
+    },
+  });
+  // Consumed: every shard caught up with nothing buffered or in flight.
+  const shards = await clients.kinesis.send(new ListShardsCommand({ StreamName: stream }));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const progress = runner.progress();
+    if (
+      progress.length === (shards.Shards ?? []).length &&
+      progress.every((p) => p.caughtUp && !p.invoking && p.buffered === 0)
+    ) {
+      break;
+    }
+    if (Date.now() > deadline) throw new Error(`not consumed in 60 s: ${JSON.stringify(progress)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await runner.stop();
+  const beforeRecovery = await readAggregates(clients.dynamodb, table);
+  const objects = await onFailureObjects(prefix);
+
+  // The fault is fixed; the documented recovery runs, twice.
+  scenario.faults.updateFailureRate = 0;
+  const recover = () =>
+    redriveFailures({
+      s3: clients.s3,
+      kinesis: clients.kinesis,
+      bucket: BUCKET,
+      prefix,
+      aggregation: aggregateDependencies({ ...resources, dynamodb: clients.dynamodb }),
+      ledger: new DynamoShardLedger(clients.dynamodb, table),
+    });
+  const first = await recover();
+  const second = await recover();
+  // And once more as if the first run had stopped before writing any marker.
+  const third = await redriveFailures({
+    s3: clients.s3,
+    kinesis: clients.kinesis,
+    bucket: BUCKET,
+    prefix,
+    aggregation: aggregateDependencies({ ...resources, dynamodb: clients.dynamodb }),
+    ledger: new DynamoShardLedger(clients.dynamodb, table),
+    markerPrefix: 'markers-of-a-run-that-never-finished/',
+  });
+  const ledger = await new DynamoShardLedger(clients.dynamodb, table).read('shardId-000000000000');
+  dynamodb.destroy();
+  return {
+    table,
+    objects,
+    beforeRecovery,
+    first,
+    second,
+    third,
+    ledger,
+    after: await readAggregates(clients.dynamodb, table),
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function totalCount(items: Map<string, { count: number }>, prefix: string): number {
+  let total = 0;
+  for (const [key, figures] of items) if (key.startsWith(prefix)) total += figures.count;
+  return total;
+}
+
+beforeAll(async () => {
+  ({ emulators, clients } = await startTestEmulators({ kinesis: true, s3: true, dynamodb: true }));
+  await clients.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+});
+
+afterAll(async () => {
+  clients?.kinesis.destroy();
+  clients?.s3.destroy();
+  clients?.dynamodb.destroy();
+  await emulators?.stop();
+});
+
+describe('invariant: exactly once through the on-failure destination and its recovery', () => {
+  it('counts every record once after partial item failures exhaust the retries and the recovery runs twice', async () => {
+    // Prepare: 30 % of aggregate updates fail; one retry; bisect; crashes after flushing.
+    const events = workload(1_500, 'partial');
+    const faults: StoreFaults = { updateFailureRate: 0.3, random: seededRandom(7), injected: 0 };
+    // Act
+    const run = await runScenario({
+      settings: { maxRetryAttempts: 1 },
+      faults,
+      crashRate: 0.05,
+      drive: async ({ stream }) => putEvents(stream, events),
+    });
+    // Assess: batches were given up part-way through being applied...
+    const truth = expectedAggregates(config, events);
+    expect(faults.injected).toBeGreaterThan(0);
+    expect(run.objects.length).toBeGreaterThan(0);
+    expect(run.objects.every((o) => o.condition === 'RetryAttemptsExhausted')).toBe(true);
+    const givenUpRecords = run.objects.reduce((sum, o) => sum + o.batchSize, 0);
+    const missing =
+      totalCount(truth, 'revenue#') +
+      totalCount(truth, 'cart_quantity#') -
+      totalCount(run.beforeRecovery, 'revenue#') -
+      totalCount(run.beforeRecovery, 'cart_quantity#');
+    expect(missing).toBeGreaterThan(0);
+    // ...some of their events were already counted in some items (4 events a record, 3 windows).
+    expect(missing).toBeLessThan(givenUpRecords * 4 * 3);
+    // ...and after the recovery every figure is exact, and stays exact however often it runs.
+    expect(run.first.failed).toBe(0);
+    expect(run.first.redriven).toBe(run.objects.length);
+    expect(run.second).toMatchObject({ redriven: 0, alreadyRedriven: run.objects.length });
+    expect(run.third.objects.every((o) => o.itemsApplied === 0)).toBe(true);
+    expectMatchesGroundTruth(run.after, truth);
+  }, 180_000);
+
+  it('counts every record once when records expire by maxRecordAge, tried or not, and the recovery runs twice', async () => {
+    // Prepare: retries never run out, but records older than 2 s are given up: while the store
+    // fails most updates (tried records expire), and while the function stalls (untried ones).
+    const early = workload(1_000, 'age-early');
+    const middle = workload(60, 'age-middle');
+    const stalled = workload(60, 'age-stalled');
+    const late = workload(600, 'age-late');
+    const tail = workload(30, 'age-tail');
+    const faults: StoreFaults = { updateFailureRate: 0.6, random: seededRandom(11), injected: 0 };
+    // Act
+    const run = await runScenario({
+      settings: { maxRetryAttempts: 10_000, maxRecordAgeMs: 2_000, bisectBatchOnError: false },
+      faults,
+      drive: async ({ stream, stall }) => {
+        // Tried and partly applied, then too old.
+        await putEvents(stream, early);
+        await sleep(3_000);
+        faults.updateFailureRate = 0;
+        await putEvents(stream, middle);
+        await sleep(1_000);
+        // Never tried: they arrive while the function is stalled and are too old once it returns.
+        stall(3_000);
+        await putEvents(stream, stalled);
+        await sleep(300);
+        await putEvents(stream, late);
+        await sleep(3_500);
+        await putEvents(stream, tail);
+      },
+    });
+    // Assess
+    const all = [...early, ...middle, ...stalled, ...late, ...tail];
+    expect(run.objects.length).toBeGreaterThan(0);
+    expect(run.objects.every((o) => o.condition === 'RecordAgeExceeded')).toBe(true);
+    // One gap of tried records (the store failing), one of records never tried (the stall).
+    expect(run.ledger.state.gaps.length).toBeGreaterThanOrEqual(2);
+    expect(run.first.failed).toBe(0);
+    expect(run.second).toMatchObject({ redriven: 0, alreadyRedriven: run.objects.length });
+    expect(run.third.objects.every((o) => o.itemsApplied === 0)).toBe(true);
+    expectMatchesGroundTruth(run.after, expectedAggregates(config, all));
+  }, 180_000);
+});
