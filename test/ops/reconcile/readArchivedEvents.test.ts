@@ -28,7 +28,13 @@ const at = (minute: number, amount: number) =>
     data: { amount },
   });
 const events: StreamfoldEvent[] = [at(1, 1), at(5, 2), at(6, 3), at(8, 4), at(9, 5)];
-const [e1, e2, e3, e4, e5] = events.map((event) => JSON.stringify(event)) as string[];
+const [e1, e2, e3, e4, e5] = events.map((event) => JSON.stringify(event)) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+];
 /**
  * One object as an archive without a record delimiter writes records that
  * lack a trailing newline (lines 3 and 6), mixed with what the delimited
@@ -42,7 +48,7 @@ const OBJECT_LINES = [
   ' \t ',
   'not json',
   `garbage${e4}`,
-  JSON.stringify({ ...JSON.parse(e5 as string), id: 'unknown-type', type: 'nope' }),
+  JSON.stringify({ ...JSON.parse(e5), id: 'unknown-type', type: 'nope' }),
   e5,
   '',
 ];
