@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { staticRootOf } from '../core/codec/firehosePrefix.js';
 import { ConfigError } from '../core/config/errors.js';
 import { loadConfig } from '../core/config/loadConfig.js';
+import { CheckpointFileError } from './kinesis/CheckpointFileError.js';
 import { type PipelineStatus, startLocalPipeline } from './startLocalPipeline.js';
 
 const HELP = `Usage: npm start -- [options]
@@ -18,6 +19,7 @@ Options:
   --rate N          demo producer events per second (default: config local.demoRate)
   --no-demo         do not run the demo producer
   --data-dir DIR    keep emulator state and checkpoints in DIR (default: in memory)
+  --ephemeral-ports listen on free ports instead of local.ports (the banner shows them)
   --verbose         log every handler batch (Powertools INFO)
   --chaos           inject faults at the local.chaos rates of streamfold.config.ts: DynamoDB
                     throttles and 500s, PutRecords throttles and partial failures, handler
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
       rate: { type: 'string' },
       'no-demo': { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
+      'ephemeral-ports': { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       chaos: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -56,6 +59,7 @@ async function main(): Promise<void> {
   const pipeline = await startLocalPipeline({
     config,
     ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+    ephemeralPorts: values['ephemeral-ports'],
     handlerLogLevel: values.verbose ? 'INFO' : 'WARN',
     onNotice: notice,
     chaos: values.chaos,
@@ -123,7 +127,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || (error instanceof Error && error.name === 'ConfigError')) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof CheckpointFileError ||
+    (error instanceof Error && error.name === 'ConfigError')
+  ) {
     process.stderr.write(`${error.message}\n`);
   } else if (
     error instanceof Error &&

@@ -134,6 +134,22 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         ? 0
         : ports[name];
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  // Read before anything starts, so a damaged checkpoint file stops the start at once.
+  const checkpointFile = (name: string) =>
+    options.dataDir ? join(options.dataDir, `${name}-checkpoints.json`) : undefined;
+  const aggregateCheckpoints = new CheckpointStore({
+    file: checkpointFile('aggregate'),
+    recovery:
+      'Delete it to aggregate the stream again from its start (the per-shard watermarks of the ' +
+      'aggregates count no record twice, but records older than aggregation.maxRecordAge ' +
+      `(${config.aggregation.maxRecordAge}) go to the on-failure destination), or restore it from a copy.`,
+  });
+  const archiveCheckpoints = new CheckpointStore({
+    file: checkpointFile('archive'),
+    recovery:
+      'Delete it to archive the stream again from its start (records still in the stream are ' +
+      'archived a second time; their ids tell the copies apart), or restore it from a copy.',
+  });
   const emulators = await startEmulators({
     host,
     ports: { kinesis: want('kinesis'), dynamodb: want('dynamodb'), s3: want('s3') },
@@ -172,8 +188,6 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     endpoints,
     options.handlerLogLevel ?? 'WARN',
   );
-  const checkpointFile = (name: string) =>
-    options.dataDir ? join(options.dataDir, `${name}-checkpoints.json`) : undefined;
   let sentToOnFailure = 0;
   const esm = new EventSourceMappingRunner({
     kinesis: clients.kinesis,
@@ -200,7 +214,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
           },
         }
       : {}),
-    checkpoints: new CheckpointStore(checkpointFile('aggregate')),
+    checkpoints: aggregateCheckpoints,
     onFailure: { bucket: config.rejects.bucketName, prefix: config.rejects.onFailurePrefix },
     onInvoke: (outcome) => {
       if (outcome.result === 'sent-to-on-failure') {
@@ -225,7 +239,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     prefix: config.archive.prefix,
     bufferingSizeBytes: config.archive.bufferingSizeMiB * 1024 * 1024,
     bufferingIntervalMs: ms(config.archive.bufferingInterval),
-    checkpoints: new CheckpointStore(checkpointFile('archive')),
+    checkpoints: archiveCheckpoints,
     onDelivered: (delivery) => {
       archivedEvents += delivery.lines;
       archiveObjects++;
@@ -233,6 +247,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     onError: (error) => notice(`archive write failed, will retry: ${String(error)}`),
   });
   await Promise.all([esm.start(), archiver.start()]);
+  // Saved while running, so a crash replays only the last seconds (see CHECKPOINT_SAVE_INTERVAL_MS).
+  for (const checkpoints of [aggregateCheckpoints, archiveCheckpoints]) {
+    checkpoints.startPeriodicSave((error) =>
+      notice(`could not save ${checkpoints.file}, will retry: ${String(error)}`),
+    );
+  }
 
   let directPutArchivedEvents = 0;
   const firehose = external.firehose
@@ -344,6 +364,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       }
       await esm.stop();
       await archiver.stop();
+      aggregateCheckpoints.stopPeriodicSave();
+      archiveCheckpoints.stopPeriodicSave();
       await firehose?.stop();
       for (const proxy of proxies) await proxy.stop();
       await emulators.stop();
