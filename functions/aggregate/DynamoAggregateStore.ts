@@ -4,6 +4,7 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   UpdateItemCommand,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { AggregateDelta } from '../../core/aggregates/AggregateFold.js';
 import { laneZeroScope, type WriteScope } from '../../core/aggregates/ShardLedger.js';
@@ -194,17 +195,56 @@ export class DynamoAggregateStore {
   }
 
   /**
-   * One conditional update carrying `parts`: it adds their counts and moves
+   * Whether the item has absorbed every record of `delta` already (its main
+   * watermark, in any lane that may cover it, has reached the delta's last
+   * record), read consistently.
+   */
+  public async hasApplied(delta: AggregateDelta, scope: WriteScope): Promise<boolean> {
+    const { watermark } = await this.#readState(delta, MAIN_CHUNK, scope);
+    return watermark !== undefined && watermark >= delta.lastOrder;
+  }
+
+  /**
+   * Whether DynamoDB would take `delta`'s values: its updates are sent with a
+   * condition that can never hold, so nothing is written, but a value
+   * DynamoDB cannot store is still refused (`ValidationException`, raised
+   * before conditions are evaluated). Used to find the events to blame when
+   * an update is refused.
+   */
+  public async wouldAccept(delta: AggregateDelta, scope: WriteScope): Promise<boolean> {
+    for (const parts of packChunkParts(chunkPartsOf(delta))) {
+      const { input } = this.#updateOf(delta, parts, scope, { min: 'set', max: 'set' });
+      input.ExpressionAttributeNames['#probeKey'] = A.partitionKey;
+      input.ConditionExpression = `(${input.ConditionExpression}) AND attribute_not_exists(#probeKey) AND attribute_exists(#probeKey)`;
+      try {
+        await this.#client.send(new UpdateItemCommand(input));
+      } catch (error) {
+        if (isConditionFailure(error)) continue;
+        if (error instanceof Error && error.name === 'ValidationException') return false;
+        throw error;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The conditional update carrying `parts`: it adds their counts and moves
    * their watermarks only if every watermark that may cover the delta lies
    * before its first record, and sets or keeps min and max as `guess` says,
-   * on the condition that the guess is right. `false` if the condition failed.
+   * on the condition that the guess is right.
    */
-  async #tryAdd(
+  #updateOf(
     delta: AggregateDelta,
     parts: readonly ChunkPart[],
     scope: WriteScope,
     guess: UpdateGuess,
-  ): Promise<boolean> {
+  ): {
+    withMain: boolean;
+    input: UpdateItemCommandInput & {
+      ExpressionAttributeNames: Record<string, string>;
+      ConditionExpression: string;
+    };
+  } {
     const names: Record<string, string> = {};
     const values: Record<string, AttributeValue> = {
       ':first': { S: delta.firstOrder },
@@ -292,17 +332,32 @@ export class DynamoAggregateStore {
           `(limit ${MAX_EXPRESSION_LENGTH}); chunks ${parts.map((p) => p.chunk).join(', ')}`,
       );
     }
+    return {
+      withMain,
+      input: {
+        TableName: this.#tableName,
+        Key: this.#key(delta),
+        UpdateExpression: updateExpression,
+        ConditionExpression: conditionExpression,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  /**
+   * One conditional update carrying `parts` (see {@link #updateOf}); `false`
+   * if its condition failed.
+   */
+  async #tryAdd(
+    delta: AggregateDelta,
+    parts: readonly ChunkPart[],
+    scope: WriteScope,
+    guess: UpdateGuess,
+  ): Promise<boolean> {
+    const { input, withMain } = this.#updateOf(delta, parts, scope, guess);
     try {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.#tableName,
-          Key: this.#key(delta),
-          UpdateExpression: updateExpression,
-          ConditionExpression: conditionExpression,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
+      await this.#client.send(new UpdateItemCommand(input));
     } catch (error) {
       if (isConditionFailure(error)) return false;
       throw error;

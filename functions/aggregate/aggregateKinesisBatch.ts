@@ -37,6 +37,14 @@ export interface AggregateStore {
     scope: WriteScope,
     refold: (delta: AggregateDelta, afterOrder: string) => AggregateDelta | undefined,
   ): Promise<ApplyOutcome>;
+  /**
+   * Whether the store would take `delta`'s values, writing nothing; used to
+   * find the events to blame when an update is refused. Without it, every
+   * event of a refused record is blamed.
+   */
+  wouldAccept?(delta: AggregateDelta, scope: WriteScope): Promise<boolean>;
+  /** Whether the item has absorbed every record of `delta` already. */
+  hasApplied?(delta: AggregateDelta, scope: WriteScope): Promise<boolean>;
 }
 
 /** Everything {@link aggregateKinesisBatch} needs, passed in so tests and the local runtime share it. */
@@ -234,7 +242,7 @@ export async function aggregateKinesisBatch(
   const refold = (delta: AggregateDelta, afterOrder: string) => fold.refold(delta, afterOrder);
   const deltas = [...fold.deltas()];
   const scope = attempt?.scope ?? laneZeroScope(shardId);
-  const refused: RefusedRecords = { rejects: [], events: 0 };
+  const refused: RefusedRecords = { rejects: [], events: new Set() };
   const [outcomes, rejectsWritten] = await Promise.all([
     attemptFailed
       ? []
@@ -321,7 +329,7 @@ export async function aggregateKinesisBatch(
     itemsApplied,
     itemsAlreadyApplied,
     itemsFailed,
-    eventsRefusedByStore: refused.events,
+    eventsRefusedByStore: refused.events.size,
     failedRecords:
       batchItemFailures.length === 0
         ? 0
@@ -400,10 +408,10 @@ interface RecordLines {
   lines: readonly string[];
 }
 
-/** Events the store refused in this batch, as reject entries. */
+/** Events the store refused in this batch, as reject entries (one per event and item). */
 interface RefusedRecords {
   rejects: RejectEntry[];
-  events: number;
+  events: Set<FoldableEvent>;
 }
 
 /** What {@link applyRecordByRecord} needs. */
@@ -427,11 +435,12 @@ function isRefusedByStore(error: unknown): error is Error {
 
 /**
  * Applies an item's delta one record at a time after DynamoDB refused it as
- * a whole, so that one value it cannot store costs only the events of its own
- * record. A refused record's events for this item go to the rejects sink
- * (code `refused_by_store`, with DynamoDB's message) and the item's
- * watermarks are moved past it with an empty update, so a replay never tries
- * it again; every other record is counted as usual.
+ * a whole, so that a value it cannot store costs only its own event. In a
+ * refused record, each event's own values are tried without writing
+ * (`wouldAccept`); the events the store refuses go to the rejects sink (code
+ * `refused_by_store`, with DynamoDB's message), the record's other events are
+ * applied, and the item's watermarks move past the record, so a replay never
+ * tries it again. Every other record is counted as usual.
  */
 async function applyRecordByRecord(
   delta: AggregateDelta,
@@ -458,45 +467,87 @@ async function applyRecordByRecord(
       if ((await deps.store.apply(part, scope, refold)) === 'applied') applied = true;
     } catch (error) {
       if (!isRefusedByStore(error)) throw error;
-      const record = context.records.get(order);
-      const contributing = recordEvents.filter((e) => {
-        const alone = new AggregateFold(deps.metrics, context.admission);
-        alone.add(e);
-        return [...alone.deltas()].some((d) => d.pk === delta.pk && d.sk === delta.sk);
-      });
-      const entries = contributing.map((e) => {
-        const lineIndex = context.lineIndexOf.get(e) ?? 0;
-        return rejectEntry(
-          {
-            reason: {
-              code: 'refused_by_store',
-              message:
-                `DynamoDB refused the update of ${delta.pk} ${delta.sk} with this event: ` +
-                `${error.message} (first refusal of the item: ${refusal.message})`,
-            },
-            shardId: scope.shardId,
-            sequenceNumber: record?.sequenceNumber ?? order.slice(3),
-            lineIndex,
-            arrivalTime: record?.arrivalTime ?? new Date(0).toISOString(),
-          },
-          record?.lines[lineIndex] ?? JSON.stringify(e.event),
-        );
-      });
-      // Stored before the watermark moves, so a crash in between leaves them to the replay.
-      await deps.rejects.write(entries);
-      context.refused.rejects.push(...entries);
-      context.refused.events += entries.length;
-      deps.logger.warn('events refused by DynamoDB sent to the rejects sink', {
-        pk: delta.pk,
-        sk: delta.sk,
-        sequenceNumber: record?.sequenceNumber,
-        events: entries.length,
-        error,
-      });
+      // DynamoDB checks values before conditions: a replay of a settled record is refused too.
+      if (await deps.store.hasApplied?.(part, scope)) continue;
+      const deltaOf = (events: readonly FoldableEvent[]) => {
+        const fold = new AggregateFold(deps.metrics, context.admission);
+        for (const e of events) fold.add(e);
+        return [...fold.deltas()].find((d) => d.pk === delta.pk && d.sk === delta.sk);
+      };
+      const contributing = recordEvents.filter((e) => deltaOf([e]) !== undefined);
+      // Blame only the events whose own values the store refuses; the others still count.
+      const refusedEvents: FoldableEvent[] = [];
+      for (const e of contributing) {
+        const alone = deltaOf([e]);
+        if (!alone || !deps.store.wouldAccept || !(await deps.store.wouldAccept(alone, scope)))
+          refusedEvents.push(e);
+      }
+      const rest = recordEvents.filter((e) => !refusedEvents.includes(e));
+      const restDelta = refusedEvents.length < contributing.length ? deltaOf(rest) : undefined;
+      let restApplied = false;
+      if (restDelta) {
+        try {
+          await deps.store.apply(restDelta, scope, () => undefined);
+          restApplied = true;
+          applied = true;
+        } catch (restError) {
+          if (!isRefusedByStore(restError)) throw restError;
+        }
+      }
+      // The item as a whole refuses even the rest (its stored figures): every event is blamed.
+      const blamed = restApplied ? refusedEvents : contributing;
+      await rejectRefused(blamed, order, delta, error, refusal, context);
+      // Moves every watermark the record's delta would have moved (histogram chunks of the
+      // refused values included), so a replay adds none of it.
       await deps.store.apply(emptyDeltaLike(part), scope, () => undefined);
     }
   }
   return applied ? 'applied' : 'already-applied';
+}
+
+/**
+ * Writes the events the store refused to the rejects sink, before the
+ * watermark moves past their record, so a crash in between leaves them to
+ * the replay.
+ */
+async function rejectRefused(
+  events: readonly FoldableEvent[],
+  order: string,
+  delta: AggregateDelta,
+  error: Error,
+  refusal: Error,
+  context: IsolationContext,
+): Promise<void> {
+  const { deps, scope } = context;
+  const record = context.records.get(order);
+  const entries = events.map((e) => {
+    const lineIndex = context.lineIndexOf.get(e) ?? 0;
+    return rejectEntry(
+      {
+        reason: {
+          code: 'refused_by_store',
+          message:
+            `DynamoDB refused the update of ${delta.pk} ${delta.sk} with this event: ` +
+            `${error.message} (first refusal of the item: ${refusal.message})`,
+        },
+        shardId: scope.shardId,
+        sequenceNumber: record?.sequenceNumber ?? order.slice(3),
+        lineIndex,
+        arrivalTime: record?.arrivalTime ?? new Date(0).toISOString(),
+      },
+      record?.lines[lineIndex] ?? JSON.stringify(e.event),
+    );
+  });
+  await deps.rejects.write(entries);
+  context.refused.rejects.push(...entries);
+  for (const e of events) context.refused.events.add(e);
+  deps.logger.warn('events refused by DynamoDB sent to the rejects sink', {
+    pk: delta.pk,
+    sk: delta.sk,
+    sequenceNumber: record?.sequenceNumber,
+    events: entries.length,
+    error,
+  });
 }
 
 /**
