@@ -105,7 +105,8 @@ export function benchMetric(percentiles: boolean): MetricDefinition {
 
 /**
  * The workload's events: purchases at 1,000 events/s of event time starting on
- * a minute boundary, country drawn evenly from 100 codes, amounts 0.01–500.00.
+ * a minute boundary, country drawn evenly from 100 codes, amounts 1.00–500.99 in
+ * whole cents.
  */
 export function writeWorkloadEvents(seconds: number, startMs: number): StreamfoldEvent[] {
   const random = seededRandom(42);
@@ -120,7 +121,8 @@ export function writeWorkloadEvents(seconds: number, startMs: number): Streamfol
     source: 'bench',
     data: {
       orderId: `o-${i}`,
-      amount: 1 + Math.floor(random() * 50_000) / 100,
+      // Cents divided once: `1 + 0.14` would be 1.1400000000000001, which has 16 decimal places.
+      amount: (100 + Math.floor(random() * 50_000)) / 100,
       currency: 'EUR',
       items: 1,
       country: countries[Math.floor(random() * countries.length)] as string,

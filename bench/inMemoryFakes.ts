@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { AggregateDelta } from '../core/aggregates/AggregateFold.js';
 import type { CompiledMetric } from '../core/aggregates/compileMetrics.js';
 import { InMemoryGroupRegistry } from '../core/aggregates/InMemoryGroupRegistry.js';
+import { addDecimalStrings } from '../core/decimal/addDecimalStrings.js';
 import { eventCatalog } from '../core/events/catalog.js';
 import type {
   AggregateDependencies,
@@ -15,15 +16,15 @@ import type { RejectEntry, RejectsSink } from '../functions/aggregate/RejectsSin
  * measures the handler's own work and not a database.
  */
 export class CountingAggregateStore implements AggregateStore {
-  public readonly items = new Map<string, { count: number; sum: number }>();
+  public readonly items = new Map<string, { count: number; sum: string }>();
   public calls = 0;
 
   public async apply(delta: AggregateDelta): Promise<ApplyOutcome> {
     this.calls++;
     const key = `${delta.pk}|${delta.sk}`;
-    const item = this.items.get(key) ?? { count: 0, sum: 0 };
+    const item = this.items.get(key) ?? { count: 0, sum: '0' };
     item.count += delta.count;
-    item.sum += delta.sum;
+    item.sum = addDecimalStrings(item.sum, delta.sum);
     this.items.set(key, item);
     return 'applied';
   }

@@ -19,6 +19,7 @@ import {
   runDynamoWriteBenchmark,
   WRITE_WORKLOAD,
 } from './dynamoWriteBenchmark.js';
+import { type ExactSumBenchmarkResult, runExactSumBenchmark } from './exactSumBenchmark.js';
 import { type FirehoseBilling, firehoseBillingOf, readStreamRecords } from './firehoseBilling.js';
 import { formatTable } from './formatTable.js';
 import { type HandlerBenchmarkResult, runHandlerBenchmark } from './handlerBenchmark.js';
@@ -50,7 +51,8 @@ bench/results.json and bench/results.md (a --quick or --only run writes
 bench/results.partial.json and .md instead, so the full results stay).
 
 Parts (rows of the table):
-  handler    1. handler CPU path, events/s per core, in-memory store (vs per-event handler)
+  handler    1. handler CPU path, events/s per core, in-memory store (vs per-event handler),
+                and what exact decimal sums and the storable-number check cost in it
   writes     2. DynamoDB write units per event against dynalite (vs one UpdateItem per event)
   producer   3. producer events/s and PUT payload units per event, 500-byte events,
                 plus the producer table with sample events (vs one PutRecord per event)
@@ -105,6 +107,7 @@ const NAIVE_BATCH_RECORDS = 10;
 
 interface Measured {
   handler?: HandlerBenchmarkResult;
+  exactSums?: ExactSumBenchmarkResult;
   bundle?: { streamfold: BundleResult; naive: BundleResult };
   memory?: { streamfold: PeakHeapResult; naive: PeakHeapResult };
   writes?: DynamoWriteBenchmarkResult;
@@ -164,6 +167,12 @@ async function main(): Promise<void> {
   if (selected.has('handler')) {
     log(`handler CPU path: ${sizes.handlerEvents} events × ${sizes.handlerRepetitions} runs…`);
     measured.handler = await runHandlerBenchmark({
+      config,
+      events: sizes.handlerEvents,
+      repetitions: sizes.handlerRepetitions,
+    });
+    log('exact sums: the sum work of the fold and the storable-number check, alone…');
+    measured.exactSums = runExactSumBenchmark({
       config,
       events: sizes.handlerEvents,
       repetitions: sizes.handlerRepetitions,
@@ -371,7 +380,12 @@ function firehoseArchive(bytesPerEvent: number, eventsPerSecond: number): { puts
 
 function buildFigures(measured: Measured, selected: Set<Part>, quick: boolean): BenchFigure[] {
   const only = (part: Part) => `npm run bench -- --only ${part}${quick ? ' --quick' : ''}`;
-  const { handler, writes, payload, firehose, cost, pipeline, bundle, memory } = measured;
+  const { handler, exactSums, writes, payload, firehose, cost, pipeline, bundle, memory } =
+    measured;
+  const handlerNsPerEvent = handler ? 1e9 / handler.streamfoldEventsPerCpuSecond : undefined;
+  const exactNsPerEvent = exactSums
+    ? exactSums.exactSumNsPerEvent + exactSums.storableCheckNsPerEvent
+    : undefined;
   const headline = writes?.variants[0];
   const packedRow = payload?.rows.find((r) => r.name === 'producer ndjson');
   const unpacedRow = payload?.rows.find((r) => r.name === 'producer ndjson, no pacing');
@@ -394,6 +408,24 @@ function buildFigures(measured: Measured, selected: Set<Part>, quick: boolean): 
       note: handler
         ? `\`aggregateKinesisBatch\` (Powertools batch, unpack, validate, group admission, fold, one store call per distinct item) on one fixed batch of ${handler.events.toLocaleString('en-US')} ${BENCH_EVENT_BYTES}-byte sample events in ${handler.records} NDJSON records (${(handler.batchBytes / 1e6).toFixed(1)} MB), with the configuration's 4 metrics; store, rejects sink and group registry in memory. Events per CPU-second of the process (user + system), median of ${handler.repetitions} runs after a warm-up. Baseline: per event \`JSON.parse\`, zod parse of envelope and payload, one store call (${handler.naiveStoreCallsPerEvent} per event vs ${handler.streamfoldStoreCallsPerEvent.toFixed(4)}). \`JSON.parse\` of every line alone: ${Math.round(handler.jsonParseEventsPerCpuSecond).toLocaleString('en-US')} events/s. streamfold does more per event than the baseline (nesting-depth check, event-time window, group admission, percentile histograms for 2 of the 4 metrics), so it is slower per event on the CPU; it wins on writes (row 2).`
         : `Not measured in this run.${unmeasured('handler')}`,
+    },
+    {
+      row: 1,
+      figure: 'Exact decimal sums and storable-number check, CPU ns per event',
+      value: exactNsPerEvent,
+      baseline: exactSums?.floatSumNsPerEvent,
+      baselineName: 'binary floating-point sums, no check',
+      better: 'lower',
+      // Within 3 % of the handler's CPU time per event over the floating-point sums.
+      target:
+        exactSums && handlerNsPerEvent !== undefined
+          ? { op: '<=', value: exactSums.floatSumNsPerEvent + 0.03 * handlerNsPerEvent }
+          : undefined,
+      command: only('handler'),
+      note:
+        exactSums && exactNsPerEvent !== undefined
+          ? `The fold's sum work alone on row 1's batch (${exactSums.events.toLocaleString('en-US')} events, ${exactSums.additionsPerEvent.toFixed(2)} value additions per event into ${exactSums.deltas} items' running sums, each written out once), timed apart from the rest of the handler: \`DecimalSum\` (a scaled integer in a plain number while exact, BigInt past it) ${exactSums.exactSumNsPerEvent.toFixed(1)} ns per event, plus \`checkStorableValues\` on every event ${exactSums.storableCheckNsPerEvent.toFixed(1)} ns, against \`sum += value\` ${exactSums.floatSumNsPerEvent.toFixed(1)} ns. Added: ${(exactNsPerEvent - exactSums.floatSumNsPerEvent).toFixed(1)} ns per event${handlerNsPerEvent === undefined ? '' : `, ${((100 * (exactNsPerEvent - exactSums.floatSumNsPerEvent)) / handlerNsPerEvent).toFixed(2)} % of row 1's ${(handlerNsPerEvent / 1_000).toFixed(1)} µs per event`}. Target: at most 3 % of row 1. CPU time of the process, median of ${exactSums.repetitions} runs of 20 passes after a warm-up.`
+          : `Not measured in this run.${unmeasured('handler')}`,
     },
     {
       row: 2,

@@ -1,4 +1,5 @@
 import { type AggregateFigures, mergeAggregateFigures } from '../core/aggregates/GroundTruth.js';
+import { decimalsEqual } from '../core/decimal/compareDecimalStrings.js';
 
 /** One aggregate item that does not hold what the run should have made it hold. */
 export interface AggregateMismatch {
@@ -17,12 +18,10 @@ export interface VerifyResult {
   mismatches: AggregateMismatch[];
 }
 
-/** Relative tolerance of sums: the table sums in decimal, the ground truth in binary floating point. */
-const SUM_TOLERANCE = 1e-9;
-
 /**
  * Compares the table after a run with what it held before plus what the run
- * should have added. Counts, sums and histogram bucket counts add up; min and max combine. Items the
+ * should have added. Counts, sums and histogram bucket counts add up; min and max combine. Every
+ * figure must be equal, sums included: the table and the ground truth both add in exact decimal. Items the
  * run did not touch but that changed mean another producer wrote during the
  * run: they are reported too, since the run can then not be vouched for.
  */
@@ -98,14 +97,8 @@ function difference(expected: AggregateFigures, actual: AggregateFigures): strin
     return `count is ${actual.count}, expected ${expected.count}`;
   if (actual.min !== expected.min) return `min is ${actual.min}, expected ${expected.min}`;
   if (actual.max !== expected.max) return `max is ${actual.max}, expected ${expected.max}`;
-  if ((actual.sum === undefined) !== (expected.sum === undefined)) {
+  if (!decimalsEqual(actual.sum, expected.sum)) {
     return `sum is ${actual.sum}, expected ${expected.sum}`;
-  }
-  if (actual.sum !== undefined && expected.sum !== undefined) {
-    const scale = Math.max(1, Math.abs(expected.sum));
-    if (Math.abs(actual.sum - expected.sum) > SUM_TOLERANCE * scale) {
-      return `sum is ${actual.sum}, expected ${expected.sum}`;
-    }
   }
   return bucketDifference(expected.buckets, actual.buckets);
 }

@@ -8,7 +8,13 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { KINESIS_LIMITS, PACKED_RECORD_TARGET_BYTES } from '../core/codec/limits.js';
 import { encodeEventLine } from '../core/codec/ndjsonCodec.js';
+import type { MetricDefinition } from '../core/config/configSchema.js';
 import { type CatalogEvent, type EventCatalog, eventCatalog } from '../core/events/catalog.js';
+import {
+  checkStorableValues,
+  type ValueSource,
+  valueSourcesOf,
+} from '../core/events/checkStorableValues.js';
 import { validateEventObject } from '../core/events/validateEvent.js';
 import { type HistogramSummary, LogHistogram } from '../core/stats/LogHistogram.js';
 import { backoffDelay } from './backoff.js';
@@ -43,6 +49,13 @@ export interface KinesisProducerOptions<C extends EventCatalog = typeof eventCat
   streamName: string;
   /** Events are validated against this catalog before they are buffered. @default the sample catalog */
   catalog?: C;
+  /**
+   * The metric definitions the events are aggregated by (the configuration's `metrics`):
+   * values they read are refused with `InvalidEventError` (`unstorable_number`) where the
+   * aggregate handler would refuse them, as numbers DynamoDB could not sum exactly.
+   * @default none - only the catalog is checked; the handler still refuses such values
+   */
+  metrics?: readonly Pick<MetricDefinition, 'on' | 'value'>[];
   /** How events are put into records. @default 'ndjson' */
   packing?: PackingMode;
   /** Target size of a packed record's data, bytes. @default 25600 (one PUT payload unit) */
@@ -217,6 +230,7 @@ export class KinesisProducer<
   readonly #client: KinesisClient;
   readonly #streamName: string;
   readonly #catalog: EventCatalog;
+  readonly #valueSources: readonly ValueSource[];
   readonly #packing: PackingMode;
   readonly #recordTargetBytes: number;
   readonly #shardAware: boolean;
@@ -285,6 +299,7 @@ export class KinesisProducer<
     this.#client = options.client;
     this.#streamName = options.streamName;
     this.#catalog = options.catalog ?? eventCatalog;
+    this.#valueSources = valueSourcesOf(options.metrics ?? []);
     this.#packing = options.packing ?? 'ndjson';
     if (!PACKING_MODES.includes(this.#packing)) {
       throw new ProducerError(
@@ -355,7 +370,8 @@ export class KinesisProducer<
   /**
    * Validates and buffers one event; resolves when Kinesis acknowledged it.
    *
-   * @throws {InvalidEventError} the event does not match the catalog (nothing is sent)
+   * @throws {InvalidEventError} the event does not match the catalog, or carries a value the
+   *   `metrics` could not store (nothing is sent)
    * @throws {EventTooLargeError} the encoded event does not fit in one record
    * @throws {PutFailedError} Kinesis refused it for good or after `maxAttempts`
    * @throws {RecordExpiredError} not acknowledged within `recordTtlMs`
@@ -365,6 +381,8 @@ export class KinesisProducer<
     if (this.#closed) throw new ProducerClosedError();
     const validation = validateEventObject(event, this.#catalog);
     if (!validation.ok) throw new InvalidEventError(validation.reason);
+    const unstorable = checkStorableValues(validation.event, this.#valueSources);
+    if (unstorable) throw new InvalidEventError(unstorable);
     const partitionKey = options.partitionKey ?? event.id;
     if (partitionKey.length < 1 || partitionKey.length > KINESIS_LIMITS.maxPartitionKeyLength) {
       throw new ProducerError(

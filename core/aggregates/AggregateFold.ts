@@ -1,3 +1,5 @@
+import { DecimalSum } from '../decimal/DecimalSum.js';
+import { decimalScaleOf } from '../decimal/decimalScaleOf.js';
 import type { StreamfoldEvent } from '../events/envelope.js';
 import { type HistogramCounts, histogramBucketKey } from './aggregateHistogram.js';
 import { aggregatePartitionKey, aggregateSortKey, bucketStart } from './aggregateKey.js';
@@ -19,8 +21,13 @@ export interface AggregateDelta {
   /** Unix seconds after which the item may expire; `undefined` keeps it. */
   expiresAt: number | undefined;
   count: number;
-  /** Sum, min and max are present for metrics with a value. */
-  sum: number;
+  /**
+   * The exact decimal sum of the values as written (see `DecimalSum`), in
+   * canonical form (`'39411.6'`), ready to store as a DynamoDB number; `'0'`
+   * for count-only metrics.
+   */
+  sum: string;
+  /** Min and max, like sum, are meaningful for metrics with a value. */
   min: number;
   max: number;
   hasValue: boolean;
@@ -54,7 +61,7 @@ export interface FoldableEvent {
  */
 export class AggregateFold {
   readonly #metrics: readonly CompiledMetric[];
-  readonly #deltas = new Map<string, AggregateDelta>();
+  readonly #deltas = new Map<string, FoldingDelta>();
   readonly #events: FoldableEvent[] = [];
   readonly #admission: GroupAdmission;
   #unresolvedFirstOrder: string | undefined;
@@ -97,9 +104,9 @@ export class AggregateFold {
     }
   }
 
-  /** The deltas, one per distinct aggregate item. */
-  public deltas(): IterableIterator<AggregateDelta> {
-    return this.#deltas.values();
+  /** The deltas, one per distinct aggregate item, with their sums written out. */
+  public *deltas(): IterableIterator<AggregateDelta> {
+    for (const folding of this.#deltas.values()) yield finished(folding);
   }
 
   /**
@@ -112,14 +119,27 @@ export class AggregateFold {
   public refold(delta: AggregateDelta, afterOrder: string): AggregateDelta | undefined {
     const metric = this.#metrics.find((m) => m.name === delta.metric);
     if (!metric) return undefined;
-    const single = new Map<string, AggregateDelta>();
+    const single = new Map<string, FoldingDelta>();
     for (const item of this.#events) {
       if (item.order <= afterOrder) continue;
       const group = groupOf(metric, item.event, this.#admission);
       if (group !== undefined) foldInto(single, metric, item, group, delta.pk, delta.sk);
     }
-    return single.get(`${delta.pk}\u0000${delta.sk}`);
+    const remaining = single.get(`${delta.pk}\u0000${delta.sk}`);
+    return remaining && finished(remaining);
   }
+}
+
+/** A delta being folded, with its exact running sum. */
+interface FoldingDelta {
+  delta: AggregateDelta;
+  sum: DecimalSum;
+}
+
+/** The delta with its sum written out from the running sum. */
+function finished({ delta, sum }: FoldingDelta): AggregateDelta {
+  delta.sum = sum.toString();
+  return delta;
 }
 
 /**
@@ -171,7 +191,7 @@ function groupOf(
 }
 
 function foldInto(
-  deltas: Map<string, AggregateDelta>,
+  deltas: Map<string, FoldingDelta>,
   metric: CompiledMetric,
   { event, timeMs, order }: FoldableEvent,
   group: string,
@@ -183,17 +203,19 @@ function foldInto(
   const value = hasValue ? (metric.readValue?.(event) as number) : 0;
   const pk = aggregatePartitionKey(metric.name, group);
   if (onlyPk !== undefined && pk !== onlyPk) return;
-  // The same key for every window: computed once per event and metric.
+  // The same key and decimal scale for every window: computed once per event and metric.
   const bucketKey = metric.keepsHistogram ? histogramBucketKey(value) : undefined;
+  const scale = decimalScaleOf(value);
   for (const window of metric.windows) {
     const start = bucketStart(timeMs, window.sizeMs);
     const sk = aggregateSortKey(window.name, start);
     if (onlySk !== undefined && sk !== onlySk) continue;
     const key = `${pk}\u0000${sk}`;
-    const existing = deltas.get(key);
-    if (existing) {
+    const folding = deltas.get(key);
+    if (folding) {
+      const existing = folding.delta;
       existing.count += 1;
-      existing.sum += value;
+      folding.sum.add(value, scale);
       if (value < existing.min) existing.min = value;
       if (value > existing.max) existing.max = value;
       if (bucketKey !== undefined && existing.histogram) {
@@ -214,7 +236,7 @@ function foldInto(
           ? undefined
           : Math.ceil((start + window.sizeMs + window.retentionMs) / 1_000),
       count: 1,
-      sum: value,
+      sum: '',
       min: value,
       max: value,
       hasValue,
@@ -222,6 +244,6 @@ function foldInto(
       lastOrder: order,
     };
     if (bucketKey !== undefined) delta.histogram = new Map([[bucketKey, 1]]);
-    deltas.set(key, delta);
+    deltas.set(key, { delta, sum: new DecimalSum().add(value, scale) });
   }
 }

@@ -1,4 +1,6 @@
 import { PERCENTILE_STATS, type StreamfoldConfig } from '../config/configSchema.js';
+import { addDecimalStrings } from '../decimal/addDecimalStrings.js';
+import { DecimalSum } from '../decimal/DecimalSum.js';
 import { parseDuration } from '../duration.js';
 import type { StreamfoldEvent } from '../events/envelope.js';
 import { AGGREGATE_HISTOGRAM } from './aggregateHistogram.js';
@@ -7,7 +9,13 @@ import { OTHER_GROUP } from './GroupRegistry.js';
 /** The figures of one aggregate item, as stored and as expected. */
 export interface AggregateFigures {
   count: number;
-  sum: number | undefined;
+  /**
+   * The exact decimal sum of the values as written (see `DecimalSum`), in
+   * canonical form (`'39411.6'`; see `formatDecimal`), so equal sums are
+   * equal strings. Read it as a number with `Number(sum)`, compare it exactly
+   * with `decimalsEqual`.
+   */
+  sum: string | undefined;
   min: number | undefined;
   max: number | undefined;
   /**
@@ -23,6 +31,9 @@ export interface AggregateFigures {
  * metric over plain objects. Keys are `pk|sk` as stored
  * (`revenue#country=DE|1m#2026-11-22T10:15:00.000Z`). Used by the load test's
  * `--verify` and by the pipeline tests.
+ *
+ * Sums are exact decimal sums of the values as written, as DynamoDB adds
+ * them: `0.1 + 0.2` is `'0.3'`.
  *
  * Histogram bucket counts are computed here with their own plain formula
  * (`ceil(ln |v| / ln γ)`, clamped to the documented magnitude range), not
@@ -49,6 +60,8 @@ export class GroundTruth {
   readonly #admitted = new Map<string, Set<string>>();
   /** Expected figures by `pk|sk`. */
   public readonly items = new Map<string, AggregateFigures>();
+  /** The running exact sum of each item of a value metric, by `pk|sk`. */
+  readonly #sums = new Map<string, DecimalSum>();
   /** Events added. */
   public events = 0;
 
@@ -94,7 +107,12 @@ export class GroundTruth {
         }
         item.count++;
         if (value !== undefined) {
-          item.sum = (item.sum ?? 0) + value;
+          let sum = this.#sums.get(key);
+          if (!sum) {
+            sum = new DecimalSum();
+            this.#sums.set(key, sum);
+          }
+          item.sum = sum.add(value).toString();
           item.min = Math.min(item.min ?? value, value);
           item.max = Math.max(item.max ?? value, value);
         }
@@ -140,18 +158,16 @@ function read(event: StreamfoldEvent, path: string): unknown {
 }
 
 /**
- * The figures of two sets of events together: counts, sums and histogram
- * buckets add up, min and max combine. Neither input is changed.
+ * The figures of two sets of events together: counts, sums (exactly, in
+ * decimal) and histogram buckets add up, min and max combine. Neither input
+ * is changed.
  */
 export function mergeAggregateFigures(a: AggregateFigures, b: AggregateFigures): AggregateFigures {
-  const pick = (
-    x: number | undefined,
-    y: number | undefined,
-    f: (p: number, q: number) => number,
-  ) => (x === undefined ? y : y === undefined ? x : f(x, y));
+  const pick = <T>(x: T | undefined, y: T | undefined, f: (p: T, q: T) => T) =>
+    x === undefined ? y : y === undefined ? x : f(x, y);
   const merged: AggregateFigures = {
     count: a.count + b.count,
-    sum: pick(a.sum, b.sum, (p, q) => p + q),
+    sum: pick(a.sum, b.sum, addDecimalStrings),
     min: pick(a.min, b.min, Math.min),
     max: pick(a.max, b.max, Math.max),
   };

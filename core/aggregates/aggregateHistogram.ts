@@ -1,3 +1,4 @@
+import { SUMMABLE_NUMBER_LIMITS } from '../decimal/summableNumberRule.js';
 import { LogBucketScheme } from '../stats/LogBucketScheme.js';
 
 /**
@@ -5,17 +6,21 @@ import { LogBucketScheme } from '../stats/LogBucketScheme.js';
  * log buckets at 1 % relative accuracy over a bounded range of magnitudes,
  * so an item's bucket count, and hence its size, has a fixed upper bound.
  *
- * - Magnitudes below `minMagnitude` (zero included) count in the zero bucket
- *   and read back as 0: an absolute error below 1e-9.
+ * The range is the range of values the handler accepts
+ * (`SUMMABLE_NUMBER_LIMITS`: nonzero magnitudes from 1e-12 up to below
+ * 1e14), so every accepted value has a bucket of its own, within 1 %:
+ *
+ * - Magnitudes below `minMagnitude` count in the zero bucket and read back
+ *   as 0; of accepted values, only zero does.
  * - Magnitudes above `maxMagnitude` count in the bucket of `maxMagnitude`;
- *   read-back is clamped to the item's exact min and max.
+ *   no accepted value does (a guard for items written before the rule).
  * - Negative values mirror positive ones: a value `-v` counts in the negative
  *   bucket of `v`, so percentiles of signed values keep the 1 % bound too.
  */
 export const AGGREGATE_HISTOGRAM = {
   relativeAccuracy: 0.01,
-  minMagnitude: 1e-9,
-  maxMagnitude: 1e18,
+  minMagnitude: SUMMABLE_NUMBER_LIMITS.minMagnitude,
+  maxMagnitude: SUMMABLE_NUMBER_LIMITS.magnitudeLimit,
 } as const;
 
 /** Key of the zero bucket. */
@@ -24,7 +29,7 @@ export const ZERO_BUCKET_KEY = 'z';
 /** The bucket mapping of aggregate histograms; the fold, the store and readers share it. */
 export const AGGREGATE_BUCKETS = new LogBucketScheme(AGGREGATE_HISTOGRAM.relativeAccuracy);
 
-/** Lowest and highest bucket index of either sign (27 decades, 3,110 indexes). */
+/** Lowest and highest bucket index of either sign (26 decades, 2,994 indexes). */
 export const AGGREGATE_BUCKET_INDEX_RANGE = {
   min: AGGREGATE_BUCKETS.indexOf(AGGREGATE_HISTOGRAM.minMagnitude),
   max: AGGREGATE_BUCKETS.indexOf(AGGREGATE_HISTOGRAM.maxMagnitude),

@@ -25,6 +25,8 @@ export interface CompiledMetric {
   types: ReadonlySet<string>;
   /** Reads the folded value; `undefined` for count-only metrics. */
   readValue: ((event: StreamfoldEvent) => unknown) | undefined;
+  /** Dotted path of the folded value (for example `data.amount`); `undefined` for count-only metrics. */
+  valuePath: string | undefined;
   /** Builds the group key, for example `country=DE`. */
   groupOf: (event: StreamfoldEvent) => string;
   /** Whether deltas carry histogram bucket counts: the metric keeps a percentile. */
@@ -57,6 +59,7 @@ export function compileMetrics(
     name: metric.name,
     types: new Set(typeof metric.on === 'string' ? [metric.on] : metric.on),
     readValue: metric.value === undefined ? undefined : fieldReader(metric.value),
+    valuePath: metric.value,
     groupOf: groupKeyBuilder(metric.groupBy),
     keepsHistogram:
       metric.value !== undefined &&

@@ -1,4 +1,5 @@
 import { PERCENTILE_QUANTILES } from '../config/configSchema.js';
+import { divideDecimal } from '../decimal/divideDecimal.js';
 import { histogramBucketValue } from './aggregateHistogram.js';
 import type { AggregateFigures } from './GroundTruth.js';
 
@@ -6,13 +7,20 @@ import type { AggregateFigures } from './GroundTruth.js';
  * What an aggregate item says, ready to show: `avg` is `sum / count`;
  * percentiles lie within 1 % of the exact value. Figures a metric does not
  * keep are `undefined`.
+ *
+ * `sum` and `avg` are numbers, the doubles nearest to the exact figures;
+ * `sumDecimal` is the exact decimal sum as stored and `avgDecimal` the exact
+ * quotient, rounded to 38 significant digits where it has more (`'0.15'`
+ * for 0.1 and 0.2; `'3.333…3'` for 10 / 3).
  */
 export interface AggregateSummary {
   count: number;
   sum: number | undefined;
+  sumDecimal: string | undefined;
   min: number | undefined;
   max: number | undefined;
   avg: number | undefined;
+  avgDecimal: string | undefined;
   p50: number | undefined;
   p90: number | undefined;
   p99: number | undefined;
@@ -24,19 +32,22 @@ export interface AggregateSummary {
  * as its bucket's value (within 1 %) and clamped to the exact min and max.
  *
  * @example
- * summarizeAggregate({ count: 2, sum: 30, min: 10, max: 20, buckets: { p116: 1, p150: 1 } });
- * // { count: 2, sum: 30, min: 10, max: 20, avg: 15, p50: ≈10, p90: ≈10, p99: ≈10 }
+ * summarizeAggregate({ count: 2, sum: '30', min: 10, max: 20, buckets: { p116: 1, p150: 1 } });
+ * // { count: 2, sum: 30, sumDecimal: '30', min: 10, max: 20, avg: 15, avgDecimal: '15',
+ * //   p50: ≈10, p90: ≈10, p99: ≈10 }
  */
 export function summarizeAggregate(figures: AggregateFigures): AggregateSummary {
   const { count, sum, min, max } = figures;
-  const avg = sum === undefined || count === 0 ? undefined : sum / count;
+  const avgDecimal = sum === undefined || count === 0 ? undefined : divideDecimal(sum, count);
   const quantile = quantileReader(figures);
   return {
     count,
-    sum,
+    sum: sum === undefined ? undefined : Number(sum),
+    sumDecimal: sum,
     min,
     max,
-    avg,
+    avg: avgDecimal === undefined ? undefined : Number(avgDecimal),
+    avgDecimal,
     p50: quantile(PERCENTILE_QUANTILES.p50),
     p90: quantile(PERCENTILE_QUANTILES.p90),
     p99: quantile(PERCENTILE_QUANTILES.p99),

@@ -8,7 +8,12 @@ export type RejectCode =
   | 'too_deep'
   | 'unknown_type'
   | 'schema_violation'
-  | 'time_out_of_window';
+  | 'time_out_of_window'
+  /**
+   * A metric value DynamoDB could not store, or that could make a stored sum need more
+   * than DynamoDB's 38 significant digits (see `SUMMABLE_NUMBER_LIMITS`).
+   */
+  | 'unstorable_number';
 
 /** A refusal, with the field and value at fault where there is one. */
 export interface RejectReason {

@@ -6,6 +6,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { aggregatePartitionKey, aggregateSortKey } from '../../core/aggregates/aggregateKey.js';
 import { PERCENTILE_STATS } from '../../core/config/configSchema.js';
+import { addDecimalStrings } from '../../core/decimal/addDecimalStrings.js';
+import { canonicalDecimal } from '../../core/decimal/canonicalDecimal.js';
+import { compareDecimalStrings } from '../../core/decimal/compareDecimalStrings.js';
+import { divideDecimal } from '../../core/decimal/divideDecimal.js';
 import { readAggregateSummary } from '../aggregate/aggregateFiguresOf.js';
 import { AGGREGATE_ATTRIBUTES as A } from '../aggregate/DynamoAggregateStore.js';
 import {
@@ -46,7 +50,13 @@ export interface GroupsResponse {
   groups: { group: string; count: number }[];
 }
 
-/** One bucket of a series; figures the metric does not keep are left out. */
+/**
+ * One bucket of a series; figures the metric does not keep are left out.
+ * `sum` and `avg` are JSON numbers, the doubles nearest to the exact figures
+ * (what a JavaScript client can hold); `sumDecimal` is the stored sum,
+ * exactly, as a decimal string (`"39411.6"`), and `avgDecimal` is
+ * `sum / count` in decimal, exact or rounded to 38 significant digits.
+ */
 export interface SeriesPoint {
   bucket: string;
   count: number;
@@ -57,6 +67,8 @@ export interface SeriesPoint {
   p50?: number;
   p90?: number;
   p99?: number;
+  sumDecimal?: string;
+  avgDecimal?: string;
 }
 
 /** Body of `GET /api/series`. */
@@ -68,7 +80,10 @@ export interface SeriesResponse {
   nextCursor?: string;
 }
 
-/** One group's figures combined over a range. */
+/**
+ * One group's figures combined over a range; `sumDecimal` and `avgDecimal`
+ * as in {@link SeriesPoint} (the sum of the range's stored sums, exactly).
+ */
 export interface TopGroup {
   group: string;
   count: number;
@@ -76,6 +91,8 @@ export interface TopGroup {
   avg?: number;
   min?: number;
   max?: number;
+  sumDecimal?: string;
+  avgDecimal?: string;
 }
 
 /** Body of `GET /api/top`. */
@@ -88,6 +105,8 @@ export interface TopResponse {
 
 const SERIES_FIGURES = ['sum', 'avg', 'min', 'max', ...PERCENTILE_STATS] as const;
 const TOP_FIGURES = ['sum', 'avg', 'min', 'max'] as const;
+/** The exact decimal form of a figure, carried next to its number. */
+const DECIMAL_FIGURES = { sum: 'sumDecimal', avg: 'avgDecimal' } as const;
 /** Attributes a series point needs when the metric keeps no percentiles. */
 const FIGURE_NAMES = {
   '#bucket': A.bucketStart,
@@ -164,6 +183,10 @@ export async function readSeries(
       const value = summary[figure];
       if (kept.has(figure) && value !== undefined) point[figure] = value;
     }
+    for (const [figure, name] of Object.entries(DECIMAL_FIGURES)) {
+      const value = summary[name];
+      if (kept.has(figure) && value !== undefined) point[name] = value;
+    }
     points.push(point);
   }
   return {
@@ -198,8 +221,9 @@ export async function listGroups(
 
 /**
  * The top groups of a metric in a window and range, ranked by `by`
- * (descending, ties by group name): counts and sums added over the range,
- * min and max combined, `avg = sum / count`.
+ * (descending, ties by group name): counts and sums added over the range
+ * (sums exactly, in decimal, and ranked by the exact decimals), min and max
+ * combined, `avg = sum / count`.
  *
  * Cost: the same whole-table Scan as {@link listGroups}.
  */
@@ -211,17 +235,26 @@ export async function topGroups(
   const combined = await scanRange(source, params, params.metric.value !== undefined);
   const groups: TopGroup[] = [...combined.values()].map((figures) => {
     const top: TopGroup = { group: figures.group, count: figures.count };
-    const avg =
-      figures.sum === undefined || figures.count === 0 ? undefined : figures.sum / figures.count;
-    const values = { sum: figures.sum, avg, min: figures.min, max: figures.max };
+    const sumDecimal = figures.sum;
+    const avgDecimal =
+      sumDecimal === undefined || figures.count === 0
+        ? undefined
+        : divideDecimal(sumDecimal, figures.count);
+    const values = {
+      sum: sumDecimal === undefined ? undefined : Number(sumDecimal),
+      avg: avgDecimal === undefined ? undefined : Number(avgDecimal),
+      min: figures.min,
+      max: figures.max,
+    };
     for (const figure of TOP_FIGURES) {
       const value = values[figure];
       if (kept.has(figure) && value !== undefined) top[figure] = value;
     }
+    if (kept.has('sum') && sumDecimal !== undefined) top.sumDecimal = sumDecimal;
+    if (kept.has('avg') && avgDecimal !== undefined) top.avgDecimal = avgDecimal;
     return top;
   });
-  const rank = (group: TopGroup) => group[params.by] ?? Number.NEGATIVE_INFINITY;
-  groups.sort((a, b) => rank(b) - rank(a) || compare(a.group, b.group));
+  groups.sort((a, b) => byFigure(b, a, params.by) || compare(a.group, b.group));
   return {
     metric: params.metric.name,
     window: params.window,
@@ -230,11 +263,26 @@ export async function topGroups(
   };
 }
 
-/** Figures of one group combined over a range. */
+/**
+ * `a`'s figure against `b`'s, for ranking: sums and averages by their exact
+ * decimals; a group without the figure ranks below every group with it.
+ */
+function byFigure(a: TopGroup, b: TopGroup, figure: TopParameters['by']): number {
+  if (figure === 'sum' || figure === 'avg') {
+    const x = a[DECIMAL_FIGURES[figure]];
+    const y = b[DECIMAL_FIGURES[figure]];
+    if (x === undefined || y === undefined)
+      return (x === undefined ? 0 : 1) - (y === undefined ? 0 : 1);
+    return compareDecimalStrings(x, y);
+  }
+  return (a[figure] ?? Number.NEGATIVE_INFINITY) - (b[figure] ?? Number.NEGATIVE_INFINITY);
+}
+
+/** Figures of one group combined over a range; the sum exact, in canonical decimal form. */
 interface CombinedFigures {
   group: string;
   count: number;
-  sum: number | undefined;
+  sum: string | undefined;
   min: number | undefined;
   max: number | undefined;
 }
@@ -288,10 +336,13 @@ async function scanRange(
         max: undefined,
       };
       entry.count += Number(countText);
-      const sum = numberOf(item[A.sum]);
+      const sum = item[A.sum]?.N;
       const min = numberOf(item[A.min]);
       const max = numberOf(item[A.max]);
-      if (sum !== undefined) entry.sum = (entry.sum ?? 0) + sum;
+      if (sum !== undefined) {
+        entry.sum =
+          entry.sum === undefined ? canonicalDecimal(sum) : addDecimalStrings(entry.sum, sum);
+      }
       if (min !== undefined) entry.min = Math.min(entry.min ?? min, min);
       if (max !== undefined) entry.max = Math.max(entry.max ?? max, max);
       combined.set(group, entry);

@@ -38,7 +38,7 @@ export async function backfillItem(
     [A.count]: { N: String(figures.count) },
   };
   if (description.expiresAt !== undefined) item[A.expiresAt] = { N: String(description.expiresAt) };
-  if (figures.sum !== undefined) item[A.sum] = { N: String(figures.sum) };
+  if (figures.sum !== undefined) item[A.sum] = { N: figures.sum };
   if (figures.min !== undefined) item[A.min] = { N: String(figures.min) };
   if (figures.max !== undefined) item[A.max] = { N: String(figures.max) };
   for (const [bucket, count] of Object.entries(figures.buckets ?? {})) {

@@ -1,11 +1,9 @@
 import type { AggregateFigures } from '../../core/aggregates/GroundTruth.js';
+import { decimalsEqual } from '../../core/decimal/compareDecimalStrings.js';
 import { aggregateFiguresOf } from '../../functions/aggregate/aggregateFiguresOf.js';
 import { splitItemKey } from './expectedAggregates.js';
 import { type JudgedRange, judgeBucket } from './judgeBucket.js';
 import { holdsFigures, type StoredItem } from './readStoredAggregates.js';
-
-/** Relative tolerance of sums: the table sums in decimal, the archive's truth in binary floating point. */
-export const SUM_TOLERANCE = 1e-9;
 
 /** One aggregate item whose stored figures differ from what the archive says. */
 export interface AggregateDrift {
@@ -50,7 +48,7 @@ export interface DriftFindings {
  * Compares the items the archive implies with the stored ones, in the buckets
  * {@link judgeBucket} judges (so never where merged archive lines may hide
  * events the table counted). Counts and histogram buckets must be equal,
- * min and max equal, sums equal up to {@link SUM_TOLERANCE} relative.
+ * min and max equal, sums equal exactly (both sides add in decimal).
  */
 export function findDrift(
   expected: ReadonlyMap<string, AggregateFigures>,
@@ -128,8 +126,7 @@ export function figureDifferences(
   return differences;
 }
 
-/** Whether two sums agree, up to decimal rounding. */
-export function sumsAgree(a: number | undefined, b: number | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return Math.abs(a - b) <= SUM_TOLERANCE * Math.max(1, Math.abs(a));
+/** Whether two sums are the same decimal number (both absent counts as agreeing). */
+export function sumsAgree(a: string | undefined, b: string | undefined): boolean {
+  return decimalsEqual(a, b);
 }

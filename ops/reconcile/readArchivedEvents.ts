@@ -2,6 +2,7 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { EventCatalog } from '../../core/events/catalog.js';
+import { checkStorableValues, type ValueSource } from '../../core/events/checkStorableValues.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
 import { validateEventLine } from '../../core/events/validateEvent.js';
 import { mapConcurrent } from '../../core/util/mapConcurrent.js';
@@ -29,6 +30,12 @@ export interface ReadArchivedEventsOptions {
   sinceMs: number;
   untilMs: number;
   catalog: EventCatalog;
+  /**
+   * Where the handler reads metric values (`valueSourcesOf(config.metrics)`): an event
+   * with a value it refuses as `unstorable_number` is counted as invalid, as the handler
+   * counts it. @default none - such events are handed on
+   */
+  valueSources?: readonly ValueSource[];
   /** The handler's acceptance window (`events.maxLateness`, `events.maxFutureSkew`), ms. */
   maxLatenessMs: number;
   maxFutureSkewMs: number;
@@ -176,10 +183,14 @@ export async function readArchivedEvents(
         }
         continue;
       }
-      if (!result.ok) {
-        summary.invalid[result.reason.code] = (summary.invalid[result.reason.code] ?? 0) + 1;
+      const refusal = result.ok
+        ? checkStorableValues(result.event, options.valueSources ?? [])
+        : result.reason;
+      if (refusal) {
+        summary.invalid[refusal.code] = (summary.invalid[refusal.code] ?? 0) + 1;
         continue;
       }
+      if (!result.ok) continue;
       if (result.timeMs < options.sinceMs || result.timeMs >= options.untilMs) {
         summary.outsideRange++;
         continue;

@@ -4,6 +4,7 @@ import type { AggregateFigures } from '../../core/aggregates/GroundTruth.js';
 import type { MetricDefinition, StreamfoldConfig } from '../../core/config/configSchema.js';
 import { parseDuration } from '../../core/duration.js';
 import { eventCatalog } from '../../core/events/catalog.js';
+import { valueSourcesOf } from '../../core/events/checkStorableValues.js';
 import { mapConcurrent } from '../../core/util/mapConcurrent.js';
 import { DynamoGroupRegistry } from '../../functions/aggregate/DynamoGroupRegistry.js';
 import { backfillItem } from './backfillItem.js';
@@ -142,6 +143,7 @@ export async function reconcileAggregates(options: ReconcileOptions): Promise<Re
     sinceMs: options.sinceMs,
     untilMs: options.untilMs,
     catalog: eventCatalog,
+    valueSources: valueSourcesOf(config.metrics),
     maxLatenessMs,
     maxFutureSkewMs,
     onEvent: (event) => truth.add(event),

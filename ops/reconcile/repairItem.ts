@@ -254,7 +254,7 @@ class ConditionalUpdate {
   }
 
   /** ADDs the exact decimal difference to reach `target`, or REMOVEs the sum. */
-  public correctSum(target: number | undefined): void {
+  public correctSum(target: string | undefined): void {
     const name = this.guard(A.sum);
     this.changes++;
     if (target === undefined) {
@@ -262,7 +262,7 @@ class ConditionalUpdate {
       return;
     }
     const read = this.#read[A.sum]?.N ?? '0';
-    this.#adds.push(`${name} ${this.#value({ N: decimalDifference(String(target), read) })}`);
+    this.#adds.push(`${name} ${this.#value({ N: decimalDifference(target, read) })}`);
   }
 
   /** SETs `attribute` to `target` (REMOVEs it for `undefined`) if it still holds what was read. */

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { AggregateFigures } from '../../core/aggregates/GroundTruth.js';
+import { GroundTruth } from '../../core/aggregates/GroundTruth.js';
+import { loadConfig } from '../../core/config/loadConfig.js';
 import { compareAggregates } from '../../load/verifyAggregates.js';
+import { sampleEvent } from '../helpers/events.js';
 
-const figures = (count: number, sum?: number, min?: number, max?: number): AggregateFigures => ({
+const figures = (count: number, sum?: string, min?: number, max?: number): AggregateFigures => ({
   count,
   sum,
   min,
@@ -11,16 +14,16 @@ const figures = (count: number, sum?: number, min?: number, max?: number): Aggre
 
 describe('compareAggregates', () => {
   const truth = new Map([
-    ['revenue#country=DE|1m#2026-11-22T10:15:00.000Z', figures(2, 30.5, 10, 20.5)],
+    ['revenue#country=DE|1m#2026-11-22T10:15:00.000Z', figures(2, '30.5', 10, 20.5)],
     ['events#type=purchase|1m#2026-11-22T10:15:00.000Z', figures(2)],
   ]);
 
   it('passes when the table holds what was there before plus the run', () => {
     const before = new Map([
-      ['revenue#country=DE|1m#2026-11-22T10:15:00.000Z', figures(1, 5, 5, 5)],
+      ['revenue#country=DE|1m#2026-11-22T10:15:00.000Z', figures(1, '5', 5, 5)],
     ]);
     const after = new Map([
-      ['revenue#country=DE|1m#2026-11-22T10:15:00.000Z', figures(3, 35.5, 5, 20.5)],
+      ['revenue#country=DE|1m#2026-11-22T10:15:00.000Z', figures(3, '35.5', 5, 20.5)],
       ['events#type=purchase|1m#2026-11-22T10:15:00.000Z', figures(2)],
       ['events#type=purchase|1m#2026-11-22T10:14:00.000Z', figures(9)],
     ]);
@@ -34,7 +37,7 @@ describe('compareAggregates', () => {
 
   it('reports a double-counted event, a missing item and traffic from elsewhere', () => {
     const after = new Map([
-      ['revenue#country=DE|1m#2026-11-22T10:15:00.000Z', figures(3, 51, 10, 20.5)],
+      ['revenue#country=DE|1m#2026-11-22T10:15:00.000Z', figures(3, '51', 10, 20.5)],
       ['page_views#*|1m#2026-11-22T10:15:00.000Z', figures(4)],
     ]);
     const result = compareAggregates(new Map(), after, truth);
@@ -46,12 +49,38 @@ describe('compareAggregates', () => {
     ]);
   });
 
-  it('tolerates decimal rounding in sums but not a real difference', () => {
-    const exact = new Map([['k|1m#x', figures(1, 0.1 + 0.2, 0.1, 0.2)]]);
-    const stored = (sum: number) => new Map([['k|1m#x', figures(1, sum, 0.1, 0.2)]]);
-    expect(compareAggregates(new Map(), stored(0.3), exact).passed).toBe(true);
-    expect(compareAggregates(new Map(), stored(0.31), exact).mismatches[0]?.reason).toMatch(
-      /^sum is 0.31/,
+  it('compares sums exactly, in decimal, whatever notation they are written in', () => {
+    const exact = new Map([['k|1m#x', figures(2, '0.3', 0.1, 0.2)]]);
+    const stored = (sum: string) => new Map([['k|1m#x', figures(2, sum, 0.1, 0.2)]]);
+    expect(compareAggregates(new Map(), stored('0.30'), exact).passed).toBe(true);
+    expect(compareAggregates(new Map(), stored('3E-1'), exact).passed).toBe(true);
+    expect(
+      compareAggregates(new Map(), stored('0.30000000000000004'), exact).mismatches[0]?.reason,
+    ).toBe('sum is 0.30000000000000004, expected 0.3');
+  });
+
+  it('passes a table that summed 0.1 and 0.2 to 0.3 against the ground truth of those events', () => {
+    // Prepare: the ground truth of two purchases, and a table holding DynamoDB's exact sum
+    const truth = new GroundTruth(loadConfig());
+    const time = '2026-11-22T10:15:30.000Z';
+    for (const amount of [0.1, 0.2]) {
+      truth.add(sampleEvent('purchase', { time, data: { amount, country: 'DE' } }));
+    }
+    const key = 'revenue#country=DE|1m#2026-11-22T10:15:00.000Z';
+    const want = truth.items.get(key) as AggregateFigures;
+    const after = new Map(truth.items);
+    // Act
+    const result = compareAggregates(new Map(), after, truth.items);
+    const drifted = compareAggregates(
+      new Map(),
+      new Map([...truth.items, [key, { ...want, sum: String(0.1 + 0.2) }]]),
+      truth.items,
     );
+    // Assess
+    expect(want.sum).toBe('0.3');
+    expect(result.passed).toBe(true);
+    expect(drifted.mismatches.map((m) => m.reason)).toEqual([
+      'sum is 0.30000000000000004, expected 0.3',
+    ]);
   });
 });

@@ -65,13 +65,14 @@ async function newTable(): Promise<string> {
   return tableName;
 }
 
-function totals(stored: Map<string, { count: number; sum: number | undefined }>) {
+function totals(stored: Map<string, { count: number; sum: string | undefined }>) {
   let count = 0;
   let sum = 0;
   const groups = new Set<string>();
   for (const [key, item] of stored) {
     count += item.count;
-    sum += item.sum ?? 0;
+    // Whole quantities: their sums are exact as numbers too.
+    sum += Number(item.sum ?? 0);
     groups.add(key.slice(0, key.indexOf('|')));
   }
   return { count, sum, groups };

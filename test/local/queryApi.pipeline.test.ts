@@ -75,6 +75,7 @@ describe('query API routes on the local HTTP server (startLocalPipeline)', () =>
     body.points.forEach((point, i) => {
       expect(point.count).toBe(want[i]?.count);
       expect(point.sum).toBeCloseTo(want[i]?.sum as number, 6);
+      expect(point.sumDecimal).toBe(want[i]?.sumDecimal);
       expect(point.p90).toBe(want[i]?.p90);
     });
   });

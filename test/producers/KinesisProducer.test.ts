@@ -297,6 +297,32 @@ describe('KinesisProducer', () => {
       expect(producer.stats.eventsPut).toBe(0);
     });
 
+    it('rejects a value DynamoDB could not store with unstorable_number when given the metrics', async () => {
+      // Prepare: 5e-324 passes the catalog's min(0); the configuration's revenue metric sums it
+      const kinesis = new ScriptedKinesis();
+      const producer = producerFor(kinesis, {
+        metrics: [{ on: 'purchase', value: 'data.amount' }],
+      });
+      const event = sampleEvent('purchase', { data: { amount: 5e-324 } });
+
+      // Act
+      const error = await producer.put(event).catch((e: unknown) => e);
+      const unchecked = await producerFor(kinesis).put(sampleEvent('purchase'));
+      await producer.flush();
+
+      // Assess
+      expect(error).toBeInstanceOf(InvalidEventError);
+      expect((error as InvalidEventError).reason).toMatchObject({
+        code: 'unstorable_number',
+        field: 'data.amount',
+      });
+      expect((error as Error).message).toMatch(
+        /^invalid event: data\.amount: 5e-324 is too small in magnitude for DynamoDB to store exactly/,
+      );
+      expect(producer.stats.eventsPut).toBe(0);
+      expect(unchecked.shardId).toBeDefined();
+    });
+
     it('rejects with EventTooLargeError and sends nothing when the event exceeds a record', async () => {
       // Prepare
       const kinesis = new ScriptedKinesis();

@@ -11,8 +11,10 @@ import {
   fieldReader,
 } from '../../../core/aggregates/compileMetrics.js';
 import { sequenceOrderKey } from '../../../core/aggregates/sequenceOrder.js';
+import { addDecimalStrings } from '../../../core/decimal/addDecimalStrings.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
 import { sampleEvent } from '../../helpers/events.js';
+import { seededRandom } from '../../helpers/seededRandom.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -71,7 +73,7 @@ function expectedDeltas(
     const existing = out.get(key);
     if (existing) {
       existing.count += 1;
-      existing.sum += value;
+      existing.sum = addDecimalStrings(existing.sum, String(value));
       existing.min = Math.min(existing.min, value);
       existing.max = Math.max(existing.max, value);
       existing.lastOrder = item.order;
@@ -89,7 +91,7 @@ function expectedDeltas(
           ? undefined
           : Math.ceil((start + window.sizeMs + window.retentionMs) / 1_000),
       count: 1,
-      sum: value,
+      sum: String(value),
       min: value,
       max: value,
       firstOrder: item.order,
@@ -191,7 +193,7 @@ describe('AggregateFold', () => {
     const hour = byKey(fold.deltas()).get('revenue#country=DE|1h#2026-11-22T10:00:00.000Z');
     expect(hour).toMatchObject({
       count: 4,
-      sum: 111.5,
+      sum: '111.5',
       min: 0,
       max: 99,
       expiresAt: undefined,
@@ -200,6 +202,57 @@ describe('AggregateFold', () => {
     });
     const minute = byKey(fold.deltas()).get('revenue#country=DE|1m#2026-11-22T10:15:00.000Z');
     expect(minute?.expiresAt).toBe(Date.parse('2026-11-22T10:16:00Z') / 1_000 + 2 * 86_400);
+  });
+
+  it('sums two-decimal amounts exactly when 300 purchases fall in one bucket', () => {
+    // Prepare: amounts in whole cents, whose binary floating-point sum drifts off the cent
+    const fold = new AggregateFold(compileMetrics(SETTINGS));
+    const random = seededRandom(1);
+    let cents = 0n;
+    let floating = 0;
+    for (let i = 0; i < 300; i++) {
+      const amount = Math.round(random() * 50_000) / 100;
+      const event = sampleEvent('purchase', {
+        time: '2026-11-22T10:15:30Z',
+        data: { amount, country: 'DE' },
+      });
+      cents += BigInt(Math.round(amount * 100));
+      floating += amount;
+      // Act
+      fold.add(foldable(event, String(100 + i)));
+    }
+
+    // Assess: the delta holds the exact total of the cents (72640.19, where doubles make 72640.19000000003)
+    const want = `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`.replace(/\.?0+$/, '');
+    const hour = byKey(fold.deltas()).get('revenue#country=DE|1h#2026-11-22T10:00:00.000Z');
+    expect(hour?.count).toBe(300);
+    expect(hour?.sum).toBe(want);
+    expect(String(floating)).not.toBe(want);
+  });
+
+  it('sums 0.1 and 0.2 to 0.3 when a refold recomputes part of a bucket', () => {
+    // Prepare
+    const fold = new AggregateFold(compileMetrics(SETTINGS));
+    const at = '2026-11-22T10:15:30Z';
+    for (const [amount, sequence] of [
+      [5, '1'],
+      [0.1, '2'],
+      [0.2, '3'],
+    ] as const) {
+      fold.add(
+        foldable(sampleEvent('purchase', { time: at, data: { amount, country: 'DE' } }), sequence),
+      );
+    }
+    const delta = [...fold.deltas()].find(
+      (d) => d.pk === 'revenue#country=DE' && d.window === '1m',
+    ) as AggregateDelta;
+
+    // Act
+    const rest = fold.refold(delta, sequenceOrderKey('1'));
+
+    // Assess
+    expect(delta.sum).toBe('5.3');
+    expect(rest?.sum).toBe('0.3');
   });
 
   it('marks deltas of value metrics with hasValue when the metric has a value path', () => {

@@ -7,6 +7,7 @@ import {
   parseHistogramBucketKey,
   ZERO_BUCKET_KEY,
 } from '../../../core/aggregates/aggregateHistogram.js';
+import { summableNumberProblem } from '../../../core/decimal/summableNumberRule.js';
 import { seededRandom } from '../../helpers/seededRandom.js';
 
 const GAMMA = (1 + 0.01) / (1 - 0.01);
@@ -27,7 +28,7 @@ describe('histogramBucketKey', () => {
   });
 
   it('counts zero and magnitudes below the minimum in the zero bucket', () => {
-    for (const value of [0, -0, 1e-10, -1e-12, AGGREGATE_HISTOGRAM.minMagnitude / 2]) {
+    for (const value of [0, -0, 1e-13, -1e-13, AGGREGATE_HISTOGRAM.minMagnitude / 2]) {
       expect(histogramBucketKey(value), String(value)).toBe(ZERO_BUCKET_KEY);
     }
     expect(histogramBucketKey(AGGREGATE_HISTOGRAM.minMagnitude)).not.toBe(ZERO_BUCKET_KEY);
@@ -40,19 +41,36 @@ describe('histogramBucketKey', () => {
     expect(histogramBucketKey(-1e30)).toBe(`n${AGGREGATE_BUCKET_INDEX_RANGE.max}`);
   });
 
-  it('spans 3,110 indexes per sign between 1e-9 and 1e18', () => {
+  it('spans 2,994 indexes per sign between 1e-12 and 1e14', () => {
     expect(AGGREGATE_BUCKET_INDEX_RANGE.max - AGGREGATE_BUCKET_INDEX_RANGE.min + 1).toBe(
-      Math.ceil(Math.log(1e18) / Math.log(GAMMA)) - Math.ceil(Math.log(1e-9) / Math.log(GAMMA)) + 1,
+      Math.ceil(Math.log(1e14) / Math.log(GAMMA)) -
+        Math.ceil(Math.log(1e-12) / Math.log(GAMMA)) +
+        1,
     );
+    expect(AGGREGATE_BUCKET_INDEX_RANGE.max - AGGREGATE_BUCKET_INDEX_RANGE.min + 1).toBe(2_994);
+  });
+
+  it('gives every nonzero value the storable-number rule accepts a bucket of its own', () => {
+    // The smallest and largest accepted magnitudes, and the first refused ones on either side
+    const smallest = 1e-12;
+    const largest = 99999999999999.98;
+    expect(summableNumberProblem(smallest)).toBeUndefined();
+    expect(summableNumberProblem(largest)).toBeUndefined();
+    expect(summableNumberProblem(1e-13)).toBeDefined();
+    expect(summableNumberProblem(1e14)).toBeDefined();
+    for (const value of [smallest, -smallest, largest, -largest]) {
+      const reported = histogramBucketValue(histogramBucketKey(value));
+      expect(Math.abs(reported - value), String(value)).toBeLessThanOrEqual(0.01 * Math.abs(value));
+    }
   });
 });
 
 describe('histogramBucketValue', () => {
   it('reports every value within 1 % of itself, for either sign', () => {
-    // Prepare: magnitudes spread log-uniformly over 27 decades
+    // Prepare: magnitudes spread log-uniformly over the 26 accepted decades
     const random = seededRandom(7);
     for (let i = 0; i < 10_000; i++) {
-      const magnitude = 10 ** (-9 + 27 * random());
+      const magnitude = 10 ** (-12 + 26 * random());
       const value = random() < 0.5 ? -magnitude : magnitude;
       // Act
       const reported = histogramBucketValue(histogramBucketKey(value));

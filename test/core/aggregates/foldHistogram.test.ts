@@ -6,6 +6,7 @@ import {
 } from '../../../core/aggregates/compileMetrics.js';
 import { sequenceOrderKey } from '../../../core/aggregates/sequenceOrder.js';
 import { summarizeAggregate } from '../../../core/aggregates/summarizeAggregate.js';
+import { addDecimalStrings } from '../../../core/decimal/addDecimalStrings.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
 import { seededRandom } from '../../helpers/seededRandom.js';
 
@@ -118,7 +119,7 @@ describe('summarizeAggregate', () => {
     const sorted = [...VALUES].sort((a, b) => a - b);
     const figures = {
       count: VALUES.length,
-      sum: VALUES.reduce((a, b) => a + b, 0),
+      sum: VALUES.reduce((a, b) => addDecimalStrings(a, String(b)), '0'),
       min: sorted[0],
       max: sorted.at(-1),
       buckets: Object.fromEntries(countsOf(VALUES)),
@@ -126,7 +127,8 @@ describe('summarizeAggregate', () => {
     // Act
     const summary = summarizeAggregate(figures);
     // Assess
-    expect(summary.avg).toBe(figures.sum / figures.count);
+    expect(summary.sumDecimal).toBe(figures.sum);
+    expect(summary.avg).toBeCloseTo(Number(figures.sum) / figures.count, 9);
     for (const [stat, q] of [
       ['p50', 0.5],
       ['p90', 0.9],
@@ -139,11 +141,24 @@ describe('summarizeAggregate', () => {
     }
   });
 
+  it('gives sum and avg as exact decimals and as the nearest numbers when the sum is decimal', () => {
+    // Act: 0.1 + 0.2 over two events
+    const summary = summarizeAggregate({ count: 2, sum: '0.3', min: 0.1, max: 0.2 });
+    // Assess: binary floating point would give 0.30000000000000004 and 0.15000000000000002
+    expect(summary).toMatchObject({ sum: 0.3, sumDecimal: '0.3', avg: 0.15, avgDecimal: '0.15' });
+  });
+
+  it('rounds avgDecimal to 38 significant digits when the quotient does not end', () => {
+    const summary = summarizeAggregate({ count: 3, sum: '10', min: 1, max: 5 });
+    expect(summary.avgDecimal).toBe(`3.${'3'.repeat(37)}`);
+    expect(summary.avg).toBe(10 / 3);
+  });
+
   it('clamps percentiles to the exact min and max', () => {
     // One value of 10: its bucket reports ≈ 9.99, but the exact min and max are 10.
     const summary = summarizeAggregate({
       count: 1,
-      sum: 10,
+      sum: '10',
       min: 10,
       max: 10,
       buckets: { [bucketOf(10)]: 1 },

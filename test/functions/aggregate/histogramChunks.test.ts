@@ -28,7 +28,7 @@ function deltaWith(values: readonly number[]): AggregateDelta {
     bucketStartMs: 0,
     expiresAt: undefined,
     count: values.length,
-    sum: values.reduce((a, b) => a + b, 0),
+    sum: String(values.reduce((a, b) => a + b, 0)),
     min: Math.min(...values),
     max: Math.max(...values),
     hasValue: true,

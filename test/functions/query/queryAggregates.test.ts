@@ -9,6 +9,7 @@ import { GroundTruth } from '../../../core/aggregates/GroundTruth.js';
 import { summarizeAggregate } from '../../../core/aggregates/summarizeAggregate.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
 import { queryFunctionEnvironment } from '../../../core/config/queryFunctionEnvironment.js';
+import { addDecimalStrings } from '../../../core/decimal/addDecimalStrings.js';
 import { eventCatalog } from '../../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
 import { aggregateKinesisBatch } from '../../../functions/aggregate/aggregateKinesisBatch.js';
@@ -100,6 +101,9 @@ function expectedPoint(
     const value = summary[name];
     if (value !== undefined) point[name] = value;
   }
+  // The ground truth's own exact sum: the stored decimal must be exactly it.
+  if (figures.sum !== undefined) point.sumDecimal = figures.sum;
+  if (summary.avgDecimal !== undefined) point.avgDecimal = summary.avgDecimal;
   return point;
 }
 
@@ -120,7 +124,7 @@ function expectPointsClose(got: SeriesPoint[], want: SeriesPoint[]): void {
     for (const [name, value] of Object.entries(expected)) {
       if (typeof value === 'number') {
         expect(point[name as keyof SeriesPoint], `${point.bucket} ${name}`).toBeCloseTo(value, 6);
-      }
+      } else expect(point[name as keyof SeriesPoint], `${point.bucket} ${name}`).toBe(value);
     }
   });
 }
@@ -330,14 +334,14 @@ describe('GET /api/series against items the aggregate handler wrote', () => {
 describe('GET /api/groups and /api/top against the same items', () => {
   /** Truth combined per group over the range, for revenue in 1m. */
   function combinedTruth() {
-    const byGroup = new Map<string, { count: number; sum: number; min: number; max: number }>();
+    const byGroup = new Map<string, { count: number; sum: string; min: number; max: number }>();
     for (const [key, figures] of truth.items) {
       const match = /^revenue#(.+)\|1m#/.exec(key);
       if (!match) continue;
       const group = match[1] as string;
-      const entry = byGroup.get(group) ?? { count: 0, sum: 0, min: Infinity, max: -Infinity };
+      const entry = byGroup.get(group) ?? { count: 0, sum: '0', min: Infinity, max: -Infinity };
       entry.count += figures.count;
-      entry.sum += figures.sum ?? 0;
+      entry.sum = addDecimalStrings(entry.sum, figures.sum ?? '0');
       entry.min = Math.min(entry.min, figures.min ?? Infinity);
       entry.max = Math.max(entry.max, figures.max ?? -Infinity);
       byGroup.set(group, entry);
@@ -382,8 +386,9 @@ describe('GET /api/groups and /api/top against the same items', () => {
         .map(([group, f]) => ({
           group,
           count: f.count,
-          sum: f.sum,
-          avg: f.sum / f.count,
+          sum: Number(f.sum),
+          sumDecimal: f.sum,
+          avg: Number(f.sum) / f.count,
           min: f.min,
           max: f.max,
         }))
@@ -397,7 +402,9 @@ describe('GET /api/groups and /api/top against the same items', () => {
         expect(group.min).toBe(expected.min);
         expect(group.max).toBe(expected.max);
         expect(group.sum).toBeCloseTo(expected.sum, 6);
+        expect(group.sumDecimal).toBe(expected.sumDecimal);
         expect(group.avg).toBeCloseTo(expected.avg, 6);
+        expect(Number(group.avgDecimal)).toBeCloseTo(expected.avg, 9);
       });
     },
   );
