@@ -13,7 +13,12 @@ export type RejectCode =
    * A metric value DynamoDB could not store, or that could make a stored sum need more
    * than DynamoDB's 38 significant digits (see `SUMMABLE_NUMBER_LIMITS`).
    */
-  | 'unstorable_number';
+  | 'unstorable_number'
+  /**
+   * DynamoDB refused to store an update carrying this event although it
+   * passed validation; isolated to its own record so the rest is counted.
+   */
+  | 'refused_by_store';
 
 /** A refusal, with the field and value at fault where there is one. */
 export interface RejectReason {

@@ -20,6 +20,7 @@ import { laneZeroScope, type WriteScope } from '../../core/aggregates/ShardLedge
 import { sequenceOrderKey } from '../../core/aggregates/sequenceOrder.js';
 import { unpackEvents } from '../../core/codec/unpackEvents.js';
 import type { EventCatalog } from '../../core/events/catalog.js';
+import { checkStorableValues } from '../../core/events/checkStorableValues.js';
 import type { RejectReason } from '../../core/events/RejectReason.js';
 import { type EventValidation, validateEventLine } from '../../core/events/validateEvent.js';
 import { mapConcurrent } from '../../core/util/mapConcurrent.js';
@@ -141,7 +142,12 @@ export async function aggregateKinesisBatch(
       const corrupt =
         corruptAggregate === undefined ? undefined : corruptAggregateRejection(corruptAggregate);
       lines.forEach((line, lineIndex) => {
-        const result = corrupt ?? validateEventLine(line, deps.catalog, window);
+        const validated = corrupt ?? validateEventLine(line, deps.catalog, window);
+        // A value DynamoDB could not store (or sum exactly) is bad input, refused before the fold.
+        const unstorable = validated.ok
+          ? checkStorableValues(validated.event, deps.metrics)
+          : undefined;
+        const result: EventValidation = unstorable ? { ok: false, reason: unstorable } : validated;
         if (result.ok) {
           const foldable = { event: result.event, timeMs: result.timeMs, order };
           lineIndexOf.set(foldable, lineIndex);

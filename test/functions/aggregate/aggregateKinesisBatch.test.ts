@@ -449,6 +449,7 @@ describe('aggregateKinesisBatch', () => {
       itemsAlreadyApplied: 0,
       itemsFailed: 0,
       failedRecords: 0,
+      eventsRefusedByStore: 0,
     });
   });
 });
