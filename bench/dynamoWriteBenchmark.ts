@@ -13,7 +13,9 @@ import { mapConcurrent } from '../core/util/mapConcurrent.js';
 import { seededRandom } from '../core/util/seededRandom.js';
 import { aggregateKinesisBatch } from '../functions/aggregate/aggregateKinesisBatch.js';
 import { DynamoAggregateStore } from '../functions/aggregate/DynamoAggregateStore.js';
+import { DynamoAttemptTracker } from '../functions/aggregate/DynamoAttemptTracker.js';
 import { DynamoGroupRegistry } from '../functions/aggregate/DynamoGroupRegistry.js';
+import { DynamoShardLedger } from '../functions/aggregate/DynamoShardLedger.js';
 import { createAggregatesTable } from '../local/provisionResources.js';
 import { dynamoItemSize } from './dynamoItemSize.js';
 import { packedKinesisBatch } from './kinesisBatch.js';
@@ -163,6 +165,12 @@ export async function runDynamoWriteBenchmark(
     });
     const groups = new DynamoGroupRegistry(client, tableName);
     const store = new DynamoAggregateStore(client, tableName);
+    // The shard ledger's read and two writes per batch are part of the cost of exactly-once.
+    const attempts = new DynamoAttemptTracker(
+      new DynamoShardLedger(client, tableName),
+      undefined,
+      undefined,
+    );
     const logger = new Logger({ logLevel: 'SILENT' });
     const random = seededRandom(7);
     const shardOf = events.map(() => Math.floor(random() * variant.shards));
@@ -188,6 +196,7 @@ export async function runDynamoWriteBenchmark(
         const { summary } = await aggregateKinesisBatch(batch, {
           store,
           groups,
+          attempts,
           rejects: { write: async () => undefined },
           metrics,
           catalog: eventCatalog,
