@@ -119,4 +119,50 @@ describe('a value the store refuses', () => {
       expect(entry.raw).toContain(String(POISON));
     }
   });
+
+  it('is refused on arrival when validation can tell (5e-324): the good events of its record count once, nothing is retried', async () => {
+    // Prepare: the real emulator, no injected faults; it refuses 5e-324 as "Number underflow".
+    const client = new DynamoDBClient({
+      endpoint: `http://127.0.0.1:${emulators.ports.dynamodb}`,
+      region: 'us-east-1',
+      credentials: LOCAL_CREDENTIALS,
+    });
+    await createAggregatesTable(client, 'poison-number');
+    const rejects: RejectEntry[] = [];
+    const deps: AggregateDependencies = {
+      store: new DynamoAggregateStore(client, 'poison-number'),
+      groups: new DynamoGroupRegistry(client, 'poison-number'),
+      rejects: { write: async (entries) => void rejects.push(...entries) },
+      metrics: compileMetrics(config),
+      catalog: eventCatalog,
+      maxLatenessMs: 3_600_000,
+      maxFutureSkewMs: 300_000,
+      logger: new Logger({ logLevel: 'SILENT' }),
+    };
+    const time = new Date().toISOString();
+    const poison = `{"id":"poison","type":"purchase","time":"${time}","source":"test","data":{"orderId":"o","amount":5e-324,"currency":"EUR","items":1,"country":"PL"}}`;
+    const good = (amount: number) =>
+      sampleEvent('purchase', { time, data: { amount, country: 'PL' } });
+    const batch = kinesisStreamEvent([
+      { sequenceNumber: '100', lines: [good(10_000_000), poison, good(1.41)] },
+      { sequenceNumber: '200', lines: [good(3.04)] },
+    ]);
+    // Act: delivered, then replayed.
+    const first = await aggregateKinesisBatch(batch, deps);
+    const second = await aggregateKinesisBatch(batch, deps);
+    // Assess
+    expect(first.response.batchItemFailures).toEqual([]);
+    expect(second.response.batchItemFailures).toEqual([]);
+    const stored = await readAggregates(client, 'poison-number');
+    const revenue = [...stored].filter(([key]) => key.startsWith('revenue#country=PL|'));
+    expect(revenue).toHaveLength(3);
+    for (const [key, figures] of revenue) {
+      expect(figures.count, key).toBe(3);
+      expect(String(figures.sum), key).toBe('10000004.45');
+      expect(figures.min, key).toBe(1.41);
+      expect(figures.max, key).toBe(10_000_000);
+    }
+    expect(rejects.filter((r) => r.reason.code === 'unstorable_number')).toHaveLength(2);
+    expect(rejects[0]?.reason.message).toContain('data.amount: 5e-324');
+  });
 });
