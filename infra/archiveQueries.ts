@@ -107,11 +107,18 @@ function metricQuery(metric: MetricDefinition, distinct: string): ArchiveQuery {
   };
 }
 
-/** The SQL of one statistic; percentiles use Athena's `approx_percentile` (Trino). */
+/**
+ * The SQL of one statistic; percentiles use Athena's `approx_percentile` (Trino).
+ * Sums and averages are taken over decimals, as the aggregates are: the table
+ * reads values as doubles, and every value the handler accepts has at most 12
+ * decimal places (`SUMMABLE_NUMBER_LIMITS`), so a cast to `DECIMAL(38, 12)`
+ * gives back the value as written and the sum is exact (no `…98000000004`).
+ */
 function statExpression(stat: MetricStat, value: string | undefined): string {
   if (stat === 'count' || value === undefined) return 'count(*)';
   if (stat in PERCENTILE_QUANTILES) {
     return `approx_percentile(${value}, ${PERCENTILE_QUANTILES[stat as keyof typeof PERCENTILE_QUANTILES]})`;
   }
+  if (stat === 'sum' || stat === 'avg') return `${stat}(CAST(${value} AS DECIMAL(38, 12)))`;
   return `${stat}(${value})`;
 }

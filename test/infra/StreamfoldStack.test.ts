@@ -479,7 +479,7 @@ describe('StreamfoldStack (dev stage)', () => {
       template.hasResourceProperties('AWS::Athena::NamedQuery', {
         Name: 'revenue by country per hour',
         QueryString: Match.stringLikeRegexp(
-          'data.country AS "country"[\\s\\S]*sum\\(data.amount\\) AS "sum"[\\s\\S]*approx_percentile\\(data.amount, 0.99\\) AS "p99"[\\s\\S]*WHERE type IN \\(\'purchase\'\\)',
+          'data.country AS "country"[\\s\\S]*sum\\(CAST\\(data.amount AS DECIMAL\\(38, 12\\)\\)\\) AS "sum"[\\s\\S]*approx_percentile\\(data.amount, 0.99\\) AS "p99"[\\s\\S]*WHERE type IN \\(\'purchase\'\\)',
         ),
       });
     });
