@@ -166,11 +166,7 @@ export async function runDynamoWriteBenchmark(
     const groups = new DynamoGroupRegistry(client, tableName);
     const store = new DynamoAggregateStore(client, tableName);
     // The shard ledger's read and two writes per batch are part of the cost of exactly-once.
-    const attempts = new DynamoAttemptTracker(
-      new DynamoShardLedger(client, tableName),
-      undefined,
-      undefined,
-    );
+    const attempts = new DynamoAttemptTracker(new DynamoShardLedger(client, tableName));
     const logger = new Logger({ logLevel: 'SILENT' });
     const random = seededRandom(7);
     const shardOf = events.map(() => Math.floor(random() * variant.shards));

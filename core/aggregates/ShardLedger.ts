@@ -24,14 +24,19 @@ export interface ShardLedgerState {
   lanes: LaneSpan[];
   /** Ranges given up, each in the lane that was live when they were tried. */
   gaps: LedgerGap[];
-  /** The attempt in progress, or one that never finished (the invocation died). */
-  open?: { from: string; to: string; token: string };
+  /**
+   * The attempt in progress, or one that never finished (the invocation
+   * died); `invokedAtMs` is when its invocation started.
+   */
+  open?: { from: string; to: string; token: string; invokedAtMs?: number };
   /** Lowest record a finished attempt reported failed; records from here on may be partly absorbed. */
   failedFrom?: string;
   /** Last record of the last attempt that finished with every record applied. */
   done?: string;
   /** Arrival time of `done`, ms since the epoch. */
   doneArrivalMs?: number;
+  /** When the ledger was last written, ms since the epoch (wall clock of the writer). */
+  updatedAtMs?: number;
 }
 
 /** The span of records a lane has seen, as sequence order keys (see `sequenceOrderKey`). */
@@ -83,6 +88,14 @@ export interface AttemptStart {
   maxRecordAgeMs: number | undefined;
   /** A random token naming this attempt. */
   token: string;
+  /** When the invocation started, ms since the epoch. @default now */
+  invokedAtMs?: number;
+  /**
+   * The least wall time in which a batch can be given up without leaving a
+   * trace here: every attempt that cannot write the ledger waits this long
+   * before it fails (see `DynamoAttemptTracker`), ms. @default no such bound
+   */
+  untracedGiveUpMs?: number;
 }
 
 /**
@@ -97,6 +110,8 @@ export function recordAgeMarginMs(maxRecordAgeMs: number): number {
 /** The decision taken when a batch starts. */
 export interface AttemptPlan {
   state: ShardLedgerState;
+  /** The attempt is stale (see {@link isStale}): `state` is the ledger unchanged. */
+  stale?: true;
   /** The range that was given up, when this batch revealed one. */
   gap?: LedgerGap;
 }
@@ -114,22 +129,49 @@ export function emptyLedger(): ShardLedgerState {
 }
 
 /**
- * Whether records right after the last finished batch may have expired
- * unseen before `start`'s batch: `maxRecordAge` lets the event source mapping
- * drop records without ever invoking the function, and only records older
- * than that can be dropped. When this is true the caller reads the stream
- * after `done` and plans with the answer.
+ * Whether records right after the last finished batch may have been given up
+ * without a trace before `start`'s batch, so the caller must read the stream
+ * after `done` and plan with the answer. Two ways exist:
+ *
+ * - `maxRecordAge` lets the event source mapping drop records without ever
+ *   invoking the function; only records older than that can be dropped, and
+ *   records after `done` arrived after it.
+ * - a batch whose every attempt failed before it could write the ledger (the
+ *   ledger unreachable); each such attempt waits `untracedGiveUpMs` before it
+ *   fails, so that takes at least that long since the ledger's last write.
  */
 export function mayHaveSkipped(state: ShardLedgerState, start: AttemptStart): boolean {
-  return (
-    state.open === undefined &&
-    state.failedFrom === undefined &&
-    state.done !== undefined &&
-    start.first > state.done &&
+  if (
+    state.open !== undefined ||
+    state.failedFrom !== undefined ||
+    state.done === undefined ||
+    start.first <= state.done
+  ) {
+    return false;
+  }
+  const expired =
     start.maxRecordAgeMs !== undefined &&
-    state.doneArrivalMs !== undefined &&
-    state.doneArrivalMs < start.now - start.maxRecordAgeMs + recordAgeMarginMs(start.maxRecordAgeMs)
-  );
+    (state.doneArrivalMs === undefined ||
+      state.doneArrivalMs <
+        start.now - start.maxRecordAgeMs + recordAgeMarginMs(start.maxRecordAgeMs));
+  const untraced =
+    start.untracedGiveUpMs !== undefined &&
+    (state.updatedAtMs === undefined || start.now - state.updatedAtMs >= start.untracedGiveUpMs);
+  return expired || untraced;
+}
+
+/**
+ * Whether `start` would only get in the way of what the ledger knows: an
+ * invocation that began before the open attempt's (a timed-out invocation
+ * still running), or a replay of records already finished. Such an attempt
+ * writes in the current lane and leaves the ledger as it is.
+ */
+export function isStale(state: ShardLedgerState, start: AttemptStart): boolean {
+  const invokedAt = start.invokedAtMs ?? start.now;
+  if (state.open?.invokedAtMs !== undefined && invokedAt < state.open.invokedAtMs) return true;
+  // Every record finished: failures, if any, lie after `done`, and this batch cannot be given up
+  // with anything an item has not counted.
+  return state.done !== undefined && start.last <= state.done;
 }
 
 /**
@@ -144,6 +186,7 @@ export function planAttempt(
   start: AttemptStart,
   skipCheck: SkipCheck = 'unchecked',
 ): AttemptPlan {
+  if (isStale(previous, start)) return { state: previous, stale: true };
   const state = cloneLedger(previous);
   const unresolved = state.open?.from ?? state.failedFrom;
   let gap: LedgerGap | undefined;
@@ -161,8 +204,14 @@ export function planAttempt(
     if (!span) state.lanes.push({ lane: state.lane, start: start.first, through: start.last });
     else if (start.last > span.through) span.through = start.last;
   }
-  state.open = { from: start.first, to: start.last, token: start.token };
+  state.open = {
+    from: start.first,
+    to: start.last,
+    token: start.token,
+    invokedAtMs: start.invokedAtMs ?? start.now,
+  };
   delete state.failedFrom;
+  state.updatedAtMs = start.now;
   return gap ? { state, gap } : { state };
 }
 
@@ -175,17 +224,21 @@ export function planAttempt(
 export function finishAttempt(
   previous: ShardLedgerState,
   token: string,
-  outcome: { failedFrom: string | undefined; last: string; lastArrivalMs: number },
+  outcome: { failedFrom: string | undefined; last: string; lastArrivalMs: number; now: number },
 ): ShardLedgerState | undefined {
   if (previous.open?.token !== token) return undefined;
   const state = cloneLedger(previous);
   delete state.open;
   if (outcome.failedFrom === undefined) {
-    state.done = outcome.last;
-    state.doneArrivalMs = outcome.lastArrivalMs;
+    // `done` only moves forward: a finished replay of older records says nothing new.
+    if (state.done === undefined || outcome.last > state.done) {
+      state.done = outcome.last;
+      state.doneArrivalMs = outcome.lastArrivalMs;
+    }
   } else {
     state.failedFrom = outcome.failedFrom;
   }
+  state.updatedAtMs = outcome.now;
   return state;
 }
 
@@ -199,7 +252,7 @@ export function finishAttempt(
  */
 export function recordGiveUp(
   previous: ShardLedgerState,
-  range: { first: string; last: string },
+  range: { first: string; last: string; lastArrivalMs: number | undefined; now: number },
 ): ShardLedgerState | undefined {
   if (gapOf(previous, range.first) !== undefined) return undefined;
   const unresolved = previous.open?.from ?? previous.failedFrom;
@@ -212,8 +265,25 @@ export function recordGiveUp(
   delete state.open;
   delete state.failedFrom;
   state.done = range.last;
-  delete state.doneArrivalMs;
+  // Unknown arrival counts as long ago: records after it may expire unseen, so they are looked for.
+  state.doneArrivalMs = range.lastArrivalMs ?? 0;
+  state.updatedAtMs = range.now;
   return state;
+}
+
+/**
+ * The lane the record at `order` belongs to: its gap's lane if it was given
+ * up, else the newest lane that had started by then (the lane that was live
+ * when it was tried), else the current lane.
+ */
+export function laneOfRecord(state: ShardLedgerState, order: string): number {
+  const gap = gapOf(state, order);
+  if (gap) return gap.lane;
+  let lane: number | undefined;
+  for (const span of state.lanes) {
+    if (span.start <= order && (lane === undefined || span.lane > lane)) lane = span.lane;
+  }
+  return lane ?? state.lane;
 }
 
 /** The gap holding the record at `order`, if any. */

@@ -16,7 +16,21 @@ export const AGGREGATE_FUNCTION_ENV = {
    * this can be dropped unseen, which the handler must notice (see `ShardLedger`).
    */
   maxRecordAgeSeconds: 'MAX_RECORD_AGE_SECONDS',
+  /**
+   * How long an invocation keeps trying to reach the shard ledger before it
+   * fails its batch, in seconds (see `DynamoAttemptTracker`).
+   */
+  ledgerRetrySeconds: 'LEDGER_RETRY_SECONDS',
 } as const;
+
+/**
+ * How long an invocation keeps trying an unreachable shard ledger: 10 s, or
+ * half the function timeout when that is shorter, so it fails before Lambda
+ * stops it.
+ */
+export function ledgerRetrySecondsOf(config: StreamfoldConfig): number {
+  return Math.min(10, (parseDuration(config.aggregation.timeout) ?? 0) / 2_000);
+}
 
 /** Service name the function's Powertools logger and metrics report. */
 export const AGGREGATE_SERVICE_NAME = 'streamfold-aggregate';
@@ -47,6 +61,7 @@ export function aggregateFunctionEnvironment(
     [AGGREGATE_FUNCTION_ENV.maxRecordAgeSeconds]: String(
       (parseDuration(config.aggregation.maxRecordAge) ?? 0) / 1_000,
     ),
+    [AGGREGATE_FUNCTION_ENV.ledgerRetrySeconds]: String(ledgerRetrySecondsOf(config)),
     POWERTOOLS_SERVICE_NAME: AGGREGATE_SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   };

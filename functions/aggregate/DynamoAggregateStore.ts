@@ -195,13 +195,16 @@ export class DynamoAggregateStore {
   }
 
   /**
-   * Whether the item has absorbed every record of `delta` already (its main
-   * watermark, in any lane that may cover it, has reached the delta's last
-   * record), read consistently.
+   * Whether the item has absorbed every record of `delta` already (the
+   * watermark of every chunk the delta touches, in any lane that may cover
+   * it, has reached the delta's last record), read consistently.
    */
   public async hasApplied(delta: AggregateDelta, scope: WriteScope): Promise<boolean> {
-    const { watermark } = await this.#readState(delta, MAIN_CHUNK, scope);
-    return watermark !== undefined && watermark >= delta.lastOrder;
+    for (const { chunk } of chunkPartsOf(delta)) {
+      const { watermark } = await this.#readState(delta, chunk, scope);
+      if (watermark === undefined || watermark < delta.lastOrder) return false;
+    }
+    return true;
   }
 
   /**
@@ -277,17 +280,17 @@ export class DynamoAggregateStore {
         '#group': A.group,
         '#window': A.window,
         '#bucket': A.bucketStart,
-        '#count': A.count,
       });
+      if (delta.count !== 0) names['#count'] = A.count;
       Object.assign(values, {
         ':metric': { S: delta.metric },
         ':group': { S: delta.group },
         ':window': { S: delta.window },
         ':bucket': { S: new Date(delta.bucketStartMs).toISOString() },
-        ':count': { N: String(delta.count) },
       });
+      if (delta.count !== 0) values[':count'] = { N: String(delta.count) };
       sets.push('#metric = :metric', '#group = :group', '#window = :window', '#bucket = :bucket');
-      adds.push('#count :count');
+      if (delta.count !== 0) adds.push('#count :count');
       if (delta.expiresAt !== undefined) {
         names['#exp'] = A.expiresAt;
         values[':exp'] = { N: String(delta.expiresAt) };
@@ -314,6 +317,8 @@ export class DynamoAggregateStore {
     let n = 0;
     for (const part of parts) {
       for (const [key, count] of part.buckets) {
+        // An empty update (moving watermarks only) leaves no zero-count buckets behind.
+        if (count === 0) continue;
         names[`#b${n}`] = `${A.histogramPrefix}${key}`;
         values[`:b${n}`] = { N: String(count) };
         adds.push(`#b${n} :b${n}`);

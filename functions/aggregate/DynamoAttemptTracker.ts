@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
+  type AttemptStart,
   finishAttempt,
+  isStale,
   type LedgerGap,
   mayHaveSkipped,
   planAttempt,
@@ -26,6 +28,8 @@ export interface BatchToTrack {
   streamArn: string;
   first: BatchEdge;
   last: BatchEdge;
+  /** When the invocation started, ms since the epoch. */
+  invokedAtMs?: number;
 }
 
 /** An attempt in progress: where its writes go, and how to record its end. */
@@ -52,50 +56,80 @@ export function fixedScope(scope: WriteScope): AttemptTracker {
   return { begin: async () => ({ scope, gaps: [], finish: async () => undefined }) };
 }
 
+/** Options of {@link DynamoAttemptTracker}. */
+export interface DynamoAttemptTrackerOptions {
+  /** Reads the stream when records may have been skipped; without it such a batch always opens a new lane. */
+  kinesis?: KinesisClient;
+  /** The mapping's `maxRecordAge`, ms; `undefined` when records never expire. */
+  maxRecordAgeMs?: number;
+  /**
+   * How long an invocation keeps trying to reach the ledger before it fails
+   * its batch, ms. A batch given up while the ledger was unreachable thus
+   * took at least this long, and the next batch after so long a silence
+   * looks for skipped records. @default 10 s
+   */
+  ledgerRetryMs?: number;
+  now?: () => number;
+}
+
+/** Pause between tries of an unreachable ledger, ms. */
+const LEDGER_RETRY_PAUSE_MS = { first: 100, max: 1_000 } as const;
+
 /**
  * The live {@link AttemptTracker}: one consistent read and one conditional
- * write of the shard's ledger item when a batch starts, one write when it
- * ends. When records may have expired unseen before the batch (its
- * predecessor is older than `maxRecordAge`), it reads the stream right after
- * the last finished record to find out.
+ * write of the shard's ledger item when a batch starts, one of each when it
+ * ends. When records may have been given up without a trace before the
+ * batch (see `mayHaveSkipped`), it reads the stream right after the last
+ * finished record to find out. An attempt that began after a newer one, or
+ * that only replays finished records, leaves the ledger as it is.
  */
 export class DynamoAttemptTracker implements AttemptTracker {
   readonly #ledger: DynamoShardLedger;
   readonly #kinesis: KinesisClient | undefined;
   readonly #maxRecordAgeMs: number | undefined;
+  readonly #ledgerRetryMs: number;
   readonly #now: () => number;
 
-  /**
-   * @param kinesis reads the stream when records may have expired unseen; without it such a batch always opens a new lane
-   * @param maxRecordAgeMs the mapping's `maxRecordAge`; `undefined` when records never expire
-   */
-  public constructor(
-    ledger: DynamoShardLedger,
-    kinesis: KinesisClient | undefined,
-    maxRecordAgeMs: number | undefined,
-    now: () => number = Date.now,
-  ) {
+  public constructor(ledger: DynamoShardLedger, options: DynamoAttemptTrackerOptions = {}) {
     this.#ledger = ledger;
-    this.#kinesis = kinesis;
-    this.#maxRecordAgeMs = maxRecordAgeMs;
-    this.#now = now;
+    this.#kinesis = options.kinesis;
+    this.#maxRecordAgeMs = options.maxRecordAgeMs;
+    this.#ledgerRetryMs = options.ledgerRetryMs ?? 10_000;
+    this.#now = options.now ?? Date.now;
   }
 
   public async begin(batch: BatchToTrack): Promise<TrackedAttempt> {
     const token = randomUUID();
     const first = sequenceOrderKey(batch.first.sequenceNumber);
     const last = sequenceOrderKey(batch.last.sequenceNumber);
+    const invokedAtMs = batch.invokedAtMs ?? this.#now();
     let gap: LedgerGap | undefined;
-    const state = await this.#ledger.update(batch.shardId, async (current) => {
-      const start = { first, last, now: this.#now(), maxRecordAgeMs: this.#maxRecordAgeMs, token };
-      const check: SkipCheck =
-        mayHaveSkipped(current, start) && current.done !== undefined
-          ? await this.#checkStream(batch, current.done.slice(3))
-          : 'unchecked';
-      const plan = planAttempt(current, start, check);
-      gap = plan.gap;
-      return plan.state;
-    });
+    let stale = false;
+    const state = await this.#untilReachable(invokedAtMs, () =>
+      this.#ledger.update(batch.shardId, async (current) => {
+        const start: AttemptStart = {
+          first,
+          last,
+          now: this.#now(),
+          maxRecordAgeMs: this.#maxRecordAgeMs,
+          token,
+          invokedAtMs,
+          untracedGiveUpMs: this.#ledgerRetryMs,
+        };
+        if (isStale(current, start)) {
+          stale = true;
+          return undefined;
+        }
+        stale = false;
+        const check: SkipCheck =
+          mayHaveSkipped(current, start) && current.done !== undefined
+            ? await this.#checkStream(batch, current.done.slice(3))
+            : 'unchecked';
+        const plan = planAttempt(current, start, check);
+        gap = plan.gap;
+        return plan.state;
+      }),
+    );
     const scope: WriteScope = {
       shardId: batch.shardId,
       lane: state.lane,
@@ -107,15 +141,36 @@ export class DynamoAttemptTracker implements AttemptTracker {
       ...(gap ? { gap } : {}),
       gaps: state.gaps,
       finish: async (failedFrom) => {
+        if (stale) return;
         await this.#ledger.update(batch.shardId, async (current) =>
           finishAttempt(current, token, {
             failedFrom,
             last,
             lastArrivalMs: batch.last.arrivalMs,
+            now: this.#now(),
           }),
         );
       },
     };
+  }
+
+  /**
+   * Runs `work` until it succeeds or `ledgerRetryMs` has passed since the
+   * invocation started: a batch is never failed for an unreachable ledger
+   * sooner, which `mayHaveSkipped` relies on.
+   */
+  async #untilReachable<T>(invokedAtMs: number, work: () => Promise<T>): Promise<T> {
+    let pause: number = LEDGER_RETRY_PAUSE_MS.first;
+    for (;;) {
+      try {
+        return await work();
+      } catch (error) {
+        const left = invokedAtMs + this.#ledgerRetryMs - this.#now();
+        if (left <= 0) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+        pause = Math.min(pause * 2, LEDGER_RETRY_PAUSE_MS.max);
+      }
+    }
   }
 
   /** Whether the stream holds records between `doneSequenceNumber` and the batch. */

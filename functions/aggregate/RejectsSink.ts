@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RejectReason } from '../../core/events/RejectReason.js';
 
@@ -15,6 +16,8 @@ export interface RejectEntry {
   arrivalTime: string;
   /** The line as received, cut to 64 KiB. */
   raw: string;
+  /** The aggregate item (`pk|sk`) that refused the event, for `refused_by_store`. */
+  item?: string;
   rawTruncated?: true;
 }
 
@@ -56,9 +59,14 @@ export class S3RejectsSink implements RejectsSink {
     const last = entries.at(-1);
     if (!first || !last) return;
     const day = first.arrivalTime.slice(0, 10);
+    // An event refused by several items is written once per item: the item tells them apart.
+    const item =
+      first.item === undefined
+        ? ''
+        : `.${createHash('sha1').update(first.item).digest('hex').slice(0, 12)}`;
     const key =
       `${this.#prefix}date=${day}/${first.shardId}/` +
-      `${first.sequenceNumber}.${first.lineIndex}-${last.sequenceNumber}.${last.lineIndex}.ndjson`;
+      `${first.sequenceNumber}.${first.lineIndex}-${last.sequenceNumber}.${last.lineIndex}${item}.ndjson`;
     await this.#client.send(
       new PutObjectCommand({
         Bucket: this.#bucket,

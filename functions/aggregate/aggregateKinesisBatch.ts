@@ -214,7 +214,10 @@ export async function aggregateKinesisBatch(
   let attemptFailed = false;
   if (deps.attempts && event.Records.length > 0) {
     try {
-      attempt = await deps.attempts.begin(batchToTrack(event.Records, shardId));
+      attempt = await deps.attempts.begin({
+        ...batchToTrack(event.Records, shardId),
+        invokedAtMs: now,
+      });
       if (attempt.gap) {
         deps.logger.warn('records were given up before this batch; later batches use a new lane', {
           gap: attempt.gap,
@@ -446,7 +449,9 @@ function isRefusedByStore(error: unknown): error is Error {
  * (`wouldAccept`); the events the store refuses go to the rejects sink (code
  * `refused_by_store`, with DynamoDB's message), the record's other events are
  * applied, and the item's watermarks move past the record, so a replay never
- * tries it again. Every other record is counted as usual.
+ * tries it again. Every other record is counted as usual. When no event is
+ * to blame (the item itself is refused, say for its size), the error is
+ * thrown and the record retried like any other failure.
  */
 async function applyRecordByRecord(
   delta: AggregateDelta,
@@ -475,34 +480,35 @@ async function applyRecordByRecord(
       if (!isRefusedByStore(error)) throw error;
       // DynamoDB checks values before conditions: a replay of a settled record is refused too.
       if (await deps.store.hasApplied?.(part, scope)) continue;
-      const deltaOf = (events: readonly FoldableEvent[]) => {
+      if (!deps.store.wouldAccept) throw error;
+      const foldOf = (events: readonly FoldableEvent[]) => {
         const fold = new AggregateFold(deps.metrics, context.admission);
         for (const e of events) fold.add(e);
-        return [...fold.deltas()].find((d) => d.pk === delta.pk && d.sk === delta.sk);
+        return fold;
       };
+      const deltaOf = (events: readonly FoldableEvent[]) =>
+        [...foldOf(events).deltas()].find((d) => d.pk === delta.pk && d.sk === delta.sk);
       const contributing = recordEvents.filter((e) => deltaOf([e]) !== undefined);
       // Blame only the events whose own values the store refuses; the others still count.
       const refusedEvents: FoldableEvent[] = [];
       for (const e of contributing) {
         const alone = deltaOf([e]);
-        if (!alone || !deps.store.wouldAccept || !(await deps.store.wouldAccept(alone, scope)))
-          refusedEvents.push(e);
+        if (!alone || !(await deps.store.wouldAccept(alone, scope))) refusedEvents.push(e);
       }
       const rest = recordEvents.filter((e) => !refusedEvents.includes(e));
-      const restDelta = refusedEvents.length < contributing.length ? deltaOf(rest) : undefined;
-      let restApplied = false;
+      const restFold = foldOf(rest);
+      const restDelta = [...restFold.deltas()].find((d) => d.pk === delta.pk && d.sk === delta.sk);
       if (restDelta) {
-        try {
-          await deps.store.apply(restDelta, scope, () => undefined);
-          restApplied = true;
+        // Refused although each of its events alone is not: the item itself is refused (its
+        // size, its stored figures). No event is to blame; the record is retried, and ends on
+        // the on-failure destination if that does not change.
+        if (
+          (await deps.store.apply(restDelta, scope, (d, after) => restFold.refold(d, after))) ===
+          'applied'
+        )
           applied = true;
-        } catch (restError) {
-          if (!isRefusedByStore(restError)) throw restError;
-        }
       }
-      // The item as a whole refuses even the rest (its stored figures): every event is blamed.
-      const blamed = restApplied ? refusedEvents : contributing;
-      await rejectRefused(blamed, order, delta, error, refusal, context);
+      await rejectRefused(refusedEvents, order, delta, error, refusal, context);
       // Moves every watermark the record's delta would have moved (histogram chunks of the
       // refused values included), so a replay adds none of it.
       await deps.store.apply(emptyDeltaLike(part), scope, () => undefined);
@@ -540,6 +546,7 @@ async function rejectRefused(
         sequenceNumber: record?.sequenceNumber ?? order.slice(3),
         lineIndex,
         arrivalTime: record?.arrivalTime ?? new Date(0).toISOString(),
+        item: `${delta.pk}|${delta.sk}`,
       },
       record?.lines[lineIndex] ?? JSON.stringify(e.event),
     );

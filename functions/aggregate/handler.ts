@@ -28,11 +28,15 @@ const dependencies = {
     settings: environment.settings,
     logger,
   }),
-  attempts: new DynamoAttemptTracker(
-    new DynamoShardLedger(dynamodb, environment.tableName),
+  attempts: new DynamoAttemptTracker(new DynamoShardLedger(dynamodb, environment.tableName), {
     kinesis,
-    environment.maxRecordAgeMs,
-  ),
+    ...(environment.maxRecordAgeMs === undefined
+      ? {}
+      : { maxRecordAgeMs: environment.maxRecordAgeMs }),
+    ...(environment.ledgerRetryMs === undefined
+      ? {}
+      : { ledgerRetryMs: environment.ledgerRetryMs }),
+  }),
 };
 
 /** Totals since the container started; the local runtime shows them in its status line. */

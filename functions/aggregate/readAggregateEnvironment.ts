@@ -13,6 +13,8 @@ export interface AggregateEnvironment {
   s3ForcePathStyle: boolean;
   /** The event source mapping's `maxRecordAge`, ms; `undefined` when not set (records never expire). */
   maxRecordAgeMs: number | undefined;
+  /** How long to keep trying an unreachable shard ledger, ms; `undefined` for the default. */
+  ledgerRetryMs: number | undefined;
 }
 
 const settingsSchema = z.object({
@@ -49,17 +51,22 @@ export function readAggregateEnvironment(env: NodeJS.ProcessEnv): AggregateEnvir
     rejectsPrefix: requiredVariable(env, AGGREGATE_FUNCTION_ENV.rejectsPrefix),
     settings: parsed.data,
     s3ForcePathStyle: env[AGGREGATE_FUNCTION_ENV.s3ForcePathStyle] === 'true',
-    maxRecordAgeMs: maxRecordAgeMsOf(env[AGGREGATE_FUNCTION_ENV.maxRecordAgeSeconds]),
+    maxRecordAgeMs: secondsAsMs(
+      AGGREGATE_FUNCTION_ENV.maxRecordAgeSeconds,
+      env[AGGREGATE_FUNCTION_ENV.maxRecordAgeSeconds],
+    ),
+    ledgerRetryMs: secondsAsMs(
+      AGGREGATE_FUNCTION_ENV.ledgerRetrySeconds,
+      env[AGGREGATE_FUNCTION_ENV.ledgerRetrySeconds],
+    ),
   };
 }
 
-function maxRecordAgeMsOf(text: string | undefined): number | undefined {
+function secondsAsMs(name: string, text: string | undefined): number | undefined {
   if (text === undefined || text === '') return undefined;
   const seconds = Number(text);
   if (!Number.isFinite(seconds) || seconds < 0) {
-    throw new Error(
-      `${AGGREGATE_FUNCTION_ENV.maxRecordAgeSeconds} must be a number of seconds (given ${JSON.stringify(text)})`,
-    );
+    throw new Error(`${name} must be a number of seconds (given ${JSON.stringify(text)})`);
   }
   return seconds * 1_000;
 }

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import {
-  gapOf,
+  laneOfRecord,
   recordGiveUp,
   type ShardLedgerState,
   type WriteScope,
@@ -258,21 +258,37 @@ async function redriveObject(
   const last = sequenceOrderKey(batchInfo.endSequenceNumber);
   // Records the give-up if no live batch has yet (the shard may be idle since).
   const state = await options.ledger.update(batchInfo.shardId, async (current) =>
-    recordGiveUp(current, { first, last }),
+    recordGiveUp(current, {
+      first,
+      last,
+      lastArrivalMs: records.at(-1)?.arrivalMs,
+      now: Date.now(),
+    }),
   );
-  const scope = recoveryScope(state, batchInfo.shardId, first);
   // Judged as of the give-up, the closest to when the records were last tried.
   const now = Date.parse(parsed.timestamp ?? '') || object.lastModified.getTime();
-  const { response, summary } = await aggregateKinesisBatch(
-    invocationEvent(records, batchInfo.shardId, batchInfo.streamArn),
-    { ...options.aggregation, attempts: fixedScope(scope), now: () => now },
-  );
-  if (response.batchItemFailures.length > 0) {
-    throw new Error(
-      `${summary.failedRecords} of ${records.length} records could not be applied ` +
-        `(from ${response.batchItemFailures[0]?.itemIdentifier}); nothing is lost, run again`,
+  const totals = { eventsFolded: 0, eventsRejected: 0, itemsApplied: 0 };
+  const lanes: number[] = [];
+  // Each record in its own lane: a batch can straddle a gap's start (records before the
+  // reported failure were counted in full where they were tried).
+  for (const run of runsByLane(state, records)) {
+    const scope = recoveryScope(state, batchInfo.shardId, run.lane, run.first);
+    const { response, summary } = await aggregateKinesisBatch(
+      invocationEvent(run.records, batchInfo.shardId, batchInfo.streamArn),
+      { ...options.aggregation, attempts: fixedScope(scope), now: () => now },
     );
+    if (response.batchItemFailures.length > 0) {
+      throw new Error(
+        `${summary.failedRecords} of ${records.length} records could not be applied ` +
+          `(from ${response.batchItemFailures[0]?.itemIdentifier}); nothing is lost, run again`,
+      );
+    }
+    totals.eventsFolded += summary.eventsFolded;
+    totals.eventsRejected += summary.eventsRejected;
+    totals.itemsApplied += summary.itemsApplied;
+    lanes.push(run.lane);
   }
+  const lane = lanes.at(-1) ?? state.lane;
   const marker: RedriveMarker = {
     sourceKey: key,
     redrivenAt: new Date().toISOString(),
@@ -283,9 +299,9 @@ async function redriveObject(
     shardId: batchInfo.shardId,
     startSequenceNumber: batchInfo.startSequenceNumber,
     endSequenceNumber: batchInfo.endSequenceNumber,
-    lane: scope.lane,
-    eventsFolded: summary.eventsFolded,
-    eventsRejected: summary.eventsRejected,
+    lane,
+    eventsFolded: totals.eventsFolded,
+    eventsRejected: totals.eventsRejected,
   };
   await options.s3.send(
     new PutObjectCommand({
@@ -298,27 +314,45 @@ async function redriveObject(
   return {
     ...base,
     status: 'redriven',
-    lane: scope.lane,
-    eventsFolded: summary.eventsFolded,
-    itemsApplied: summary.itemsApplied,
-    eventsRejected: summary.eventsRejected,
+    lane,
+    eventsFolded: totals.eventsFolded,
+    itemsApplied: totals.itemsApplied,
+    eventsRejected: totals.eventsRejected,
   };
 }
 
 /**
- * The lane given-up records starting at `first` are applied in: the lane of
- * their gap, checked against every older lane that tried them. Records in no
- * known gap (given up before the shard had a ledger) go to the current lane,
- * where the watermarks skip whatever is already counted.
+ * The scope given-up records of `lane` starting at `first` are applied in:
+ * that lane, not live, checked against every older lane that tried them.
  */
-export function recoveryScope(state: ShardLedgerState, shardId: string, first: string): WriteScope {
-  const lane = gapOf(state, first)?.lane ?? state.lane;
+export function recoveryScope(
+  state: ShardLedgerState,
+  shardId: string,
+  lane: number,
+  first: string,
+): WriteScope {
   return {
     shardId,
     lane,
     olderLanes: state.lanes.filter((l) => l.lane < lane && l.through >= first),
     live: false,
   };
+}
+
+/** Consecutive records of the same lane (see `laneOfRecord`), in order. */
+function runsByLane(
+  state: ShardLedgerState,
+  records: readonly FailedRecord[],
+): { lane: number; first: string; records: FailedRecord[] }[] {
+  const runs: { lane: number; first: string; records: FailedRecord[] }[] = [];
+  for (const record of records) {
+    const order = sequenceOrderKey(record.sequenceNumber);
+    const lane = laneOfRecord(state, order);
+    const current = runs.at(-1);
+    if (current && current.lane === lane) current.records.push(record);
+    else runs.push({ lane, first: order, records: [record] });
+  }
+  return runs;
 }
 
 /** The invocation event Lambda would have sent for `records`. */

@@ -61,7 +61,7 @@ function dependencies(client: DynamoDBClient, table: string): AggregateDependenc
   return {
     store: new DynamoAggregateStore(client, table),
     groups: new DynamoGroupRegistry(client, table),
-    attempts: new DynamoAttemptTracker(new DynamoShardLedger(client, table), undefined, undefined),
+    attempts: new DynamoAttemptTracker(new DynamoShardLedger(client, table)),
     rejects: { write: async () => undefined },
     metrics: compileMetrics(config),
     catalog: eventCatalog,

@@ -52,12 +52,15 @@ interface StoreFaults {
   updateFailureRate: number;
   random: () => number;
   injected: number;
+  /** Every request for a shard ledger item fails (throttled, unreachable). */
+  ledgerDown?: boolean;
 }
 
 /**
  * A DynamoDB client for the emulator that fails aggregate UpdateItems at
- * `faults.updateFailureRate` (the ledger, registry and reads are left alone)
- * and makes no retries of its own, so every fault reaches the handler.
+ * `faults.updateFailureRate` (the registry and reads are left alone), every
+ * ledger request while `faults.ledgerDown`, and makes no retries of its own,
+ * so every fault reaches the handler.
  */
 function faultyDynamo(endpoint: string, faults: StoreFaults): DynamoDBClient {
   const client = new DynamoDBClient({
@@ -69,7 +72,15 @@ function faultyDynamo(endpoint: string, faults: StoreFaults): DynamoDBClient {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as { Key?: { pk?: { S?: string } } };
-      const pk = input.Key?.pk?.S ?? '';
+      const item = (args.input as { Item?: { pk?: { S?: string } } }).Item;
+      const pk = input.Key?.pk?.S ?? item?.pk?.S ?? '';
+      if (faults.ledgerDown && pk.startsWith('shard#')) {
+        faults.injected++;
+        throw Object.assign(new Error('injected: throughput exceeded on the ledger item'), {
+          name: 'ProvisionedThroughputExceededException',
+          $fault: 'client',
+        });
+      }
       if (
         context.commandName === 'UpdateItemCommand' &&
         pk.includes('#') &&
@@ -115,8 +126,13 @@ function workload(count: number, tag: string): StreamfoldEvent[] {
   return events;
 }
 
+/** Highest sequence number put on each shard, by stream: what the runner must get past. */
+const lastPut = new Map<string, Map<string, bigint>>();
+
 /** Puts `events`, several per record, through PutRecords to a stream of `shards` shards. */
 async function putEvents(streamName: string, events: readonly StreamfoldEvent[]): Promise<void> {
+  const last = lastPut.get(streamName) ?? new Map<string, bigint>();
+  lastPut.set(streamName, last);
   const perRecord = 4;
   const records = [];
   for (let i = 0; i < events.length; i += perRecord) {
@@ -128,6 +144,11 @@ async function putEvents(streamName: string, events: readonly StreamfoldEvent[])
       new PutRecordsCommand({ StreamName: streamName, Records: records.slice(i, i + 100) }),
     );
     expect(answer.FailedRecordCount ?? 0).toBe(0);
+    for (const entry of answer.Records ?? []) {
+      const sequence = BigInt(entry.SequenceNumber as string);
+      if (sequence > (last.get(entry.ShardId as string) ?? -1n))
+        last.set(entry.ShardId as string, sequence);
+    }
   }
 }
 
@@ -157,7 +178,11 @@ interface Scenario {
   /** Share of invocations that "crash" after the handler returned (a function error). */
   crashRate?: number;
   /** Runs while the runner is consuming: puts the events, switches faults, stalls... */
-  drive: (context: { stream: string; stall: (ms: number) => void }) => Promise<void>;
+  drive: (context: {
+    stream: string;
+    stall: (ms: number) => void;
+    waitCaughtUp: () => Promise<void>;
+  }) => Promise<void>;
 }
 
 /**
@@ -194,11 +219,11 @@ async function runScenario(scenario: Scenario) {
   };
   const deps: AggregateDependencies = {
     ...aggregateDependencies({ ...resources, dynamodb }),
-    attempts: new DynamoAttemptTracker(
-      new DynamoShardLedger(dynamodb, table),
-      clients.kinesis,
-      settings.maxRecordAgeMs,
-    ),
+    attempts: new DynamoAttemptTracker(new DynamoShardLedger(dynamodb, table), {
+      kinesis: clients.kinesis,
+      maxRecordAgeMs: settings.maxRecordAgeMs,
+      ledgerRetryMs: 2_000,
+    }),
   };
   const crash = seededRandom(id * 31);
   let stallUntil = 0;
@@ -219,27 +244,39 @@ async function runScenario(scenario: Scenario) {
     checkpoints: new CheckpointStore(),
     onFailure: { bucket: BUCKET, prefix },
   });
+  // Consumed: every shard caught up with nothing buffered or in flight.
+  const shards = await clients.kinesis.send(new ListShardsCommand({ StreamName: stream }));
+  // Every record put so far is behind each shard's checkpoint, with nothing in flight.
+  const waitCaughtUp = async () => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const progress = runner.progress();
+      const puts = lastPut.get(stream) ?? new Map<string, bigint>();
+      if (
+        progress.length === (shards.Shards ?? []).length &&
+        progress.every(
+          (p) =>
+            !p.invoking &&
+            p.buffered === 0 &&
+            BigInt(p.checkpoint ?? -1) >= (puts.get(p.shardId) ?? -1n),
+        )
+      ) {
+        return;
+      }
+      if (Date.now() > deadline)
+        throw new Error(`not consumed in 60 s: ${JSON.stringify(progress)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
   await runner.start();
   await scenario.drive({
     stream,
     stall: (ms) => {
       stallUntil = Date.now() + ms;
     },
+    waitCaughtUp,
   });
-  // Consumed: every shard caught up with nothing buffered or in flight.
-  const shards = await clients.kinesis.send(new ListShardsCommand({ StreamName: stream }));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const progress = runner.progress();
-    if (
-      progress.length === (shards.Shards ?? []).length &&
-      progress.every((p) => p.caughtUp && !p.invoking && p.buffered === 0)
-    ) {
-      break;
-    }
-    if (Date.now() > deadline) throw new Error(`not consumed in 60 s: ${JSON.stringify(progress)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitCaughtUp();
   await runner.stop();
   const beforeRecovery = await readAggregates(clients.dynamodb, table);
   const objects = await onFailureObjects(prefix);
@@ -267,7 +304,12 @@ async function runScenario(scenario: Scenario) {
     ledger: new DynamoShardLedger(clients.dynamodb, table),
     markerPrefix: 'markers-of-a-run-that-never-finished/',
   });
-  const ledger = await new DynamoShardLedger(clients.dynamodb, table).read('shardId-000000000000');
+  const ledgers = new DynamoShardLedger(clients.dynamodb, table);
+  const states = await Promise.all(
+    (shards.Shards ?? []).map(async (s) => (await ledgers.read(s.ShardId as string)).state),
+  );
+  // Every shard's gaps, for the assertions on what the faults did.
+  const ledger = { state: { gaps: states.flatMap((s) => s.gaps) } };
   dynamodb.destroy();
   return {
     table,
@@ -350,13 +392,13 @@ describe('invariant: exactly once through the on-failure destination and its rec
     const run = await runScenario({
       settings: { maxRetryAttempts: 10_000, maxRecordAgeMs: 2_000, bisectBatchOnError: false },
       faults,
-      drive: async ({ stream, stall }) => {
+      drive: async ({ stream, stall, waitCaughtUp }) => {
         // Tried and partly applied, then too old.
         await putEvents(stream, early);
         await sleep(3_000);
         faults.updateFailureRate = 0;
         await putEvents(stream, middle);
-        await sleep(1_000);
+        await waitCaughtUp();
         // Never tried: they arrive while the function is stalled and are too old once it returns.
         stall(3_000);
         await putEvents(stream, stalled);
@@ -374,6 +416,38 @@ describe('invariant: exactly once through the on-failure destination and its rec
     expect(run.ledger.state.gaps.length).toBeGreaterThanOrEqual(2);
     expect(run.first.failed).toBe(0);
     expect(run.second).toMatchObject({ redriven: 0, alreadyRedriven: run.objects.length });
+    expect(run.third.objects.every((o) => o.itemsApplied === 0)).toBe(true);
+    expectMatchesGroundTruth(run.after, expectedAggregates(config, all));
+  }, 180_000);
+
+  it('counts every record once when batches are given up while the shard ledger is unreachable', async () => {
+    // Prepare: for a while no invocation can read or write the ledger, so the batches of that
+    // time are given up without a trace of their attempts; then it is back.
+    const before = workload(600, 'ledger-before');
+    const during = workload(600, 'ledger-during');
+    const after = workload(300, 'ledger-after');
+    const faults: StoreFaults = { updateFailureRate: 0, random: seededRandom(5), injected: 0 };
+    // Act
+    const run = await runScenario({
+      settings: { maxRetryAttempts: 1 },
+      faults,
+      drive: async ({ stream, waitCaughtUp }) => {
+        await putEvents(stream, before);
+        await waitCaughtUp();
+        faults.ledgerDown = true;
+        await putEvents(stream, during);
+        // Two attempts, each trying the ledger for 2 s, then the give-up.
+        await sleep(7_000);
+        faults.ledgerDown = false;
+        await putEvents(stream, after);
+      },
+    });
+    // Assess
+    const all = [...before, ...during, ...after];
+    expect(faults.injected).toBeGreaterThan(0);
+    expect(run.objects.length).toBeGreaterThan(0);
+    expect(run.ledger.state.gaps.length).toBeGreaterThan(0);
+    expect(run.first.failed).toBe(0);
     expect(run.third.objects.every((o) => o.itemsApplied === 0)).toBe(true);
     expectMatchesGroundTruth(run.after, expectedAggregates(config, all));
   }, 180_000);

@@ -4,6 +4,8 @@ import {
   emptyLedger,
   finishAttempt,
   gapOf,
+  isStale,
+  laneOfRecord,
   mayHaveSkipped,
   nextOrderKey,
   planAttempt,
@@ -38,6 +40,7 @@ function attempt(
     failedFrom: failedFrom === undefined ? undefined : o(failedFrom),
     last: o(last),
     lastArrivalMs: 999_000,
+    now: 1_000_000,
   });
   if (!finished) throw new Error('attempt was not the open one');
   return finished;
@@ -104,6 +107,15 @@ describe('planAttempt', () => {
     expect(skipped.gap).toEqual({ lane: 0, from: o(11), before: o(30) });
   });
 
+  it('suspects untraced give-ups after a silence as long as an unreachable ledger is retried', () => {
+    // Prepare: 1..10 finished at t = 1,000,000; invocations retry the ledger for 10 s.
+    const done = attempt(emptyLedger(), 1, 10);
+    const after = (ms: number) => start(30, 40, { now: 1_000_000 + ms, untracedGiveUpMs: 10_000 });
+    // Assess
+    expect(mayHaveSkipped(done, after(9_999))).toBe(false);
+    expect(mayHaveSkipped(done, after(10_000))).toBe(true);
+  });
+
   it('does not suspect skipped records while the last finished record is young', () => {
     const done = attempt(emptyLedger(), 1, 10);
     expect(
@@ -113,7 +125,35 @@ describe('planAttempt', () => {
   });
 });
 
+describe('isStale', () => {
+  it('leaves the ledger to the newest invocation when an older one begins late', () => {
+    // Prepare: invocation A (started at 100) times out before it begins; B (at 200) begins.
+    const { state } = planAttempt(emptyLedger(), start(1, 10, { invokedAtMs: 200 }));
+    // Assess
+    expect(isStale(state, start(1, 10, { invokedAtMs: 100 }))).toBe(true);
+    expect(isStale(state, start(1, 10, { invokedAtMs: 300 }))).toBe(false);
+  });
+
+  it('treats a replay of finished records as stale, so it cannot hide a later failure', () => {
+    const done = attempt(emptyLedger(), 1, 10);
+    expect(isStale(done, start(3, 10))).toBe(true);
+    expect(isStale(done, start(3, 11))).toBe(false);
+  });
+});
+
 describe('finishAttempt', () => {
+  it('never moves done backwards', () => {
+    const done = attempt(emptyLedger(), 1, 20);
+    const { state } = planAttempt(done, start(5, 25));
+    const finished = finishAttempt(state, 't5-25', {
+      failedFrom: undefined,
+      last: o(25),
+      lastArrivalMs: 0,
+      now: 2,
+    });
+    expect(finished?.done).toBe(o(25));
+  });
+
   it('ignores the end of an attempt a newer one has replaced (a timed-out invocation)', () => {
     // Prepare
     const { state: first } = planAttempt(emptyLedger(), start(1, 10));
@@ -123,6 +163,7 @@ describe('finishAttempt', () => {
       failedFrom: undefined,
       last: o(10),
       lastArrivalMs: 0,
+      now: 1,
     });
     // Assess
     expect(late).toBeUndefined();
@@ -134,7 +175,12 @@ describe('recordGiveUp', () => {
     // Prepare
     const failed = attempt(emptyLedger(), 1, 10, 5);
     // Act
-    const state = recordGiveUp(failed, { first: o(5), last: o(10) });
+    const state = recordGiveUp(failed, {
+      first: o(5),
+      last: o(10),
+      lastArrivalMs: 990_000,
+      now: 1_000_000,
+    });
     // Assess
     expect(state?.gaps).toEqual([{ lane: 0, from: o(5), before: o(11) }]);
     expect(state?.lane).toBe(1);
@@ -147,9 +193,34 @@ describe('recordGiveUp', () => {
   it('changes nothing for records already in a gap', () => {
     const failed = attempt(emptyLedger(), 1, 10, 5);
     const { state } = planAttempt(failed, start(11, 20));
-    expect(recordGiveUp(state, { first: o(5), last: o(10) })).toBeUndefined();
+    expect(
+      recordGiveUp(state, { first: o(5), last: o(10), lastArrivalMs: 0, now: 1 }),
+    ).toBeUndefined();
     expect(gapOf(state, o(7))?.lane).toBe(0);
     expect(gapOf(state, o(11))).toBeUndefined();
+  });
+});
+
+describe('laneOfRecord', () => {
+  it('is the gap lane for given-up records and the lane live when tried for the others', () => {
+    // Prepare: 1..10 failed from 5 in lane 0, given up; 11..20 in lane 1.
+    const failed = attempt(emptyLedger(), 1, 10, 5);
+    const { state } = planAttempt(failed, start(11, 20));
+    // Assess
+    expect(laneOfRecord(state, o(3))).toBe(0);
+    expect(laneOfRecord(state, o(7))).toBe(0);
+    expect(laneOfRecord(state, o(15))).toBe(1);
+  });
+
+  it('keeps the arrival time of the last given-up record when the recovery records the gap', () => {
+    const failed = attempt(emptyLedger(), 1, 10, 5);
+    const state = recordGiveUp(failed, {
+      first: o(5),
+      last: o(10),
+      lastArrivalMs: 123,
+      now: 456,
+    });
+    expect(state).toMatchObject({ doneArrivalMs: 123, updatedAtMs: 456 });
   });
 });
 

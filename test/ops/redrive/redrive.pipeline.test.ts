@@ -13,9 +13,10 @@ import { sampleEvent } from '../../helpers/events.js';
 import { expectedAggregates, expectMatchesGroundTruth } from '../../local/groundTruth.js';
 import { readAggregates } from '../../local/readAggregates.js';
 
-// Short windows and few retries so that a failing handler gives up within a couple of seconds.
+// Short windows, few retries and a short timeout (an invocation tries an unreachable ledger for
+// half of it) so that a failing handler gives up within seconds.
 const config = loadConfig({
-  aggregation: { maxBatchingWindow: '200ms', maxRetryAttempts: 2 },
+  aggregation: { maxBatchingWindow: '200ms', maxRetryAttempts: 2, timeout: '2s' },
 });
 
 let pipeline: LocalPipeline;
