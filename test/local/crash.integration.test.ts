@@ -42,6 +42,8 @@ const PUT_BATCH = 500;
 /** The kill lands once this share of the events is counted, and before this other share is. */
 const KILL_AFTER_SHARE = 0.3;
 const KILL_BEFORE_SHARE = 0.7;
+/** Pause between PutRecords calls of the whole-runtime case, ms: 16 calls take about 4 s. */
+const PUT_PACE_MS = 250;
 const POLL_MS = 100;
 /** Nothing listens here: the aggregates reader needs only DynamoDB. */
 const UNUSED_ENDPOINT = 'http://127.0.0.1:1';
@@ -81,7 +83,9 @@ describe('kill -9 of the whole local runtime mid-flush', () => {
       const checkpointFile = join(dataDir, 'aggregate-checkpoints.json');
       const first = await startRuntime(dataDir);
       const firstClients = clientsOf(first);
-      const positions = await putRecords(firstClients.kinesis, records);
+      // Paced over a few seconds, so the first periodic save (2 s) comes while work remains
+      // however fast or loaded the machine is.
+      const putting = putRecords(firstClients.kinesis, records, PUT_PACE_MS);
 
       // Act: SIGKILL the runtime and its emulators together once some events are counted and
       // a checkpoint is on disk; if no checkpoint ever shows, kill anyway a little later.
@@ -89,9 +93,10 @@ describe('kill -9 of the whole local runtime mid-flush', () => {
         const share = counted / EVENT_COUNT;
         return (
           share >= KILL_AFTER_SHARE &&
-          (readCheckpoints(checkpointFile) !== undefined || share >= 0.5)
+          (readCheckpoints(checkpointFile) !== undefined || share >= KILL_BEFORE_SHARE - 0.05)
         );
       });
+      const positions = await putting;
       await first.killAll();
       const checkpoints = readCheckpoints(checkpointFile);
       const second = await startRuntime(dataDir);
@@ -214,9 +219,11 @@ function countryCode(index: number): string {
 async function putRecords(
   kinesis: KinesisClient,
   records: readonly StreamRecord[],
+  paceMs = 0,
 ): Promise<RecordPosition[]> {
   const positions: RecordPosition[] = [];
   for (let i = 0; i < records.length; i += PUT_BATCH) {
+    if (i > 0 && paceMs > 0) await new Promise((resolve) => setTimeout(resolve, paceMs));
     const response = await kinesis.send(
       new PutRecordsCommand({
         StreamName: config.stream.name,
