@@ -56,7 +56,10 @@ export interface AggregateDependencies {
   /** Decides which groups of each metric are kept under its `maxGroups`. */
   groups: GroupRegistry;
   catalog: EventCatalog;
-  /** Oldest and newest accepted event time, relative to `now()`, ms. */
+  /**
+   * Oldest and newest accepted event time, ms, relative to the record's
+   * arrival in the stream (or to `now()` when given).
+   */
   maxLatenessMs: number;
   maxFutureSkewMs: number;
   logger: Logger;
@@ -68,6 +71,11 @@ export interface AggregateDependencies {
    * once (see `ShardLedger`). Without it every batch writes lane 0.
    */
   attempts?: AttemptTracker;
+  /**
+   * The time event times are judged against. By default each record's
+   * arrival in the stream: the same on every retry, replay and recovery, so an
+   * event is accepted everywhere or nowhere. Tests pin it.
+   */
   now?: () => number;
 }
 
@@ -114,7 +122,12 @@ export async function aggregateKinesisBatch(
   deps: AggregateDependencies,
 ): Promise<{ response: KinesisStreamBatchResponse; summary: BatchSummary }> {
   const now = (deps.now ?? Date.now)();
-  const window = { now, maxLatenessMs: deps.maxLatenessMs, maxFutureSkewMs: deps.maxFutureSkewMs };
+  const pinnedNow = deps.now === undefined ? undefined : now;
+  const windowAt = (arrivalMs: number) => ({
+    now: pinnedNow ?? (arrivalMs > 0 ? arrivalMs : now),
+    maxLatenessMs: deps.maxLatenessMs,
+    maxFutureSkewMs: deps.maxFutureSkewMs,
+  });
   let acceptedEvents: FoldableEvent[] = [];
   const claims: DedupeClaim[] = [];
   const rejected: RejectEntry[] = [];
@@ -132,9 +145,9 @@ export async function aggregateKinesisBatch(
     try {
       const order = sequenceOrderKey(sequenceNumber);
       sequenceByOrder.set(order, sequenceNumber);
-      const arrivalTime = new Date(
-        record.kinesis.approximateArrivalTimestamp * 1_000,
-      ).toISOString();
+      const arrivalMs = Math.round(record.kinesis.approximateArrivalTimestamp * 1_000);
+      const arrivalTime = new Date(arrivalMs).toISOString();
+      const window = windowAt(arrivalMs);
       const accepted: FoldableEvent[] = [];
       const recordClaims: DedupeClaim[] = [];
       const { lines, corruptAggregate } = unpackEvents(Buffer.from(record.kinesis.data, 'base64'));

@@ -265,8 +265,9 @@ async function redriveObject(
       now: Date.now(),
     }),
   );
-  // Judged as of the give-up, the closest to when the records were last tried.
-  const now = Date.parse(parsed.timestamp ?? '') || object.lastModified.getTime();
+  // Event times are judged against each record's arrival, as on the live path; a record whose
+  // arrival the object does not give is judged as of the give-up.
+  const givenUpAt = Date.parse(parsed.timestamp ?? '') || object.lastModified.getTime();
   const totals = { eventsFolded: 0, eventsRejected: 0, itemsApplied: 0 };
   const lanes: number[] = [];
   // Each record in its own lane: a batch can straddle a gap's start (records before the
@@ -274,8 +275,8 @@ async function redriveObject(
   for (const run of runsByLane(state, records)) {
     const scope = recoveryScope(state, batchInfo.shardId, run.lane, run.first);
     const { response, summary } = await aggregateKinesisBatch(
-      invocationEvent(run.records, batchInfo.shardId, batchInfo.streamArn),
-      { ...options.aggregation, attempts: fixedScope(scope), now: () => now },
+      invocationEvent(run.records, batchInfo.shardId, batchInfo.streamArn, givenUpAt),
+      { ...options.aggregation, attempts: fixedScope(scope) },
     );
     if (response.batchItemFailures.length > 0) {
       throw new Error(
@@ -360,6 +361,7 @@ function invocationEvent(
   records: readonly FailedRecord[],
   shardId: string,
   streamArn: string,
+  fallbackArrivalMs: number,
 ): KinesisStreamEvent {
   return {
     Records: records.map(
@@ -369,7 +371,7 @@ function invocationEvent(
           partitionKey: r.partitionKey,
           sequenceNumber: r.sequenceNumber,
           data: r.data.toString('base64'),
-          approximateArrivalTimestamp: (r.arrivalMs ?? 0) / 1_000,
+          approximateArrivalTimestamp: (r.arrivalMs ?? fallbackArrivalMs) / 1_000,
         },
         eventSource: 'aws:kinesis',
         eventVersion: '1.0',

@@ -452,4 +452,31 @@ describe('aggregateKinesisBatch', () => {
       eventsRefusedByStore: 0,
     });
   });
+
+  it("judges event time against each record's arrival, so every retry decides the same", async () => {
+    // Prepare: no pinned clock; records that arrived on 2026-11-22 at 10:30, with events just
+    // inside and just outside the 5 min future skew of that arrival.
+    const arrivalMs = Date.parse('2026-11-22T10:30:00Z');
+    const at = (offsetMs: number) =>
+      sampleEvent('purchase', { time: new Date(arrivalMs + offsetMs).toISOString() });
+    const inside = at(299_000);
+    const outside = at(301_000);
+    const batch = kinesisStreamEvent([
+      { sequenceNumber: '100', arrivalMs, lines: [inside, outside] },
+    ]);
+    const outcomes = [];
+    // Act: the batch twice, on a clock days past the arrival (as a retry after an outage runs).
+    for (let run = 0; run < 2; run++) {
+      const store = new InMemoryAggregateStore();
+      const rejects = new RecordingRejectsSink();
+      const { now: _pinned, ...deps } = dependencies(store, rejects);
+      const { summary } = await aggregateKinesisBatch(batch, deps);
+      outcomes.push({ folded: summary.eventsFolded, rejected: rejects.written.map((r) => r.raw) });
+    }
+    // Assess
+    expect(outcomes).toEqual([
+      { folded: 1, rejected: [JSON.stringify(outside)] },
+      { folded: 1, rejected: [JSON.stringify(outside)] },
+    ]);
+  });
 });
