@@ -39,6 +39,8 @@ export interface TrackedAttempt {
   gap?: LedgerGap;
   /** Every range given up on this shard so far: only the recovery applies their records. */
   gaps: readonly LedgerGap[];
+  /** Size of the shard's ledger as stored, bytes (DynamoDB refuses items over 400 KB). */
+  ledgerBytes?: number;
   /** Records the outcome: `failedFrom` is the order key of the lowest record reported failed. */
   finish(failedFrom: string | undefined): Promise<void>;
 }
@@ -140,6 +142,7 @@ export class DynamoAttemptTracker implements AttemptTracker {
       scope,
       ...(gap ? { gap } : {}),
       gaps: state.gaps,
+      ledgerBytes: JSON.stringify(state).length,
       finish: async (failedFrom) => {
         if (stale) return;
         await this.#ledger.update(batch.shardId, async (current) =>

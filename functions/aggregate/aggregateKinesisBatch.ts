@@ -28,6 +28,12 @@ import type { ApplyOutcome } from './DynamoAggregateStore.js';
 import type { AttemptTracker, BatchToTrack, TrackedAttempt } from './DynamoAttemptTracker.js';
 import { type RejectEntry, type RejectsSink, rejectEntry } from './RejectsSink.js';
 
+/**
+ * Size of a shard ledger past which every batch logs a warning: half of
+ * DynamoDB's 400 KB item limit, about 650 give-ups on one shard.
+ */
+const LEDGER_WARNING_BYTES = 200_000;
+
 /** Aggregate item updates in flight at once during a flush. */
 const FLUSH_CONCURRENCY = 16;
 
@@ -231,6 +237,12 @@ export async function aggregateKinesisBatch(
         ...batchToTrack(event.Records, shardId),
         invokedAtMs: now,
       });
+      if ((attempt.ledgerBytes ?? 0) > LEDGER_WARNING_BYTES) {
+        deps.logger.warn("shard ledger is growing toward DynamoDB's 400 KB item limit", {
+          ledgerBytes: attempt.ledgerBytes,
+          gaps: attempt.gaps.length,
+        });
+      }
       if (attempt.gap) {
         deps.logger.warn('records were given up before this batch; later batches use a new lane', {
           gap: attempt.gap,
