@@ -168,7 +168,15 @@ export function mayHaveSkipped(state: ShardLedgerState, start: AttemptStart): bo
  */
 export function isStale(state: ShardLedgerState, start: AttemptStart): boolean {
   const invokedAt = start.invokedAtMs ?? start.now;
-  if (state.open?.invokedAtMs !== undefined && invokedAt < state.open.invokedAtMs) return true;
+  // Only an attempt that starts no later than the open one can be its predecessor: one that
+  // starts after it may be the next batch after a give-up (and clocks of containers differ).
+  if (
+    state.open?.invokedAtMs !== undefined &&
+    invokedAt < state.open.invokedAtMs &&
+    start.first <= state.open.from
+  ) {
+    return true;
+  }
   // Every record finished: failures, if any, lie after `done`, and this batch cannot be given up
   // with anything an item has not counted.
   return state.done !== undefined && start.last <= state.done;
@@ -244,22 +252,34 @@ export function finishAttempt(
 
 /**
  * Records a give-up that the handler has not seen yet (no batch has started
- * after it): the recovery of an on-failure object found its records after the
- * ledger's unfinished position. The current lane is frozen with the gap
- * `[unresolved, before)` and live batches continue in a new lane.
+ * after it): the recovery of an on-failure object found records the ledger
+ * does not place in any gap. The current lane is frozen with the gap and live
+ * batches continue in a new lane. The gap starts at the unfinished position
+ * (records before it were counted in full), or, when nothing is unfinished,
+ * right after the last finished record (the object's records were never
+ * tried: expired unseen, or tried while the ledger was unreachable).
  *
- * @returns the new state, or `undefined` when nothing needs recording (the records lie in a known gap, or the shard is not unfinished before them)
+ * @returns the new state, or `undefined` when nothing needs recording (the records lie in a known gap, or were all finished)
  */
 export function recordGiveUp(
   previous: ShardLedgerState,
   range: { first: string; last: string; lastArrivalMs: number | undefined; now: number },
 ): ShardLedgerState | undefined {
-  if (gapOf(previous, range.first) !== undefined) return undefined;
+  if (gapOf(previous, range.first) !== undefined || gapOf(previous, range.last) !== undefined) {
+    return undefined;
+  }
   const unresolved = previous.open?.from ?? previous.failedFrom;
-  if (unresolved === undefined || range.first < unresolved) return undefined;
+  let from: string | undefined;
+  if (unresolved !== undefined) {
+    if (range.last >= unresolved) from = unresolved;
+  } else if (previous.done === undefined) {
+    from = range.first;
+  } else if (range.last > previous.done) {
+    from = nextOrderKey(previous.done);
+  }
+  if (from === undefined) return undefined;
   const state = cloneLedger(previous);
-  const before = nextOrderKey(range.last);
-  state.gaps.push({ lane: state.lane, from: unresolved, before });
+  state.gaps.push({ lane: state.lane, from, before: nextOrderKey(range.last) });
   state.lane += 1;
   // The new lane has tried nothing yet; its span starts with its first batch.
   delete state.open;

@@ -2,7 +2,7 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
-  PutItemCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { emptyLedger, type ShardLedgerState } from '../../core/aggregates/ShardLedger.js';
 
@@ -70,23 +70,25 @@ export class DynamoShardLedger {
     throw new Error(`ledger of ${shardId} kept changing under ${MAX_LEDGER_ROUNDS} writers`);
   }
 
+  /**
+   * An UpdateItem rather than a PutItem, so the function needs no permission
+   * beyond the UpdateItem and GetItem it has for aggregates.
+   */
   async #write(shardId: string, state: ShardLedgerState, version: number): Promise<boolean> {
     try {
       await this.#client.send(
-        new PutItemCommand({
+        new UpdateItemCommand({
           TableName: this.#tableName,
-          Item: {
-            ...this.#key(shardId),
-            state: { S: JSON.stringify(state) },
-            ver: { N: String(version + 1) },
-          },
+          Key: this.#key(shardId),
+          UpdateExpression: 'SET #state = :state, #ver = :next',
           // Version 0 is "no ledger yet": only the first of two racing creators may write it.
-          ...(version === 0
-            ? { ConditionExpression: 'attribute_not_exists(ver)' }
-            : {
-                ConditionExpression: 'ver = :version',
-                ExpressionAttributeValues: { ':version': { N: String(version) } },
-              }),
+          ConditionExpression: version === 0 ? 'attribute_not_exists(#ver)' : '#ver = :version',
+          ExpressionAttributeNames: { '#state': 'state', '#ver': 'ver' },
+          ExpressionAttributeValues: {
+            ':state': { S: JSON.stringify(state) },
+            ':next': { N: String(version + 1) },
+            ...(version === 0 ? {} : { ':version': { N: String(version) } }),
+          },
         }),
       );
       return true;

@@ -371,7 +371,8 @@ function invocationEvent(
           partitionKey: r.partitionKey,
           sequenceNumber: r.sequenceNumber,
           data: r.data.toString('base64'),
-          approximateArrivalTimestamp: (r.arrivalMs ?? fallbackArrivalMs) / 1_000,
+          // 0 is no arrival at all (Kinesis always stamps one).
+          approximateArrivalTimestamp: (r.arrivalMs || fallbackArrivalMs) / 1_000,
         },
         eventSource: 'aws:kinesis',
         eventVersion: '1.0',

@@ -54,6 +54,8 @@ interface StoreFaults {
   injected: number;
   /** Every request for a shard ledger item fails (throttled, unreachable). */
   ledgerDown?: boolean;
+  /** DynamoDB commands the handler sent. */
+  commands?: Set<string>;
 }
 
 /**
@@ -71,6 +73,7 @@ function faultyDynamo(endpoint: string, faults: StoreFaults): DynamoDBClient {
   });
   client.middlewareStack.add(
     (next, context) => async (args) => {
+      faults.commands?.add(context.commandName ?? '');
       const input = args.input as { Key?: { pk?: { S?: string } } };
       const item = (args.input as { Item?: { pk?: { S?: string } } }).Item;
       const pk = input.Key?.pk?.S ?? item?.pk?.S ?? '';
@@ -349,7 +352,12 @@ describe('invariant: exactly once through the on-failure destination and its rec
   it('counts every record once after partial item failures exhaust the retries and the recovery runs twice', async () => {
     // Prepare: 30 % of aggregate updates fail; one retry; bisect; crashes after flushing.
     const events = workload(1_500, 'partial');
-    const faults: StoreFaults = { updateFailureRate: 0.3, random: seededRandom(7), injected: 0 };
+    const faults: StoreFaults = {
+      updateFailureRate: 0.3,
+      random: seededRandom(7),
+      injected: 0,
+      commands: new Set(),
+    };
     // Act
     const run = await runScenario({
       settings: { maxRetryAttempts: 1 },
@@ -377,6 +385,8 @@ describe('invariant: exactly once through the on-failure destination and its rec
     expect(run.second).toMatchObject({ redriven: 0, alreadyRedriven: run.objects.length });
     expect(run.third.objects.every((o) => o.itemsApplied === 0)).toBe(true);
     expectMatchesGroundTruth(run.after, truth);
+    // The deployed function is granted dynamodb:UpdateItem and dynamodb:GetItem only (AggregateFunction).
+    expect([...(faults.commands ?? [])].sort()).toEqual(['GetItemCommand', 'UpdateItemCommand']);
   }, 180_000);
 
   it('counts every record once when records expire by maxRecordAge, tried or not, and the recovery runs twice', async () => {

@@ -134,6 +134,12 @@ describe('isStale', () => {
     expect(isStale(state, start(1, 10, { invokedAtMs: 300 }))).toBe(false);
   });
 
+  it('never takes a batch that starts after the open attempt for a late starter', () => {
+    // B (11..20) starts in a container whose clock is behind the one that opened 1..10.
+    const { state } = planAttempt(emptyLedger(), start(1, 10, { invokedAtMs: 200 }));
+    expect(isStale(state, start(11, 20, { invokedAtMs: 150 }))).toBe(false);
+  });
+
   it('treats a replay of finished records as stale, so it cannot hide a later failure', () => {
     const done = attempt(emptyLedger(), 1, 10);
     expect(isStale(done, start(3, 10))).toBe(true);
@@ -188,6 +194,19 @@ describe('recordGiveUp', () => {
     const next = planAttempt(state as ShardLedgerState, start(11, 20));
     expect(next.gap).toBeUndefined();
     expect(next.state.lane).toBe(1);
+  });
+
+  it('records untried records after the last finished one as a gap of the live lane', () => {
+    // Prepare: 1..10 finished; 11..15 expired untried, and the recovery comes first.
+    const done = attempt(emptyLedger(), 1, 10);
+    // Act
+    const state = recordGiveUp(done, { first: o(11), last: o(15), lastArrivalMs: 5, now: 6 });
+    // Assess
+    expect(state?.gaps).toEqual([{ lane: 0, from: o(11), before: o(16) }]);
+    expect(state).toMatchObject({ lane: 1, done: o(15) });
+    expect(
+      recordGiveUp(done, { first: o(3), last: o(10), lastArrivalMs: 5, now: 6 }),
+    ).toBeUndefined();
   });
 
   it('changes nothing for records already in a gap', () => {
