@@ -12,7 +12,6 @@ import {
 } from '../../core/aggregates/ShardLedger.js';
 import { sequenceOrderKey } from '../../core/aggregates/sequenceOrder.js';
 import type { DynamoShardLedger } from './DynamoShardLedger.js';
-import { nextSequenceNumberAfter } from './nextSequenceNumberAfter.js';
 
 /** A record at the edge of a batch. */
 export interface BatchEdge {
@@ -60,8 +59,12 @@ export function fixedScope(scope: WriteScope): AttemptTracker {
 
 /** Options of {@link DynamoAttemptTracker}. */
 export interface DynamoAttemptTrackerOptions {
-  /** Reads the stream when records may have been skipped; without it such a batch always opens a new lane. */
-  kinesis?: KinesisClient;
+  /**
+   * The sequence number of the record after a position (see
+   * `nextSequenceNumberAfter`), read when records may have been skipped;
+   * without it such a batch always opens a new lane.
+   */
+  nextRecordAfter?: NextRecordAfter;
   /** The mapping's `maxRecordAge`, ms; `undefined` when records never expire. */
   maxRecordAgeMs?: number;
   /**
@@ -72,6 +75,27 @@ export interface DynamoAttemptTrackerOptions {
    */
   ledgerRetryMs?: number;
   now?: () => number;
+}
+
+/** Reads the sequence number of the record of `shardId` after `sequenceNumber`. */
+export type NextRecordAfter = (
+  streamName: string,
+  shardId: string,
+  sequenceNumber: string,
+) => Promise<string | undefined>;
+
+/**
+ * A {@link NextRecordAfter} over the Kinesis SDK, loaded on first use: the
+ * check is rare, and loading the Kinesis client costs a cold start about
+ * 130 ms.
+ */
+export function lazyNextRecordAfter(createClient: () => Promise<KinesisClient>): NextRecordAfter {
+  let client: Promise<KinesisClient> | undefined;
+  return async (streamName, shardId, sequenceNumber) => {
+    client ??= createClient();
+    const { nextSequenceNumberAfter } = await import('./nextSequenceNumberAfter.js');
+    return nextSequenceNumberAfter(await client, streamName, shardId, sequenceNumber);
+  };
 }
 
 /** Pause between tries of an unreachable ledger, ms. */
@@ -87,14 +111,14 @@ const LEDGER_RETRY_PAUSE_MS = { first: 100, max: 1_000 } as const;
  */
 export class DynamoAttemptTracker implements AttemptTracker {
   readonly #ledger: DynamoShardLedger;
-  readonly #kinesis: KinesisClient | undefined;
+  readonly #nextRecordAfter: NextRecordAfter | undefined;
   readonly #maxRecordAgeMs: number | undefined;
   readonly #ledgerRetryMs: number;
   readonly #now: () => number;
 
   public constructor(ledger: DynamoShardLedger, options: DynamoAttemptTrackerOptions = {}) {
     this.#ledger = ledger;
-    this.#kinesis = options.kinesis;
+    this.#nextRecordAfter = options.nextRecordAfter;
     this.#maxRecordAgeMs = options.maxRecordAgeMs;
     this.#ledgerRetryMs = options.ledgerRetryMs ?? 10_000;
     this.#now = options.now ?? Date.now;
@@ -179,14 +203,9 @@ export class DynamoAttemptTracker implements AttemptTracker {
   /** Whether the stream holds records between `doneSequenceNumber` and the batch. */
   async #checkStream(batch: BatchToTrack, doneSequenceNumber: string): Promise<SkipCheck> {
     const streamName = batch.streamArn.split(':stream/')[1];
-    if (!this.#kinesis || !streamName) return 'skipped';
+    if (!this.#nextRecordAfter || !streamName) return 'skipped';
     try {
-      const next = await nextSequenceNumberAfter(
-        this.#kinesis,
-        streamName,
-        batch.shardId,
-        doneSequenceNumber,
-      );
+      const next = await this.#nextRecordAfter(streamName, batch.shardId, doneSequenceNumber);
       return next === batch.first.sequenceNumber ? 'contiguous' : 'skipped';
     } catch {
       // Unknown is treated as skipped: a new lane costs a few attributes, a missed gap costs counts.

@@ -1,13 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { aggregateDependencies } from './aggregateDependencies.js';
 import { aggregateKinesisBatch, type BatchSummary } from './aggregateKinesisBatch.js';
-import { DynamoAttemptTracker } from './DynamoAttemptTracker.js';
+import { DynamoAttemptTracker, lazyNextRecordAfter } from './DynamoAttemptTracker.js';
 import { DynamoShardLedger } from './DynamoShardLedger.js';
 import { readAggregateEnvironment } from './readAggregateEnvironment.js';
 
@@ -16,8 +15,6 @@ const environment = readAggregateEnvironment(process.env);
 const logger = new Logger();
 const metrics = new Metrics();
 const dynamodb = new DynamoDBClient({});
-// HTTP/1.1: the local Kinesis emulator does not speak HTTP/2; on AWS either works.
-const kinesis = new KinesisClient({ requestHandler: new NodeHttpHandler() });
 const dependencies = {
   ...aggregateDependencies({
     dynamodb,
@@ -29,7 +26,11 @@ const dependencies = {
     logger,
   }),
   attempts: new DynamoAttemptTracker(new DynamoShardLedger(dynamodb, environment.tableName), {
-    kinesis,
+    nextRecordAfter: lazyNextRecordAfter(async () => {
+      const { KinesisClient } = await import('@aws-sdk/client-kinesis');
+      // HTTP/1.1: the local Kinesis emulator does not speak HTTP/2; on AWS either works.
+      return new KinesisClient({ requestHandler: new NodeHttpHandler() });
+    }),
     ...(environment.maxRecordAgeMs === undefined
       ? {}
       : { maxRecordAgeMs: environment.maxRecordAgeMs }),

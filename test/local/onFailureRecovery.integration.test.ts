@@ -14,6 +14,7 @@ import {
 } from '../../functions/aggregate/aggregateKinesisBatch.js';
 import { DynamoAttemptTracker } from '../../functions/aggregate/DynamoAttemptTracker.js';
 import { DynamoShardLedger } from '../../functions/aggregate/DynamoShardLedger.js';
+import { nextSequenceNumberAfter } from '../../functions/aggregate/nextSequenceNumberAfter.js';
 import { type AwsClients, LOCAL_CREDENTIALS } from '../../local/awsClients.js';
 import type { RunningEmulators } from '../../local/emulators/startEmulators.js';
 import {
@@ -223,7 +224,8 @@ async function runScenario(scenario: Scenario) {
   const deps: AggregateDependencies = {
     ...aggregateDependencies({ ...resources, dynamodb }),
     attempts: new DynamoAttemptTracker(new DynamoShardLedger(dynamodb, table), {
-      kinesis: clients.kinesis,
+      nextRecordAfter: (stream, shardId, sequenceNumber) =>
+        nextSequenceNumberAfter(clients.kinesis, stream, shardId, sequenceNumber),
       maxRecordAgeMs: settings.maxRecordAgeMs,
       ledgerRetryMs: 2_000,
     }),
