@@ -171,7 +171,14 @@ export class EventSourceMappingRunner {
     let closed = false;
     while (!signal.aborted) {
       let windowStart = Date.now();
-      while (!signal.aborted && !closed && buffer.length < settings.batchSize) {
+      // Lambda invokes as soon as a batch is full, by records or by its 6 MB payload, and waits out
+      // the batching window only for a batch that is not.
+      while (
+        !signal.aborted &&
+        !closed &&
+        buffer.length < settings.batchSize &&
+        payloadBytesOf(buffer) < MAX_PAYLOAD_BYTES
+      ) {
         const waited = Date.now() - windowStart;
         if (buffer.length > 0 && waited >= settings.maxBatchingWindowMs) break;
         const read = await reader.read(READ_LIMIT);
@@ -439,12 +446,24 @@ export class EventSourceMappingRunner {
   }
 }
 
+/** A record's share of an invocation payload: its data in base64 and ~512 bytes of envelope. */
+function payloadBytesOfRecord(record: _Record): number {
+  return Math.ceil(((record.Data?.length ?? 0) * 4) / 3) + 512;
+}
+
+/** The invocation payload `records` would make, bytes. */
+function payloadBytesOf(records: readonly _Record[]): number {
+  let bytes = 0;
+  for (const record of records) bytes += payloadBytesOfRecord(record);
+  return bytes;
+}
+
 /** Takes the first records up to `batchSize` and the 6 MB payload limit (base64 counted). */
 function takeBatch(buffer: _Record[], batchSize: number): _Record[] {
   let bytes = 0;
   let count = 0;
   for (const record of buffer) {
-    const size = Math.ceil(((record.Data?.length ?? 0) * 4) / 3) + 512;
+    const size = payloadBytesOfRecord(record);
     if (count >= batchSize || (count > 0 && bytes + size > MAX_PAYLOAD_BYTES)) break;
     bytes += size;
     count++;

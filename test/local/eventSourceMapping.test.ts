@@ -145,6 +145,30 @@ describe('EventSourceMappingRunner', () => {
     expect(typeof record?.kinesis.approximateArrivalTimestamp).toBe('number');
   });
 
+  it('invokes as soon as the batch payload is full, without waiting out the batching window', async () => {
+    // Prepare: 8 records of 900 KB (base64 1.2 MB each): five fill Lambda's 6 MB payload.
+    const big = Array.from({ length: 8 }, (_, i) => `${i}`.padEnd(900_000, 'x'));
+    const stream = await streamWith(big);
+    const invokedAt: number[] = [];
+    const sizes: number[] = [];
+    const started = Date.now();
+    // Act: a 60 s window and a batch size of 10,000 records would hold everything back.
+    await runUntil(
+      stream,
+      async (event) => {
+        invokedAt.push(Date.now() - started);
+        sizes.push(event.Records.length);
+        return { batchItemFailures: [] };
+      },
+      () => invokedAt.length > 0,
+      { batchSize: 10_000, maxBatchingWindowMs: 60_000 },
+    );
+    // Assess
+    expect(invokedAt[0]).toBeLessThan(15_000);
+    expect(sizes[0]).toBeGreaterThan(1);
+    expect(sizes[0]).toBeLessThan(big.length);
+  });
+
   it('replays from the lowest reported failure when the handler reports batch item failures', async () => {
     // Prepare
     const stream = await streamWith(['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
