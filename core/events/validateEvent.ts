@@ -48,11 +48,24 @@ export function validateEventObject(
   catalog: EventCatalog,
   window?: EventTimeWindow,
 ): EventValidation {
+  return validateParsed(value, catalog, window, true);
+}
+
+/**
+ * {@link validateEventObject}, with the nesting walk left out when the text
+ * the value was parsed from cannot nest that deep (`checkDepth` false).
+ */
+function validateParsed(
+  value: unknown,
+  catalog: EventCatalog,
+  window: EventTimeWindow | undefined,
+  checkDepth: boolean,
+): EventValidation {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return reject('not_an_object', `event must be a JSON object (given ${quote(value)})`);
   }
   // Before zod: its recursive walk would overflow the stack on deep input.
-  const field = fieldDeeperThan(value, MAX_EVENT_NESTING_DEPTH);
+  const field = checkDepth ? fieldDeeperThan(value, MAX_EVENT_NESTING_DEPTH) : undefined;
   if (field !== undefined) {
     return reject(
       'too_deep',
@@ -132,7 +145,24 @@ export function validateEventLine(
         : '';
     return reject('malformed_json', `malformed JSON: ${detail} in ${quote(line)}${near}`);
   }
-  return validateEventObject(value, catalog, window);
+  return validateParsed(value, catalog, window, opensMoreThan(line, MAX_EVENT_NESTING_DEPTH));
+}
+
+/**
+ * Whether `text` holds more than `limit` `{` and `[` characters: only then
+ * can the value parsed from it nest deeper than `limit` (brackets inside
+ * strings count too, which only makes the answer cautious). Much cheaper than
+ * walking the parsed value, which most events never need.
+ */
+function opensMoreThan(text: string, limit: number): boolean {
+  let opens = 0;
+  for (let i = text.indexOf('{'); i !== -1; i = text.indexOf('{', i + 1)) {
+    if (++opens > limit) return true;
+  }
+  for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) {
+    if (++opens > limit) return true;
+  }
+  return false;
 }
 
 function schemaViolation(issues: readonly z.core.$ZodIssue[], prefix: string[]): EventValidation {
