@@ -177,7 +177,12 @@ export async function aggregateKinesisBatch(
           const foldable = { event: result.event, timeMs: result.timeMs, order };
           lineIndexOf.set(foldable, lineIndex);
           accepted.push(foldable);
-          recordClaims.push({ id: result.event.id, position: `${shardId}|${order}|${lineIndex}` });
+          // Claims are only made with a deduper; without one they would be built for nothing.
+          if (deps.deduper)
+            recordClaims.push({
+              id: result.event.id,
+              position: `${shardId}|${order}|${lineIndex}`,
+            });
         } else
           rejected.push(
             rejectEntry(
