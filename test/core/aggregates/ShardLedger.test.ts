@@ -110,10 +110,10 @@ describe('planAttempt', () => {
   it('suspects untraced give-ups after a silence as long as an unreachable ledger is retried', () => {
     // Prepare: 1..10 finished at t = 1,000,000; invocations retry the ledger for 10 s.
     const done = attempt(emptyLedger(), 1, 10);
-    const after = (ms: number) => start(30, 40, { now: 1_000_000 + ms, untracedGiveUpMs: 10_000 });
+    const startingAfter = (ms: number) => start(30, 40, { now: 1_000_000 + ms, untracedGiveUpMs: 10_000 });
     // Assess
-    expect(mayHaveSkipped(done, after(9_999))).toBe(false);
-    expect(mayHaveSkipped(done, after(10_000))).toBe(true);
+    expect(mayHaveSkipped(done, startingAfter(9_999))).toBe(false);
+    expect(mayHaveSkipped(done, startingAfter(10_000))).toBe(true);
   });
 
   it('does not suspect skipped records while the last finished record is young', () => {
