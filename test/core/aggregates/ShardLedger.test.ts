@@ -110,7 +110,8 @@ describe('planAttempt', () => {
   it('suspects untraced give-ups after a silence as long as an unreachable ledger is retried', () => {
     // Prepare: 1..10 finished at t = 1,000,000; invocations retry the ledger for 10 s.
     const done = attempt(emptyLedger(), 1, 10);
-    const startingAfter = (ms: number) => start(30, 40, { now: 1_000_000 + ms, untracedGiveUpMs: 10_000 });
+    const startingAfter = (ms: number) =>
+      start(30, 40, { now: 1_000_000 + ms, untracedGiveUpMs: 10_000 });
     // Assess
     expect(mayHaveSkipped(done, startingAfter(9_999))).toBe(false);
     expect(mayHaveSkipped(done, startingAfter(10_000))).toBe(true);
