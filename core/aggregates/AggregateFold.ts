@@ -47,6 +47,8 @@ export interface FoldableEvent {
   timeMs: number;
   /** Sequence order key of the carrying record (see `sequenceOrderKey`). */
   order: string;
+  /** Position of the event's line inside its record, from 0 (for rejects naming it). */
+  lineIndex?: number;
 }
 
 /**

@@ -373,7 +373,7 @@ export class DynamoAggregateStore {
 
   /** The min/max mode most likely right for `delta`, from the item's last known values. */
   #guess(delta: AggregateDelta): UpdateGuess {
-    const known = this.#extremes.get(`${delta.pk}\u0000${delta.sk}`);
+    const known = this.#extremes.get(extremesKey(delta));
     if (!known) return { min: 'set', max: 'set' };
     return {
       min: delta.min <= known.min ? 'set' : 'keep',
@@ -381,13 +381,20 @@ export class DynamoAggregateStore {
     };
   }
 
+  /** What an update that held `guess` tells of the item's min and max. */
   #rememberExtremes(delta: AggregateDelta, guess: UpdateGuess): void {
-    const key = `${delta.pk}\u0000${delta.sk}`;
-    const known = this.#extremes.get(key);
-    const min = guess.min === 'set' || !known ? delta.min : known.min;
-    const max = guess.max === 'set' || !known ? delta.max : known.max;
+    const known = this.#extremes.get(extremesKey(delta));
+    this.#remember(delta, {
+      min: guess.min === 'set' || !known ? delta.min : known.min,
+      max: guess.max === 'set' || !known ? delta.max : known.max,
+    });
+  }
+
+  /** Stores the item's last known min and max, most recent last, evicting the oldest. */
+  #remember(delta: AggregateDelta, extremes: { min: number; max: number }): void {
+    const key = extremesKey(delta);
     this.#extremes.delete(key);
-    this.#extremes.set(key, { min, max });
+    this.#extremes.set(key, extremes);
     if (this.#extremes.size > EXTREMES_CACHE_SIZE) {
       const oldest = this.#extremes.keys().next().value;
       if (oldest !== undefined) this.#extremes.delete(oldest);
@@ -433,23 +440,24 @@ export class DynamoAggregateStore {
     };
     const min = number(A.min);
     const max = number(A.max);
-    if (min !== undefined && max !== undefined) {
-      this.#extremes.delete(`${delta.pk}\u0000${delta.sk}`);
-      this.#extremes.set(`${delta.pk}\u0000${delta.sk}`, { min, max });
-    }
+    if (min !== undefined && max !== undefined) this.#remember(delta, { min, max });
+    const lane = number(laneAttribute(scope.shardId));
     return {
       ...(watermark === undefined ? {} : { watermark }),
       ...(min === undefined ? {} : { min }),
       ...(max === undefined ? {} : { max }),
-      ...(number(laneAttribute(scope.shardId)) === undefined
-        ? {}
-        : { lane: number(laneAttribute(scope.shardId)) }),
+      ...(lane === undefined ? {} : { lane }),
     };
   }
 
   #key(delta: AggregateDelta): Record<string, AttributeValue> {
     return { [A.partitionKey]: { S: delta.pk }, [A.sortKey]: { S: delta.sk } };
   }
+}
+
+/** The key of an item in the min/max cache. */
+function extremesKey(delta: AggregateDelta): string {
+  return `${delta.pk}\u0000${delta.sk}`;
 }
 
 /** The older lanes whose watermarks may cover records of `delta`. */

@@ -8,6 +8,7 @@ import {
   mayHaveSkipped,
   planAttempt,
   type SkipCheck,
+  scopeOf,
   type WriteScope,
 } from '../../core/aggregates/ShardLedger.js';
 import { sequenceOrderKey } from '../../core/aggregates/sequenceOrder.js';
@@ -131,7 +132,7 @@ export class DynamoAttemptTracker implements AttemptTracker {
     const invokedAtMs = batch.invokedAtMs ?? this.#now();
     let gap: LedgerGap | undefined;
     let stale = false;
-    const state = await this.#untilReachable(invokedAtMs, () =>
+    const { state, bytes } = await this.#untilReachable(invokedAtMs, () =>
       this.#ledger.update(batch.shardId, async (current) => {
         const start: AttemptStart = {
           first,
@@ -156,17 +157,12 @@ export class DynamoAttemptTracker implements AttemptTracker {
         return plan.state;
       }),
     );
-    const scope: WriteScope = {
-      shardId: batch.shardId,
-      lane: state.lane,
-      olderLanes: state.lanes.filter((l) => l.lane < state.lane && l.through >= first),
-      live: true,
-    };
+    const scope = scopeOf(state, batch.shardId, state.lane, first, true);
     return {
       scope,
       ...(gap ? { gap } : {}),
       gaps: state.gaps,
-      ledgerBytes: JSON.stringify(state).length,
+      ledgerBytes: bytes,
       finish: async (failedFrom) => {
         if (stale) return;
         await this.#ledger.update(batch.shardId, async (current) =>

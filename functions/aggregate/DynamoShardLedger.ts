@@ -1,10 +1,6 @@
-import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  GetItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { emptyLedger, type ShardLedgerState } from '../../core/aggregates/ShardLedger.js';
+import { isConditionFailure } from './DynamoAggregateStore.js';
 
 /** Partition key prefix of ledger items in the aggregates table: `shard#<shardId>`. */
 export const LEDGER_KEY_PREFIX = 'shard#';
@@ -18,6 +14,8 @@ const MAX_LEDGER_ROUNDS = 5;
 export interface VersionedLedger {
   state: ShardLedgerState;
   version: number;
+  /** Size of the stored state, bytes (DynamoDB refuses items over 400 KB). */
+  bytes: number;
 }
 
 /**
@@ -46,8 +44,12 @@ export class DynamoShardLedger {
       }),
     );
     const text = result.Item?.state?.S;
-    if (text === undefined) return { state: emptyLedger(), version: 0 };
-    return { state: JSON.parse(text) as ShardLedgerState, version: Number(result.Item?.ver?.N) };
+    if (text === undefined) return { state: emptyLedger(), version: 0, bytes: 0 };
+    return {
+      state: JSON.parse(text) as ShardLedgerState,
+      version: Number(result.Item?.ver?.N),
+      bytes: text.length,
+    };
   }
 
   /**
@@ -55,17 +57,20 @@ export class DynamoShardLedger {
    * wrote in between, re-reading and re-deciding otherwise.
    *
    * @param change the new state, or `undefined` to leave the ledger as it is
-   * @returns the state now stored (changed or not)
+   * @returns the ledger now stored (changed or not)
    */
   public async update(
     shardId: string,
     change: (current: ShardLedgerState) => Promise<ShardLedgerState | undefined>,
-  ): Promise<ShardLedgerState> {
+  ): Promise<VersionedLedger> {
     for (let round = 0; round < MAX_LEDGER_ROUNDS; round++) {
-      const { state, version } = await this.read(shardId);
-      const next = await change(state);
-      if (next === undefined) return state;
-      if (await this.#write(shardId, next, version)) return next;
+      const stored = await this.read(shardId);
+      const next = await change(stored.state);
+      if (next === undefined) return stored;
+      const text = JSON.stringify(next);
+      if (await this.#write(shardId, text, stored.version)) {
+        return { state: next, version: stored.version + 1, bytes: text.length };
+      }
     }
     throw new Error(`ledger of ${shardId} kept changing under ${MAX_LEDGER_ROUNDS} writers`);
   }
@@ -74,7 +79,7 @@ export class DynamoShardLedger {
    * An UpdateItem rather than a PutItem, so the function needs no permission
    * beyond the UpdateItem and GetItem it has for aggregates.
    */
-  async #write(shardId: string, state: ShardLedgerState, version: number): Promise<boolean> {
+  async #write(shardId: string, text: string, version: number): Promise<boolean> {
     try {
       await this.#client.send(
         new UpdateItemCommand({
@@ -85,7 +90,7 @@ export class DynamoShardLedger {
           ConditionExpression: version === 0 ? 'attribute_not_exists(#ver)' : '#ver = :version',
           ExpressionAttributeNames: { '#state': 'state', '#ver': 'ver' },
           ExpressionAttributeValues: {
-            ':state': { S: JSON.stringify(state) },
+            ':state': { S: text },
             ':next': { N: String(version + 1) },
             ...(version === 0 ? {} : { ':version': { N: String(version) } }),
           },
@@ -93,12 +98,7 @@ export class DynamoShardLedger {
       );
       return true;
     } catch (error) {
-      if (
-        error instanceof ConditionalCheckFailedException ||
-        (error instanceof Error && error.name === 'ConditionalCheckFailedException')
-      ) {
-        return false;
-      }
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }

@@ -146,7 +146,6 @@ export async function aggregateKinesisBatch(
   const sequenceByOrder = new Map<string, string>();
   /** Lines of each accepted record by order key, for rejects of events the store refuses. */
   const recordIndex = new Map<string, RecordLines>();
-  const lineIndexOf = new WeakMap<FoldableEvent, number>();
   const shardId = shardIdOf(event.Records[0]);
   deps.logger.appendKeys({ shardId });
   let failedAt: string | undefined;
@@ -174,8 +173,7 @@ export async function aggregateKinesisBatch(
           : undefined;
         const result: EventValidation = unstorable ? { ok: false, reason: unstorable } : validated;
         if (result.ok) {
-          const foldable = { event: result.event, timeMs: result.timeMs, order };
-          lineIndexOf.set(foldable, lineIndex);
+          const foldable = { event: result.event, timeMs: result.timeMs, order, lineIndex };
           accepted.push(foldable);
           // Claims are only made with a deduper; without one they would be built for nothing.
           if (deps.deduper)
@@ -266,9 +264,12 @@ export async function aggregateKinesisBatch(
       deps.logger.warn('shard ledger unavailable; the batch will be retried', { error });
     }
   }
-  if (attempt && attempt.gaps.length > 0) {
+  const firstRecord = event.Records[0];
+  const firstOrder = firstRecord && sequenceOrderKey(firstRecord.kinesis.sequenceNumber);
+  if (attempt && firstOrder !== undefined && attempt.gaps.some((g) => firstOrder < g.before)) {
     // Records of a gap belong to the recovery (`npm run redrive`), which applies them in the
-    // gap's lane; a replay from before the gap must not count them a second time here.
+    // gap's lane; a replay from before the gap must not count them a second time here. Gaps
+    // lie behind the live position, so only such a replay pays for this filter.
     const gaps = attempt.gaps;
     const before = acceptedEvents.length;
     acceptedEvents = acceptedEvents.filter(
@@ -287,7 +288,7 @@ export async function aggregateKinesisBatch(
   const refold = (delta: AggregateDelta, afterOrder: string) => fold.refold(delta, afterOrder);
   const deltas = [...fold.deltas()];
   const scope = attempt?.scope ?? laneZeroScope(shardId);
-  const refused: RefusedRecords = { rejects: [], events: new Set() };
+  const refused: RefusedRecords = { events: new Set() };
   const [outcomes, rejectsWritten] = await Promise.all([
     attemptFailed
       ? []
@@ -302,7 +303,6 @@ export async function aggregateKinesisBatch(
                 events: acceptedEvents,
                 admission,
                 records: recordIndex,
-                lineIndexOf,
                 refused,
               }).catch((failure: unknown) => {
                 deps.logger.warn('aggregate update refused and not isolated; will be retried', {
@@ -354,9 +354,7 @@ export async function aggregateKinesisBatch(
   if (!rejectsWritten && firstReject)
     failureOrders.push(sequenceOrderKey(firstReject.sequenceNumber));
 
-  const firstRecord = event.Records[0];
-  if (attemptFailed && firstRecord)
-    failureOrders.push(sequenceOrderKey(firstRecord.kinesis.sequenceNumber));
+  if (attemptFailed && firstOrder !== undefined) failureOrders.push(firstOrder);
   const lowest = failureOrders.sort()[0];
   if (attempt) {
     await attempt.finish(lowest).catch((error: unknown) => {

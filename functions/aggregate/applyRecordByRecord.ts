@@ -7,7 +7,7 @@ import { AggregateFold } from '../../core/aggregates/AggregateFold.js';
 import type { WriteScope } from '../../core/aggregates/ShardLedger.js';
 import type { AggregateDependencies } from './aggregateKinesisBatch.js';
 import type { ApplyOutcome } from './DynamoAggregateStore.js';
-import { type RejectEntry, rejectEntry } from './RejectsSink.js';
+import { rejectEntry } from './RejectsSink.js';
 
 /** An accepted record's lines and position, kept to reject events the store refuses. */
 export interface RecordLines {
@@ -16,9 +16,8 @@ export interface RecordLines {
   lines: readonly string[];
 }
 
-/** Events the store refused in this batch, as reject entries (one per event and item). */
+/** Events the store refused in this batch (each counted once, whatever items refused it). */
 export interface RefusedRecords {
-  rejects: RejectEntry[];
   events: Set<FoldableEvent>;
 }
 
@@ -29,7 +28,6 @@ export interface IsolationContext {
   events: readonly FoldableEvent[];
   admission: ReturnType<typeof admissionFrom>;
   records: ReadonlyMap<string, RecordLines>;
-  lineIndexOf: WeakMap<FoldableEvent, number>;
   refused: RefusedRecords;
 }
 
@@ -132,7 +130,7 @@ async function rejectRefused(
   const { deps, scope } = context;
   const record = context.records.get(order);
   const entries = events.map((e) => {
-    const lineIndex = context.lineIndexOf.get(e) ?? 0;
+    const lineIndex = e.lineIndex ?? 0;
     return rejectEntry(
       {
         reason: {
@@ -151,7 +149,6 @@ async function rejectRefused(
     );
   });
   await deps.rejects.write(entries);
-  context.refused.rejects.push(...entries);
   for (const e of events) context.refused.events.add(e);
   deps.logger.warn('events refused by DynamoDB sent to the rejects sink', {
     pk: delta.pk,

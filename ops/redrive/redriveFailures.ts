@@ -10,7 +10,7 @@ import {
   laneOfRecord,
   recordGiveUp,
   type ShardLedgerState,
-  type WriteScope,
+  scopeOf,
 } from '../../core/aggregates/ShardLedger.js';
 import { sequenceOrderKey } from '../../core/aggregates/sequenceOrder.js';
 import {
@@ -257,7 +257,7 @@ async function redriveObject(
   const first = sequenceOrderKey(batchInfo.startSequenceNumber);
   const last = sequenceOrderKey(batchInfo.endSequenceNumber);
   // Records the give-up if no live batch has yet (the shard may be idle since).
-  const state = await options.ledger.update(batchInfo.shardId, async (current) =>
+  const { state } = await options.ledger.update(batchInfo.shardId, async (current) =>
     recordGiveUp(current, {
       first,
       last,
@@ -273,7 +273,8 @@ async function redriveObject(
   // Each record in its own lane: a batch can straddle a gap's start (records before the
   // reported failure were counted in full where they were tried).
   for (const run of runsByLane(state, records)) {
-    const scope = recoveryScope(state, batchInfo.shardId, run.lane, run.first);
+    // Not live: recovery writes a frozen lane, which the lane marker must not fence.
+    const scope = scopeOf(state, batchInfo.shardId, run.lane, run.first, false);
     const { response, summary } = await aggregateKinesisBatch(
       invocationEvent(run.records, batchInfo.shardId, batchInfo.streamArn, givenUpAt),
       { ...options.aggregation, attempts: fixedScope(scope) },
@@ -319,24 +320,6 @@ async function redriveObject(
     eventsFolded: totals.eventsFolded,
     itemsApplied: totals.itemsApplied,
     eventsRejected: totals.eventsRejected,
-  };
-}
-
-/**
- * The scope given-up records of `lane` starting at `first` are applied in:
- * that lane, not live, checked against every older lane that tried them.
- */
-export function recoveryScope(
-  state: ShardLedgerState,
-  shardId: string,
-  lane: number,
-  first: string,
-): WriteScope {
-  return {
-    shardId,
-    lane,
-    olderLanes: state.lanes.filter((l) => l.lane < lane && l.through >= first),
-    live: false,
   };
 }
 

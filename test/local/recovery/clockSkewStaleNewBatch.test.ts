@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoAttemptTracker } from '../../../functions/aggregate/DynamoAttemptTracker.js';
 import { DynamoShardLedger } from '../../../functions/aggregate/DynamoShardLedger.js';
 import {
@@ -7,7 +7,6 @@ import {
   eventsOf,
   type FaultRule,
   faultyClient,
-  type Harness,
   handlerDeps,
   midHour,
   newTable,
@@ -15,9 +14,8 @@ import {
   putOnFailure,
   rec,
   redrive,
-  startHarness,
-  stopHarness,
   throttled,
+  useHarness,
 } from './harness.js';
 
 /**
@@ -29,18 +27,11 @@ import {
  * records the gap, and the recovery counts the given-up records.
  */
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-
-afterAll(async () => {
-  await stopHarness(h);
-});
+const harness = useHarness();
 
 describe('a new batch started in a container whose clock is slightly behind', () => {
   it('does not hide the give-up before it', async () => {
+    const h = harness();
     const table = await newTable(h);
     const t0 = midHour();
     const t = new Date(t0 - 60_000).toISOString();

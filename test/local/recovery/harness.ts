@@ -9,6 +9,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { KinesisStreamEvent } from 'aws-lambda';
+import { afterAll, beforeAll } from 'vitest';
 import { aggregationSettingsOf } from '../../../core/aggregates/compileMetrics.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
@@ -59,6 +60,25 @@ export async function stopHarness(h: Harness | undefined): Promise<void> {
   h?.clients.s3.destroy();
   h?.clients.dynamodb.destroy();
   await h?.emulators.stop();
+}
+
+/**
+ * Starts the harness before the file's tests and stops it after them.
+ *
+ * @returns the running harness, for use inside tests
+ */
+export function useHarness(): () => Harness {
+  let h: Harness | undefined;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await stopHarness(h);
+  });
+  return () => {
+    if (!h) throw new Error('the harness is used outside a test');
+    return h;
+  };
 }
 
 let tables = 0;
@@ -112,6 +132,14 @@ export function faultyClient(
     { step: 'initialize', name: 'faultRules' },
   );
   return client;
+}
+
+/** Throttles every update of a `revenue#country=FR` item while `on()` holds. */
+export function frThrottled(on: () => boolean): FaultRule {
+  return (r) =>
+    on() && r.command === 'UpdateItemCommand' && r.pk === 'revenue#country=FR'
+      ? throttled()
+      : undefined;
 }
 
 export function throttled(): Error {

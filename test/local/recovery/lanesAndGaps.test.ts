@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { aggregateKinesisBatch } from '../../../functions/aggregate/aggregateKinesisBatch.js';
 import { DynamoAttemptTracker } from '../../../functions/aggregate/DynamoAttemptTracker.js';
 import { DynamoShardLedger } from '../../../functions/aggregate/DynamoShardLedger.js';
@@ -9,7 +9,7 @@ import {
   eventsOf,
   type FaultRule,
   faultyClient,
-  type Harness,
+  frThrottled,
   handlerDeps,
   midHour,
   newTable,
@@ -17,9 +17,7 @@ import {
   putOnFailure,
   rec,
   redrive,
-  startHarness,
-  stopHarness,
-  throttled,
+  useHarness,
 } from './harness.js';
 
 /**
@@ -29,17 +27,10 @@ import {
  * the ground truth.
  */
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-
-afterAll(async () => {
-  await stopHarness(h);
-});
+const harness = useHarness();
 
 function setup(table: string, rules: { current: FaultRule | undefined }, now: number) {
+  const h = harness();
   const client = faultyClient(h, rules);
   const attempts = new DynamoAttemptTracker(new DynamoShardLedger(client, table), {
     maxRecordAgeMs: 3_600_000,
@@ -50,19 +41,19 @@ function setup(table: string, rules: { current: FaultRule | undefined }, now: nu
 
 describe('deliveries around give-ups, then the recovery', () => {
   it('a gap inside a lane that overlaps an older one, then a second gap, recovered twice', async () => {
+    const h = harness();
     const table = await newTable(h);
     const now = midHour();
     const t = new Date(now - 60_000).toISOString();
     let writes = 0;
     let dieAfter = Number.POSITIVE_INFINITY;
     let frDown = false;
+    const throttleFr = frThrottled(() => frDown);
     const rules: { current: FaultRule | undefined } = {
       current: (r) => {
         if (writes >= dieAfter) return new Error('the process is dead');
         if (r.command === 'UpdateItemCommand' || r.command === 'PutItemCommand') writes++;
-        return frDown && r.command === 'UpdateItemCommand' && r.pk === 'revenue#country=FR'
-          ? throttled()
-          : undefined;
+        return throttleFr(r);
       },
     };
     const { client, deps } = setup(table, rules, now);
@@ -102,16 +93,12 @@ describe('deliveries around give-ups, then the recovery', () => {
   });
 
   it('a redrive that records the give-up before the next batch, then a re-delivery of the given-up records', async () => {
+    const h = harness();
     const table = await newTable(h);
     const now = midHour();
     const t = new Date(now - 60_000).toISOString();
     let frDown = false;
-    const rules: { current: FaultRule | undefined } = {
-      current: (r) =>
-        frDown && r.command === 'UpdateItemCommand' && r.pk === 'revenue#country=FR'
-          ? throttled()
-          : undefined,
-    };
+    const rules: { current: FaultRule | undefined } = { current: frThrottled(() => frDown) };
     const { client, deps } = setup(table, rules, now);
     const b0 = [rec(1, [purchase(10, 'DE', t)]), rec(2, [purchase(20, 'FR', t)])];
     const b1 = [rec(3, [purchase(5, 'DE', t)]), rec(4, [purchase(7, 'FR', t)])];
@@ -134,6 +121,7 @@ describe('deliveries around give-ups, then the recovery', () => {
   });
 
   it('values at the edges of the summable-number rule and zero are stored and summed exactly', async () => {
+    const h = harness();
     const table = await newTable(h);
     const now = midHour();
     const t = new Date(now - 60_000).toISOString();

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type AttemptStart,
   emptyLedger,
@@ -21,7 +21,7 @@ import {
   eventsOf,
   type FaultRule,
   faultyClient,
-  type Harness,
+  frThrottled,
   handlerDeps,
   midHour,
   newTable,
@@ -30,9 +30,7 @@ import {
   rec,
   redrive,
   seq,
-  startHarness,
-  stopHarness,
-  throttled,
+  useHarness,
 } from './harness.js';
 
 /**
@@ -94,28 +92,16 @@ describe('planAttempt / finishAttempt with a late zombie', () => {
   });
 });
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-
-afterAll(async () => {
-  await stopHarness(h);
-});
+const harness = useHarness();
 
 describe('a zombie invocation that begins after the mapping moved on', () => {
   it('does not make records given up later uncountable', async () => {
+    const h = harness();
     const table = await newTable(h);
     const now = midHour();
     const t = new Date(now - 60_000).toISOString();
     let frDown = false;
-    const rules: { current: FaultRule | undefined } = {
-      current: (r) =>
-        frDown && r.command === 'UpdateItemCommand' && r.pk === 'revenue#country=FR'
-          ? throttled()
-          : undefined,
-    };
+    const rules: { current: FaultRule | undefined } = { current: frThrottled(() => frDown) };
     const client = faultyClient(h, rules);
     const real = new DynamoAttemptTracker(new DynamoShardLedger(client, table), {
       maxRecordAgeMs: 3_600_000,

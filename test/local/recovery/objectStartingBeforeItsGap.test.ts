@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoAttemptTracker } from '../../../functions/aggregate/DynamoAttemptTracker.js';
 import { DynamoShardLedger } from '../../../functions/aggregate/DynamoShardLedger.js';
 import {
@@ -7,7 +7,7 @@ import {
   eventsOf,
   type FaultRule,
   faultyClient,
-  type Harness,
+  frThrottled,
   handlerDeps,
   midHour,
   newTable,
@@ -15,9 +15,7 @@ import {
   putOnFailure,
   rec,
   redrive,
-  startHarness,
-  stopHarness,
-  throttled,
+  useHarness,
 } from './harness.js';
 
 /**
@@ -35,17 +33,10 @@ import {
  * recovery takes each record's lane on its own.
  */
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-
-afterAll(async () => {
-  await stopHarness(h);
-});
+const harness = useHarness();
 
 function setup(table: string, rules: { current: FaultRule | undefined }, now: number) {
+  const h = harness();
   const client = faultyClient(h, rules);
   const attempts = new DynamoAttemptTracker(new DynamoShardLedger(client, table), {
     maxRecordAgeMs: 3_600_000,
@@ -54,16 +45,9 @@ function setup(table: string, rules: { current: FaultRule | undefined }, now: nu
   return { client, deps: handlerDeps(h, client, table, { now, attempts }) };
 }
 
-/** Updates of `revenue#country=FR` items fail while `on` says so. */
-function frThrottled(on: () => boolean): FaultRule {
-  return (r) =>
-    on() && r.command === 'UpdateItemCommand' && r.pk === 'revenue#country=FR'
-      ? throttled()
-      : undefined;
-}
-
 describe('an on-failure object that starts before the gap the ledger recorded', () => {
   it('retried whole after a recorded partial failure: the given-up batch is counted exactly once', async () => {
+    const h = harness();
     const table = await newTable(h);
     const now = midHour();
     const t = new Date(now - 60_000).toISOString();
@@ -99,6 +83,7 @@ describe('an on-failure object that starts before the gap the ledger recorded', 
   });
 
   it('expired on a restart from an older checkpoint: the RecordAgeExceeded object is counted exactly once', async () => {
+    const h = harness();
     const table = await newTable(h);
     const now = midHour();
     const t = new Date(now - 60_000).toISOString();

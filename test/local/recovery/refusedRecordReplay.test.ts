@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
 import type { RejectEntry } from '../../../functions/aggregate/RejectsSink.js';
 import { expectedAggregates } from '../groundTruth.js';
@@ -8,16 +8,14 @@ import {
   deliver,
   type FaultRule,
   faultyClient,
-  type Harness,
   handlerDeps,
   midHour,
   newTable,
   purchase,
   rec,
   refused,
-  startHarness,
-  stopHarness,
   throttled,
+  useHarness,
 } from './harness.js';
 
 /**
@@ -31,19 +29,11 @@ import {
  */
 
 const POISON = '9999999.77';
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-
-afterAll(async () => {
-  await stopHarness(h);
-});
+const harness = useHarness();
 
 /** Stored figures, zero-count buckets left out, for the items of `pk`. */
 async function figures(table: string, pk: string) {
-  const stored = await readAggregates(h.clients.dynamodb, table);
+  const stored = await readAggregates(harness().clients.dynamodb, table);
   return Object.fromEntries(
     [...stored]
       .filter(([key]) => key.startsWith(`${pk}|`))
@@ -67,6 +57,7 @@ function expected(events: StreamfoldEvent[], pk: string) {
 
 describe('a record whose item update DynamoDB refuses', () => {
   it('keeps every bucket of its other events after a throttled write and a replay', async () => {
+    const h = harness();
     const table = await newTable(h);
     const now = midHour();
     const t = new Date(now - 60_000).toISOString();

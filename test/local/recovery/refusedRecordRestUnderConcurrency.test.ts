@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { aggregateKinesisBatch } from '../../../functions/aggregate/aggregateKinesisBatch.js';
 import type { RejectEntry } from '../../../functions/aggregate/RejectsSink.js';
 import { kinesisStreamEvent } from '../../helpers/kinesisStreamEvent.js';
@@ -7,7 +7,6 @@ import {
   differences,
   type FaultRule,
   faultyClient,
-  type Harness,
   handlerDeps,
   midHour,
   newTable,
@@ -15,8 +14,7 @@ import {
   rec,
   refused,
   seq,
-  startHarness,
-  stopHarness,
+  useHarness,
 } from './harness.js';
 
 /**
@@ -29,18 +27,11 @@ import {
  */
 
 const POISON = '9999999.77';
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-
-afterAll(async () => {
-  await stopHarness(h);
-});
+const harness = useHarness();
 
 describe('the rest of a refused record, while another shard writes the same item', () => {
   it('is counted exactly once', async () => {
+    const h = harness();
     const table = await newTable(h);
     const now = midHour();
     const t = new Date(now - 60_000).toISOString();

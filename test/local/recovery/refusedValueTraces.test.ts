@@ -1,20 +1,18 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readAggregates } from '../readAggregates.js';
 import {
   BUCKET,
   deliver,
   type FaultRule,
   faultyClient,
-  type Harness,
   handlerDeps,
   midHour,
   newTable,
   purchase,
   rec,
   refused,
-  startHarness,
-  stopHarness,
+  useHarness,
 } from './harness.js';
 
 /**
@@ -25,18 +23,11 @@ import {
  */
 
 const POISON = '777.77';
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-
-afterAll(async () => {
-  await stopHarness(h);
-});
+const harness = useHarness();
 
 describe('a value the store refuses', () => {
   it('leaves no zero-count bucket and one reject per refused item in the S3 sink', async () => {
+    const h = harness();
     const table = await newTable(h);
     const now = midHour();
     const t = new Date(now - 60_000).toISOString();

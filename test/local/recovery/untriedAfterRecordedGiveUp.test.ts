@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoAttemptTracker } from '../../../functions/aggregate/DynamoAttemptTracker.js';
 import { DynamoShardLedger } from '../../../functions/aggregate/DynamoShardLedger.js';
 import {
@@ -7,7 +7,7 @@ import {
   eventsOf,
   type FaultRule,
   faultyClient,
-  type Harness,
+  frThrottled,
   handlerDeps,
   midHour,
   newTable,
@@ -15,9 +15,7 @@ import {
   putOnFailure,
   rec,
   redrive,
-  startHarness,
-  stopHarness,
-  throttled,
+  useHarness,
 } from './harness.js';
 
 /**
@@ -30,29 +28,17 @@ import {
  */
 
 const HOUR = 3_600_000;
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-
-afterAll(async () => {
-  await stopHarness(h);
-});
+const harness = useHarness();
 
 describe('untried records after a give-up the recovery recorded', () => {
   it('are counted once when the recovery runs again without markers', async () => {
+    const h = harness();
     const table = await newTable(h);
     const t0 = midHour();
     let clock = t0;
     const t = new Date(t0 - 60_000).toISOString();
     let frDown = false;
-    const rules: { current: FaultRule | undefined } = {
-      current: (r) =>
-        frDown && r.command === 'UpdateItemCommand' && r.pk === 'revenue#country=FR'
-          ? throttled()
-          : undefined,
-    };
+    const rules: { current: FaultRule | undefined } = { current: frThrottled(() => frDown) };
     const client = faultyClient(h, rules);
     const attempts = new DynamoAttemptTracker(new DynamoShardLedger(client, table), {
       maxRecordAgeMs: HOUR,
