@@ -186,6 +186,24 @@ export function handlerDeps(
   };
 }
 
+/**
+ * The handler as a live invocation sees it: a client with `rules` as faults,
+ * the shard ledger over it, the handler's dependencies with the clock at `now`.
+ */
+export function liveHandler(
+  h: Harness,
+  table: string,
+  rules: { current: FaultRule | undefined },
+  now: number,
+) {
+  const client = faultyClient(h, rules);
+  const attempts = new DynamoAttemptTracker(new DynamoShardLedger(client, table), {
+    maxRecordAgeMs: 3_600_000,
+    now: () => now,
+  });
+  return { client, deps: handlerDeps(h, client, table, { now, attempts }) };
+}
+
 /** A realistic 56-digit sequence number whose order follows `n`. */
 export function seq(n: number): string {
   return `4959033827149025660855969253836157109592157598913${String(n).padStart(7, '0')}`;

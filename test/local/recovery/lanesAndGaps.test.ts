@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { aggregateKinesisBatch } from '../../../functions/aggregate/aggregateKinesisBatch.js';
-import { DynamoAttemptTracker } from '../../../functions/aggregate/DynamoAttemptTracker.js';
 import { DynamoShardLedger } from '../../../functions/aggregate/DynamoShardLedger.js';
 import {
   batch,
@@ -8,9 +7,8 @@ import {
   differences,
   eventsOf,
   type FaultRule,
-  faultyClient,
   frThrottled,
-  handlerDeps,
+  liveHandler,
   midHour,
   newTable,
   purchase,
@@ -29,16 +27,6 @@ import {
 
 const harness = useHarness();
 
-function setup(table: string, rules: { current: FaultRule | undefined }, now: number) {
-  const h = harness();
-  const client = faultyClient(h, rules);
-  const attempts = new DynamoAttemptTracker(new DynamoShardLedger(client, table), {
-    maxRecordAgeMs: 3_600_000,
-    now: () => now,
-  });
-  return { client, deps: handlerDeps(h, client, table, { now, attempts }) };
-}
-
 describe('deliveries around give-ups, then the recovery', () => {
   it('a gap inside a lane that overlaps an older one, then a second gap, recovered twice', async () => {
     const h = harness();
@@ -56,7 +44,7 @@ describe('deliveries around give-ups, then the recovery', () => {
         return throttleFr(r);
       },
     };
-    const { client, deps } = setup(table, rules, now);
+    const { client, deps } = liveHandler(harness(), table, rules, now);
     const b0 = [rec(1, [purchase(10, 'DE', t)]), rec(2, [purchase(20, 'FR', t)])];
     const b1 = [
       rec(3, [purchase(5, 'DE', t), purchase(6, 'FR', t)]),
@@ -99,7 +87,7 @@ describe('deliveries around give-ups, then the recovery', () => {
     const t = new Date(now - 60_000).toISOString();
     let frDown = false;
     const rules: { current: FaultRule | undefined } = { current: frThrottled(() => frDown) };
-    const { client, deps } = setup(table, rules, now);
+    const { client, deps } = liveHandler(harness(), table, rules, now);
     const b0 = [rec(1, [purchase(10, 'DE', t)]), rec(2, [purchase(20, 'FR', t)])];
     const b1 = [rec(3, [purchase(5, 'DE', t)]), rec(4, [purchase(7, 'FR', t)])];
     const b2 = [rec(5, [purchase(3, 'FR', t)]), rec(6, [purchase(50, 'DE', t)])];
@@ -125,7 +113,7 @@ describe('deliveries around give-ups, then the recovery', () => {
     const table = await newTable(h);
     const now = midHour();
     const t = new Date(now - 60_000).toISOString();
-    const { deps } = setup(table, { current: undefined }, now);
+    const { deps } = liveHandler(harness(), table, { current: undefined }, now);
     const amounts = [1e-12, 0.000000000001, 123.456789012345, 9999999.999999, -0, 0, 1e7, 0.1, 0.2];
     const records = amounts.map((a, i) => rec(i + 1, [purchase(a, 'DE', t)]));
     expect(await deliver(deps, records)).toBeUndefined();

@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DynamoAttemptTracker } from '../../../functions/aggregate/DynamoAttemptTracker.js';
-import { DynamoShardLedger } from '../../../functions/aggregate/DynamoShardLedger.js';
 import {
   deliver,
   differences,
   eventsOf,
   type FaultRule,
-  faultyClient,
   frThrottled,
-  handlerDeps,
+  liveHandler,
   midHour,
   newTable,
   purchase,
@@ -35,16 +32,6 @@ import {
 
 const harness = useHarness();
 
-function setup(table: string, rules: { current: FaultRule | undefined }, now: number) {
-  const h = harness();
-  const client = faultyClient(h, rules);
-  const attempts = new DynamoAttemptTracker(new DynamoShardLedger(client, table), {
-    maxRecordAgeMs: 3_600_000,
-    now: () => now,
-  });
-  return { client, deps: handlerDeps(h, client, table, { now, attempts }) };
-}
-
 describe('an on-failure object that starts before the gap the ledger recorded', () => {
   it('retried whole after a recorded partial failure: the given-up batch is counted exactly once', async () => {
     const h = harness();
@@ -53,7 +40,7 @@ describe('an on-failure object that starts before the gap the ledger recorded', 
     const t = new Date(now - 60_000).toISOString();
     let frDown = false;
     const rules = { current: frThrottled(() => frDown) as FaultRule | undefined };
-    const { client, deps } = setup(table, rules, now);
+    const { client, deps } = liveHandler(harness(), table, rules, now);
     const before = [rec(1, [purchase(10, 'DE', t)]), rec(2, [purchase(20, 'FR', t)])];
     const whole = [
       rec(3, [purchase(11, 'DE', t)]),
@@ -89,7 +76,7 @@ describe('an on-failure object that starts before the gap the ledger recorded', 
     const t = new Date(now - 60_000).toISOString();
     let frDown = false;
     const rules = { current: frThrottled(() => frDown) as FaultRule | undefined };
-    const { client, deps } = setup(table, rules, now);
+    const { client, deps } = liveHandler(harness(), table, rules, now);
     const before = [rec(1, [purchase(10, 'DE', t)]), rec(2, [purchase(20, 'FR', t)])];
     const pending = [
       rec(3, [purchase(11, 'DE', t)]),
