@@ -63,12 +63,17 @@ export async function applyRecordByRecord(
         .map((e) => e.order),
     ),
   ].sort();
+  /** A fold of `events` alone, and its delta for this item. */
+  const foldOf = (events: readonly FoldableEvent[]) => {
+    const fold = new AggregateFold(deps.metrics, context.admission);
+    for (const e of events) fold.add(e);
+    const itemDelta = [...fold.deltas()].find((d) => d.pk === delta.pk && d.sk === delta.sk);
+    return { fold, itemDelta };
+  };
   let applied = false;
   for (const order of orders) {
     const recordEvents = context.events.filter((e) => e.order === order);
-    const single = new AggregateFold(deps.metrics, context.admission);
-    for (const e of recordEvents) single.add(e);
-    const part = [...single.deltas()].find((d) => d.pk === delta.pk && d.sk === delta.sk);
+    const { fold: single, itemDelta: part } = foldOf(recordEvents);
     if (!part) continue;
     const refold = (d: AggregateDelta, after: string) => single.refold(d, after);
     try {
@@ -78,23 +83,15 @@ export async function applyRecordByRecord(
       // DynamoDB checks values before conditions: a replay of a settled record is refused too.
       if (await deps.store.hasApplied?.(part, scope)) continue;
       if (!deps.store.wouldAccept) throw error;
-      const foldOf = (events: readonly FoldableEvent[]) => {
-        const fold = new AggregateFold(deps.metrics, context.admission);
-        for (const e of events) fold.add(e);
-        return fold;
-      };
-      const deltaOf = (events: readonly FoldableEvent[]) =>
-        [...foldOf(events).deltas()].find((d) => d.pk === delta.pk && d.sk === delta.sk);
-      const contributing = recordEvents.filter((e) => deltaOf([e]) !== undefined);
       // Blame only the events whose own values the store refuses; the others still count.
       const refusedEvents: FoldableEvent[] = [];
-      for (const e of contributing) {
-        const alone = deltaOf([e]);
-        if (!alone || !(await deps.store.wouldAccept(alone, scope))) refusedEvents.push(e);
+      for (const e of recordEvents) {
+        const alone = foldOf([e]).itemDelta;
+        if (alone && !(await deps.store.wouldAccept(alone, scope))) refusedEvents.push(e);
       }
-      const rest = recordEvents.filter((e) => !refusedEvents.includes(e));
-      const restFold = foldOf(rest);
-      const restDelta = [...restFold.deltas()].find((d) => d.pk === delta.pk && d.sk === delta.sk);
+      const { fold: restFold, itemDelta: restDelta } = foldOf(
+        recordEvents.filter((e) => !refusedEvents.includes(e)),
+      );
       if (restDelta) {
         // Refused although each of its events alone is not: the item itself is refused (its
         // size, its stored figures). No event is to blame; the record is retried, and ends on
