@@ -3,7 +3,7 @@ import { decimalScaleOf } from '../decimal/decimalScaleOf.js';
 import type { StreamfoldEvent } from '../events/envelope.js';
 import { type HistogramCounts, histogramBucketKey } from './aggregateHistogram.js';
 import { aggregatePartitionKey, aggregateSortKey, bucketStart } from './aggregateKey.js';
-import type { CompiledMetric } from './compileMetrics.js';
+import type { CompiledMetric, CompiledWindow } from './compileMetrics.js';
 import { OTHER_GROUP } from './GroupRegistry.js';
 
 /**
@@ -63,6 +63,8 @@ export interface FoldableEvent {
  */
 export class AggregateFold {
   readonly #metrics: readonly CompiledMetric[];
+  /** The metrics each event type counts in, with their open buckets. */
+  readonly #plans: ReadonlyMap<string, readonly MetricPlan[]>;
   readonly #deltas = new Map<string, FoldingDelta>();
   readonly #events: FoldableEvent[] = [];
   readonly #admission: GroupAdmission;
@@ -77,6 +79,7 @@ export class AggregateFold {
   ) {
     this.#metrics = metrics;
     this.#admission = admission;
+    this.#plans = plansByType(metrics);
   }
 
   /** Number of events folded so far. */
@@ -96,13 +99,36 @@ export class AggregateFold {
   /** Folds one event into every metric and window that applies to it. */
   public add(item: FoldableEvent): void {
     this.#events.push(item);
-    for (const metric of this.#metrics) {
-      const group = groupOf(metric, item.event, this.#admission);
-      if (group === undefined) {
-        if (foldsInto(metric, item.event)) this.#unresolvedFirstOrder ??= item.order;
+    const plans = this.#plans.get(item.event.type);
+    if (plans === undefined) return;
+    for (const plan of plans) {
+      const { metric } = plan;
+      let value = 0;
+      if (metric.readValue !== undefined) {
+        const raw = metric.readValue(item.event);
+        // Schemas guarantee the type; a non-finite value would poison sums, so it is not folded.
+        if (typeof raw !== 'number' || !Number.isFinite(raw)) continue;
+        value = raw;
+      }
+      const slot = this.#slotOf(plan, metric.groupOf(item.event));
+      if (slot === undefined) {
+        this.#unresolvedFirstOrder ??= item.order;
         continue;
       }
-      foldInto(this.#deltas, metric, item, group);
+      // The same key and decimal scale for every window: computed once per event and metric.
+      const bucketKey = metric.keepsHistogram ? histogramBucketKey(value) : undefined;
+      const scale = decimalScaleOf(value);
+      const { windows } = metric;
+      for (let w = 0; w < windows.length; w++) {
+        const window = windows[w] as CompiledWindow;
+        const start = bucketStart(item.timeMs, window.sizeMs);
+        let folding = slot.open[w];
+        if (folding === undefined || folding.delta.bucketStartMs !== start) {
+          folding = this.#deltaOf(metric, slot, window, start, value, item.order);
+          slot.open[w] = folding;
+        }
+        addTo(folding, value, scale, bucketKey, item.order);
+      }
     }
   }
 
@@ -121,15 +147,168 @@ export class AggregateFold {
   public refold(delta: AggregateDelta, afterOrder: string): AggregateDelta | undefined {
     const metric = this.#metrics.find((m) => m.name === delta.metric);
     if (!metric) return undefined;
-    const single = new Map<string, FoldingDelta>();
+    const window = metric.windows.find((w) => w.name === delta.window);
+    if (!window) return undefined;
+    let remaining: FoldingDelta | undefined;
     for (const item of this.#events) {
-      if (item.order <= afterOrder) continue;
+      if (item.order <= afterOrder || !foldsInto(metric, item.event)) continue;
+      if (bucketStart(item.timeMs, window.sizeMs) !== delta.bucketStartMs) continue;
       const group = groupOf(metric, item.event, this.#admission);
-      if (group !== undefined) foldInto(single, metric, item, group, delta.pk, delta.sk);
+      if (group !== delta.group) continue;
+      const value = metric.readValue === undefined ? 0 : (metric.readValue(item.event) as number);
+      remaining ??= newFolding(
+        metric,
+        group,
+        delta.pk,
+        delta.sk,
+        window,
+        delta.bucketStartMs,
+        value,
+        item.order,
+      );
+      addTo(
+        remaining,
+        value,
+        decimalScaleOf(value),
+        metric.keepsHistogram ? histogramBucketKey(value) : undefined,
+        item.order,
+      );
     }
-    const remaining = single.get(`${delta.pk}\u0000${delta.sk}`);
     return remaining && finished(remaining);
   }
+
+  /**
+   * The slot of `group` in `plan`'s metric, made on first sight: its admitted
+   * group and open buckets; `undefined` while the group's admission is unknown.
+   */
+  #slotOf(plan: MetricPlan, group: string): GroupSlot | undefined {
+    let slot = plan.slots.get(group);
+    if (slot === undefined) {
+      const admitted = this.#admission(plan.metric, group);
+      if (admitted === undefined) return undefined;
+      // Groups past a cap share the slot of the group they are counted in.
+      slot =
+        admitted === group
+          ? newSlot(plan.metric, admitted)
+          : (plan.slots.get(admitted) ?? newSlot(plan.metric, admitted));
+      plan.slots.set(group, slot);
+      plan.slots.set(admitted, slot);
+    }
+    return slot;
+  }
+
+  /** The delta of one (metric, group, bucket) item, created on its first event. */
+  #deltaOf(
+    metric: CompiledMetric,
+    slot: GroupSlot,
+    window: CompiledWindow,
+    start: number,
+    value: number,
+    order: string,
+  ): FoldingDelta {
+    const sk = aggregateSortKey(window.name, start);
+    const key = `${slot.pk}\u0000${sk}`;
+    let folding = this.#deltas.get(key);
+    if (folding === undefined) {
+      folding = newFolding(metric, slot.group, slot.pk, sk, window, start, value, order);
+      this.#deltas.set(key, folding);
+    }
+    return folding;
+  }
+}
+
+/** The metrics of one event type, with the groups seen so far in this fold. */
+interface MetricPlan {
+  metric: CompiledMetric;
+  /** Group (as read, and as admitted) to its slot. */
+  slots: Map<string, GroupSlot>;
+}
+
+/**
+ * One (metric, admitted group): its partition key, and per window the delta
+ * of the bucket the last event fell in. Events of a batch mostly share a
+ * bucket, so most land in the open one without building a key.
+ */
+interface GroupSlot {
+  group: string;
+  pk: string;
+  open: (FoldingDelta | undefined)[];
+}
+
+function newSlot(metric: CompiledMetric, group: string): GroupSlot {
+  return {
+    group,
+    pk: aggregatePartitionKey(metric.name, group),
+    open: metric.windows.map(() => undefined),
+  };
+}
+
+/** Per event type, a plan for each metric that counts events of it, in metric order. */
+function plansByType(metrics: readonly CompiledMetric[]): Map<string, MetricPlan[]> {
+  const plans = new Map<string, MetricPlan[]>();
+  for (const metric of metrics) {
+    // One plan per metric, shared by its types, so a group has one slot whatever the type.
+    const plan: MetricPlan = { metric, slots: new Map() };
+    for (const type of metric.types) {
+      const list = plans.get(type) ?? [];
+      list.push(plan);
+      plans.set(type, list);
+    }
+  }
+  return plans;
+}
+
+/** A new delta with nothing counted yet; {@link addTo} counts its first event. */
+function newFolding(
+  metric: CompiledMetric,
+  group: string,
+  pk: string,
+  sk: string,
+  window: CompiledWindow,
+  start: number,
+  value: number,
+  order: string,
+): FoldingDelta {
+  const delta: AggregateDelta = {
+    pk,
+    sk,
+    metric: metric.name,
+    group,
+    window: window.name,
+    bucketStartMs: start,
+    expiresAt:
+      window.retentionMs === undefined
+        ? undefined
+        : Math.ceil((start + window.sizeMs + window.retentionMs) / 1_000),
+    count: 0,
+    sum: '',
+    min: value,
+    max: value,
+    hasValue: metric.readValue !== undefined,
+    firstOrder: order,
+    lastOrder: order,
+  };
+  if (metric.keepsHistogram) delta.histogram = new Map();
+  return { delta, sum: new DecimalSum() };
+}
+
+/** Counts one value (at its decimal `scale`, in histogram bucket `bucketKey`) into `folding`. */
+function addTo(
+  folding: FoldingDelta,
+  value: number,
+  scale: number,
+  bucketKey: string | undefined,
+  order: string,
+): void {
+  const { delta } = folding;
+  delta.count += 1;
+  folding.sum.add(value, scale);
+  if (value < delta.min) delta.min = value;
+  if (value > delta.max) delta.max = value;
+  if (bucketKey !== undefined && delta.histogram) {
+    delta.histogram.set(bucketKey, (delta.histogram.get(bucketKey) ?? 0) + 1);
+  }
+  delta.lastOrder = order;
 }
 
 /** A delta being folded, with its exact running sum. */
@@ -190,62 +369,4 @@ function groupOf(
   admission: GroupAdmission,
 ): string | undefined {
   return admission(metric, metric.groupOf(event));
-}
-
-function foldInto(
-  deltas: Map<string, FoldingDelta>,
-  metric: CompiledMetric,
-  { event, timeMs, order }: FoldableEvent,
-  group: string,
-  onlyPk?: string,
-  onlySk?: string,
-): void {
-  if (!foldsInto(metric, event)) return;
-  const hasValue = metric.readValue !== undefined;
-  const value = hasValue ? (metric.readValue?.(event) as number) : 0;
-  const pk = aggregatePartitionKey(metric.name, group);
-  if (onlyPk !== undefined && pk !== onlyPk) return;
-  // The same key and decimal scale for every window: computed once per event and metric.
-  const bucketKey = metric.keepsHistogram ? histogramBucketKey(value) : undefined;
-  const scale = decimalScaleOf(value);
-  for (const window of metric.windows) {
-    const start = bucketStart(timeMs, window.sizeMs);
-    const sk = aggregateSortKey(window.name, start);
-    if (onlySk !== undefined && sk !== onlySk) continue;
-    const key = `${pk}\u0000${sk}`;
-    const folding = deltas.get(key);
-    if (folding) {
-      const existing = folding.delta;
-      existing.count += 1;
-      folding.sum.add(value, scale);
-      if (value < existing.min) existing.min = value;
-      if (value > existing.max) existing.max = value;
-      if (bucketKey !== undefined && existing.histogram) {
-        existing.histogram.set(bucketKey, (existing.histogram.get(bucketKey) ?? 0) + 1);
-      }
-      existing.lastOrder = order;
-      continue;
-    }
-    const delta: AggregateDelta = {
-      pk,
-      sk,
-      metric: metric.name,
-      group,
-      window: window.name,
-      bucketStartMs: start,
-      expiresAt:
-        window.retentionMs === undefined
-          ? undefined
-          : Math.ceil((start + window.sizeMs + window.retentionMs) / 1_000),
-      count: 1,
-      sum: '',
-      min: value,
-      max: value,
-      hasValue,
-      firstOrder: order,
-      lastOrder: order,
-    };
-    if (bucketKey !== undefined) delta.histogram = new Map([[bucketKey, 1]]);
-    deltas.set(key, { delta, sum: new DecimalSum().add(value, scale) });
-  }
 }

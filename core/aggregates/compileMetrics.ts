@@ -86,6 +86,19 @@ function mustParse(duration: string): number {
 /** Reads a dotted path through own properties only, so `__proto__` never resolves. */
 export function fieldReader(path: string): (event: StreamfoldEvent) => unknown {
   const keys = path.split('.');
+  const [first, second] = keys;
+  // `data.amount`-style paths are every shipped metric's; read them without a loop.
+  if (keys.length === 2 && first !== undefined && second !== undefined) {
+    return (event) => {
+      const outer: unknown = Object.hasOwn(event, first)
+        ? (event as unknown as Record<string, unknown>)[first]
+        : undefined;
+      if (typeof outer !== 'object' || outer === null || !Object.hasOwn(outer, second)) {
+        return undefined;
+      }
+      return (outer as Record<string, unknown>)[second];
+    };
+  }
   return (event) => {
     let current: unknown = event;
     for (const key of keys) {
@@ -98,14 +111,39 @@ export function fieldReader(path: string): (event: StreamfoldEvent) => unknown {
   };
 }
 
+/**
+ * Distinct raw values whose group key is remembered per metric; past it the
+ * memory starts afresh, so made-up values cannot grow it without bound.
+ */
+const GROUP_KEY_CACHE_LIMIT = 4_096;
+
 function groupKeyBuilder(groupBy: readonly string[]): (event: StreamfoldEvent) => string {
   if (groupBy.length === 0) return () => ALL_GROUP;
   const parts = groupBy.map((path) => ({
     label: path.split('.').at(-1) ?? path,
     read: fieldReader(path),
   }));
-  return (event) =>
-    parts
-      .map(({ label, read }) => `${label}=${encodeURIComponent(String(read(event) ?? ''))}`)
-      .join(',');
+  const [only] = parts;
+  if (parts.length > 1 || only === undefined) {
+    return (event) =>
+      parts
+        .map(({ label, read }) => `${label}=${encodeURIComponent(String(read(event) ?? ''))}`)
+        .join(',');
+  }
+  // One field: the key is a function of its value, and a batch repeats few values, so the
+  // encoded key is remembered per value instead of being built for every event.
+  const known = new Map<unknown, string>();
+  const keyOf = (raw: unknown) => `${only.label}=${encodeURIComponent(String(raw ?? ''))}`;
+  return (event) => {
+    const raw = only.read(event);
+    // Objects would be remembered by identity (and kept alive); they are rare enough to rebuild.
+    if (typeof raw === 'object' && raw !== null) return keyOf(raw);
+    let key = known.get(raw);
+    if (key === undefined) {
+      key = keyOf(raw);
+      if (known.size >= GROUP_KEY_CACHE_LIMIT) known.clear();
+      known.set(raw, key);
+    }
+    return key;
+  };
 }

@@ -1,7 +1,5 @@
 import { PACKED_RECORD_TARGET_BYTES } from './limits.js';
 
-const NEWLINE = 0x0a;
-
 /**
  * Encodes one event as an NDJSON line: its JSON followed by `\n`. Every line,
  * including the last in a record, ends with a newline so that records
@@ -47,12 +45,15 @@ export function unpackRecord(data: Uint8Array): string[] {
   const buffer = Buffer.isBuffer(data)
     ? data
     : Buffer.from(data.buffer, data.byteOffset, data.length);
+  // Decoded once and split as text: UTF-8 never uses the newline byte inside a character, and
+  // the decoder never swallows it into a bad sequence, so the lines are those of the bytes.
+  const text = buffer.toString('utf8');
   const lines: string[] = [];
   let start = 0;
-  while (start < buffer.length) {
-    let end = buffer.indexOf(NEWLINE, start);
-    if (end === -1) end = buffer.length;
-    if (end > start) lines.push(buffer.toString('utf8', start, end));
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    if (end > start) lines.push(text.slice(start, end));
     start = end + 1;
   }
   return lines;

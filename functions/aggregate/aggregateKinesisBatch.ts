@@ -25,9 +25,9 @@ import type { RejectReason } from '../../core/events/RejectReason.js';
 import { type EventValidation, validateEventLine } from '../../core/events/validateEvent.js';
 import { mapConcurrent } from '../../core/util/mapConcurrent.js';
 import {
+  type AcceptedRecord,
   applyRecordByRecord,
   isRefusedByStore,
-  type RecordLines,
   type RefusedRecords,
 } from './applyRecordByRecord.js';
 import type { ApplyOutcome } from './DynamoAggregateStore.js';
@@ -144,8 +144,8 @@ export async function aggregateKinesisBatch(
   const claims: DedupeClaim[] = [];
   const rejected: RejectEntry[] = [];
   const sequenceByOrder = new Map<string, string>();
-  /** Lines of each accepted record by order key, for rejects of events the store refuses. */
-  const recordIndex = new Map<string, RecordLines>();
+  /** Each record by order key, for rejects of events the store refuses. */
+  const recordIndex = new Map<string, AcceptedRecord>();
   const shardId = shardIdOf(event.Records[0]);
   deps.logger.appendKeys({ shardId });
   let failedAt: string | undefined;
@@ -162,7 +162,7 @@ export async function aggregateKinesisBatch(
       const accepted: FoldableEvent[] = [];
       const recordClaims: DedupeClaim[] = [];
       const { lines, corruptAggregate } = unpackEvents(Buffer.from(record.kinesis.data, 'base64'));
-      recordIndex.set(order, { sequenceNumber, arrivalTime, lines });
+      recordIndex.set(order, { sequenceNumber, arrivalTime, data: record.kinesis.data });
       const corrupt =
         corruptAggregate === undefined ? undefined : corruptAggregateRejection(corruptAggregate);
       lines.forEach((line, lineIndex) => {

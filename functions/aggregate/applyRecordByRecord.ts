@@ -5,15 +5,21 @@ import type {
 } from '../../core/aggregates/AggregateFold.js';
 import { AggregateFold } from '../../core/aggregates/AggregateFold.js';
 import type { WriteScope } from '../../core/aggregates/ShardLedger.js';
+import { unpackEvents } from '../../core/codec/unpackEvents.js';
 import type { AggregateDependencies } from './aggregateKinesisBatch.js';
 import type { ApplyOutcome } from './DynamoAggregateStore.js';
 import { rejectEntry } from './RejectsSink.js';
 
-/** An accepted record's lines and position, kept to reject events the store refuses. */
-export interface RecordLines {
+/**
+ * An accepted record's position and data, kept to reject events the store
+ * refuses. Its lines are decoded again only then: keeping every line of a
+ * batch alive until the writes are done would cost the common path.
+ */
+export interface AcceptedRecord {
   sequenceNumber: string;
   arrivalTime: string;
-  lines: readonly string[];
+  /** The record's data as Lambda delivers it, base64. */
+  data: string;
 }
 
 /** Events the store refused in this batch (each counted once, whatever items refused it). */
@@ -27,7 +33,7 @@ export interface IsolationContext {
   scope: WriteScope;
   events: readonly FoldableEvent[];
   admission: ReturnType<typeof admissionFrom>;
-  records: ReadonlyMap<string, RecordLines>;
+  records: ReadonlyMap<string, AcceptedRecord>;
   refused: RefusedRecords;
 }
 
@@ -126,6 +132,7 @@ async function rejectRefused(
 ): Promise<void> {
   const { deps, scope } = context;
   const record = context.records.get(order);
+  const lines = record && unpackEvents(Buffer.from(record.data, 'base64')).lines;
   const entries = events.map((e) => {
     const lineIndex = e.lineIndex ?? 0;
     return rejectEntry(
@@ -142,7 +149,7 @@ async function rejectRefused(
         arrivalTime: record?.arrivalTime ?? new Date(0).toISOString(),
         item: `${delta.pk}|${delta.sk}`,
       },
-      record?.lines[lineIndex] ?? JSON.stringify(e.event),
+      lines?.[lineIndex] ?? JSON.stringify(e.event),
     );
   });
   await deps.rejects.write(entries);

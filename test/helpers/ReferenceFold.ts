@@ -1,0 +1,178 @@
+import type {
+  AggregateDelta,
+  FoldableEvent,
+  GroupAdmission,
+} from '../../core/aggregates/AggregateFold.js';
+import { histogramBucketKey } from '../../core/aggregates/aggregateHistogram.js';
+import {
+  aggregatePartitionKey,
+  aggregateSortKey,
+  bucketStart,
+} from '../../core/aggregates/aggregateKey.js';
+import type { CompiledMetric } from '../../core/aggregates/compileMetrics.js';
+import { DecimalSum } from '../../core/decimal/DecimalSum.js';
+import { decimalScaleOf } from '../../core/decimal/decimalScaleOf.js';
+import type { StreamfoldEvent } from '../../core/events/envelope.js';
+
+/**
+ * The fold written the plain way: per event, metric and window, build the
+ * item key and look it up. `AggregateFold` must write exactly what this writes
+ * (see foldEquivalence.test.ts); it is kept simple so it is obviously right.
+ */
+export class ReferenceFold {
+  readonly #metrics: readonly CompiledMetric[];
+  readonly #deltas = new Map<string, FoldingDelta>();
+  readonly #events: FoldableEvent[] = [];
+  readonly #admission: GroupAdmission;
+  #unresolvedFirstOrder: string | undefined;
+
+  /**
+   * @param admission where each group of a capped metric goes; by default every group is kept
+   */
+  public constructor(
+    metrics: readonly CompiledMetric[],
+    admission: GroupAdmission = (_metric, group) => group,
+  ) {
+    this.#metrics = metrics;
+    this.#admission = admission;
+  }
+
+  /** Number of events folded so far. */
+  public get eventCount(): number {
+    return this.#events.length;
+  }
+
+  /**
+   * Order key of the first record with an event left out of a metric because
+   * its group's admission is unknown (the registry could not be reached);
+   * that record must be retried.
+   */
+  public get unresolvedFirstOrder(): string | undefined {
+    return this.#unresolvedFirstOrder;
+  }
+
+  /** Folds one event into every metric and window that applies to it. */
+  public add(item: FoldableEvent): void {
+    this.#events.push(item);
+    for (const metric of this.#metrics) {
+      const group = groupOf(metric, item.event, this.#admission);
+      if (group === undefined) {
+        if (foldsInto(metric, item.event)) this.#unresolvedFirstOrder ??= item.order;
+        continue;
+      }
+      foldInto(this.#deltas, metric, item, group);
+    }
+  }
+
+  /** The deltas, one per distinct aggregate item, with their sums written out. */
+  public *deltas(): IterableIterator<AggregateDelta> {
+    for (const folding of this.#deltas.values()) yield finished(folding);
+  }
+
+  /**
+   * Recomputes one item's delta from only the events whose record comes after
+   * `afterOrder`: what is left to apply when the store has already applied a
+   * prefix of this batch (a retried or replayed batch).
+   *
+   * @returns the remaining delta, or `undefined` when nothing is left
+   */
+  public refold(delta: AggregateDelta, afterOrder: string): AggregateDelta | undefined {
+    const metric = this.#metrics.find((m) => m.name === delta.metric);
+    if (!metric) return undefined;
+    const single = new Map<string, FoldingDelta>();
+    for (const item of this.#events) {
+      if (item.order <= afterOrder) continue;
+      const group = groupOf(metric, item.event, this.#admission);
+      if (group !== undefined) foldInto(single, metric, item, group, delta.pk, delta.sk);
+    }
+    const remaining = single.get(`${delta.pk}\u0000${delta.sk}`);
+    return remaining && finished(remaining);
+  }
+}
+
+/** A delta being folded, with its exact running sum. */
+interface FoldingDelta {
+  delta: AggregateDelta;
+  sum: DecimalSum;
+}
+
+/** The delta with its sum written out from the running sum. */
+function finished({ delta, sum }: FoldingDelta): AggregateDelta {
+  delta.sum = sum.toString();
+  return delta;
+}
+
+/** Whether `event` counts in `metric`: the right type and, for value metrics, a finite value. */
+function foldsInto(metric: CompiledMetric, event: StreamfoldEvent): boolean {
+  if (!metric.types.has(event.type)) return false;
+  if (!metric.readValue) return true;
+  const raw = metric.readValue(event);
+  // Schemas guarantee the type; a non-finite value would poison sums, so it is not folded.
+  return typeof raw === 'number' && Number.isFinite(raw);
+}
+
+function groupOf(
+  metric: CompiledMetric,
+  event: StreamfoldEvent,
+  admission: GroupAdmission,
+): string | undefined {
+  return admission(metric, metric.groupOf(event));
+}
+
+function foldInto(
+  deltas: Map<string, FoldingDelta>,
+  metric: CompiledMetric,
+  { event, timeMs, order }: FoldableEvent,
+  group: string,
+  onlyPk?: string,
+  onlySk?: string,
+): void {
+  if (!foldsInto(metric, event)) return;
+  const hasValue = metric.readValue !== undefined;
+  const value = hasValue ? (metric.readValue?.(event) as number) : 0;
+  const pk = aggregatePartitionKey(metric.name, group);
+  if (onlyPk !== undefined && pk !== onlyPk) return;
+  // The same key and decimal scale for every window: computed once per event and metric.
+  const bucketKey = metric.keepsHistogram ? histogramBucketKey(value) : undefined;
+  const scale = decimalScaleOf(value);
+  for (const window of metric.windows) {
+    const start = bucketStart(timeMs, window.sizeMs);
+    const sk = aggregateSortKey(window.name, start);
+    if (onlySk !== undefined && sk !== onlySk) continue;
+    const key = `${pk}\u0000${sk}`;
+    const folding = deltas.get(key);
+    if (folding) {
+      const existing = folding.delta;
+      existing.count += 1;
+      folding.sum.add(value, scale);
+      if (value < existing.min) existing.min = value;
+      if (value > existing.max) existing.max = value;
+      if (bucketKey !== undefined && existing.histogram) {
+        existing.histogram.set(bucketKey, (existing.histogram.get(bucketKey) ?? 0) + 1);
+      }
+      existing.lastOrder = order;
+      continue;
+    }
+    const delta: AggregateDelta = {
+      pk,
+      sk,
+      metric: metric.name,
+      group,
+      window: window.name,
+      bucketStartMs: start,
+      expiresAt:
+        window.retentionMs === undefined
+          ? undefined
+          : Math.ceil((start + window.sizeMs + window.retentionMs) / 1_000),
+      count: 1,
+      sum: '',
+      min: value,
+      max: value,
+      hasValue,
+      firstOrder: order,
+      lastOrder: order,
+    };
+    if (bucketKey !== undefined) delta.histogram = new Map([[bucketKey, 1]]);
+    deltas.set(key, { delta, sum: new DecimalSum().add(value, scale) });
+  }
+}
