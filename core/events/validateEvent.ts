@@ -216,7 +216,8 @@ function quote(value: unknown): string {
     text =
       value === undefined || (typeof value === 'number' && !Number.isFinite(value))
         ? String(value)
-        : JSON.stringify(value);
+        : // JSON.stringify returns undefined for a symbol (a refused record key) or a function.
+          (JSON.stringify(value) ?? `(${typeof value})`);
   } catch {
     // BigInt and cyclic values cannot be serialised; their type is enough to name them.
     text =
