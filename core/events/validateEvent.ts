@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { EventCatalog } from './catalog.js';
+import { type CompiledEventValidator, compileEventValidator } from './compileEventValidator.js';
 import { envelopeSchema, type StreamfoldEvent } from './envelope.js';
 import type { RejectReason } from './RejectReason.js';
 
@@ -48,18 +49,20 @@ export function validateEventObject(
   catalog: EventCatalog,
   window?: EventTimeWindow,
 ): EventValidation {
-  return validateParsed(value, catalog, window, true);
+  return validateParsed(value, catalog, window, true, compiledValidatorFor(catalog));
 }
 
 /**
  * {@link validateEventObject}, with the nesting walk left out when the text
- * the value was parsed from cannot nest that deep (`checkDepth` false).
+ * the value was parsed from cannot nest that deep (`checkDepth` false), and
+ * `fastPath` tried before zod.
  */
 function validateParsed(
   value: unknown,
   catalog: EventCatalog,
   window: EventTimeWindow | undefined,
   checkDepth: boolean,
+  fastPath: CompiledEventValidator | undefined,
 ): EventValidation {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return reject('not_an_object', `event must be a JSON object (given ${quote(value)})`);
@@ -73,6 +76,18 @@ function validateParsed(
       field,
     );
   }
+  // The fast path accepts only what zod accepts; whatever it leaves, zod validates and explains.
+  const event = fastPath?.(value);
+  if (event !== undefined) return checkEventTime(event, window);
+  const checked = validateWithZod(value, catalog);
+  return checked.ok ? checkEventTime(checked.event, window) : checked;
+}
+
+/** Envelope, known type and payload, checked by the zod schemas. */
+function validateWithZod(
+  value: object,
+  catalog: EventCatalog,
+): { ok: true; event: StreamfoldEvent } | { ok: false; reason: RejectReason } {
   // `reportInput` (the value quoted in messages) costs about half of a parse, so it is asked
   // for only when there is a message to write: the refused value is parsed again.
   const envelope = envelopeSchema.safeParse(value);
@@ -96,15 +111,18 @@ function validateParsed(
     const quoted = dataSchema.safeParse(envelope.data.data, { reportInput: true });
     return schemaViolation(quoted.error?.issues ?? data.error.issues, ['data']);
   }
+  return { ok: true, event: { ...envelope.data, data: data.data } };
+}
 
-  const timeMs = Date.parse(envelope.data.time);
+/** The event's time in ms, checked against `window` when one is given. */
+function checkEventTime(
+  event: StreamfoldEvent,
+  window: EventTimeWindow | undefined,
+): EventValidation {
+  const timeMs = Date.parse(event.time);
   // The schema's pattern admits only dates Date.parse reads; this keeps NaN out of bucketing anyway.
   if (!Number.isFinite(timeMs)) {
-    return reject(
-      'schema_violation',
-      `time: not a date (given ${quote(envelope.data.time)})`,
-      'time',
-    );
+    return reject('schema_violation', `time: not a date (given ${quote(event.time)})`, 'time');
   }
   if (window) {
     const earliest = window.now - window.maxLatenessMs;
@@ -112,7 +130,7 @@ function validateParsed(
     if (timeMs < earliest || timeMs > latest) {
       return reject(
         'time_out_of_window',
-        `time: ${quote(envelope.data.time)} is outside the accepted window ` +
+        `time: ${quote(event.time)} is outside the accepted window ` +
           `${new Date(earliest).toISOString()} .. ${new Date(latest).toISOString()}` +
           (timeMs < SECONDS_AS_MILLIS_BEFORE_MS
             ? ' (a time in 1970 usually means epoch seconds were read as milliseconds)'
@@ -121,7 +139,7 @@ function validateParsed(
       );
     }
   }
-  return { ok: true, event: { ...envelope.data, data: data.data }, timeMs };
+  return { ok: true, event, timeMs };
 }
 
 /**
@@ -131,6 +149,20 @@ export function validateEventLine(
   line: string,
   catalog: EventCatalog,
   window?: EventTimeWindow,
+): EventValidation {
+  return validateEventLineWithFastPath(line, catalog, window, compiledValidatorFor(catalog));
+}
+
+/**
+ * {@link validateEventLine} with the compiled fast path given rather than
+ * looked up: `undefined` validates with zod alone, the reference the compiled
+ * validator is tested against.
+ */
+export function validateEventLineWithFastPath(
+  line: string,
+  catalog: EventCatalog,
+  window: EventTimeWindow | undefined,
+  fastPath: CompiledEventValidator | undefined,
 ): EventValidation {
   let value: unknown;
   try {
@@ -145,7 +177,20 @@ export function validateEventLine(
         : '';
     return reject('malformed_json', `malformed JSON: ${detail} in ${quote(line)}${near}`);
   }
-  return validateParsed(value, catalog, window, opensMoreThan(line, MAX_EVENT_NESTING_DEPTH));
+  const checkDepth = opensMoreThan(line, MAX_EVENT_NESTING_DEPTH);
+  return validateParsed(value, catalog, window, checkDepth, fastPath);
+}
+
+/** Compiled validators by catalog, built on a catalog's first event (a cold start's work). */
+const compiledValidators = new WeakMap<EventCatalog, CompiledEventValidator>();
+
+function compiledValidatorFor(catalog: EventCatalog): CompiledEventValidator {
+  let compiled = compiledValidators.get(catalog);
+  if (compiled === undefined) {
+    compiled = compileEventValidator(catalog);
+    compiledValidators.set(catalog, compiled);
+  }
+  return compiled;
 }
 
 /**

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { type EventCatalog, eventCatalog } from '../../../core/events/catalog.js';
+import { compileEventValidator } from '../../../core/events/compileEventValidator.js';
+import { envelopeSchema } from '../../../core/events/envelope.js';
+import {
+  validateEventLine,
+  validateEventLineWithFastPath,
+  validateEventObject,
+} from '../../../core/events/validateEvent.js';
+import { sampleEvent } from '../../helpers/events.js';
+
+/** An event of `type` with `data`, at a fixed time. */
+function eventOf(type: string, data: Record<string, unknown>): Record<string, unknown> {
+  return { id: 'evt-1', type, time: '2026-11-22T10:00:00Z', source: 'test', data };
+}
+
+/** A catalog with one type the compiler supports and three it leaves to zod. */
+const mixedCatalog: EventCatalog = {
+  plain: z.object({ n: z.number().int() }),
+  refined: z.object({ n: z.number() }).refine((data) => data.n > 0, 'n must be positive'),
+  union: z.object({ n: z.union([z.number(), z.string()]) }),
+  transformed: z.object({ n: z.string().transform((text) => text.length) }),
+};
+
+describe('compileEventValidator', () => {
+  it('returns the event zod returns, unknown keys stripped, in zod key order', () => {
+    // Prepare
+    const value = {
+      extra: 1,
+      data: { country: 'DE', path: '/', campaign: 'x', device: 'mobile' },
+      source: 's',
+      time: '2026-11-22T10:00:00+01:00',
+      type: 'page_view',
+      id: 'evt-1',
+    };
+    const envelope = envelopeSchema.parse(value);
+    const expected = { ...envelope, data: eventCatalog.page_view.parse(envelope.data) };
+
+    // Act
+    const event = compileEventValidator(eventCatalog)(value);
+
+    // Assess
+    expect(JSON.stringify(event)).toBe(JSON.stringify(expected));
+  });
+
+  it('leaves an unknown type to zod, which names it', () => {
+    // Act
+    const event = compileEventValidator(eventCatalog)(eventOf('signup', {}));
+
+    // Assess
+    expect(event).toBeUndefined();
+  });
+
+  describe.each([
+    { type: 'refined', valid: { n: 1 }, invalid: { n: -1 }, output: { n: 1 } },
+    { type: 'union', valid: { n: 'one' }, invalid: { n: true }, output: { n: 'one' } },
+    { type: 'transformed', valid: { n: 'four' }, invalid: { n: 4 }, output: { n: 4 } },
+  ])(
+    'for a type whose schema uses a feature it does not model ($type)',
+    ({ type, valid, invalid, output }) => {
+      const fastPath = compileEventValidator(mixedCatalog);
+
+      it('leaves its events to zod and still vouches for the supported type', () => {
+        expect(fastPath(eventOf(type, valid))).toBeUndefined();
+        expect(fastPath(eventOf('plain', { n: 1 }))).toEqual(eventOf('plain', { n: 1 }));
+      });
+
+      it('validates its events through zod, refinements and transforms included', () => {
+        // Act
+        const accepted = validateEventLine(JSON.stringify(eventOf(type, valid)), mixedCatalog);
+        const refused = validateEventLine(JSON.stringify(eventOf(type, invalid)), mixedCatalog);
+
+        // Assess
+        expect(accepted.ok && accepted.event.data).toEqual(output);
+        expect(refused).toEqual(
+          validateEventLineWithFastPath(
+            JSON.stringify(eventOf(type, invalid)),
+            mixedCatalog,
+            undefined,
+            undefined,
+          ),
+        );
+        expect(refused.ok).toBe(false);
+      });
+    },
+  );
+
+  it('follows a catalog edited after its first event, rather than the compiled copy', () => {
+    // Prepare
+    const catalog: EventCatalog = { ...eventCatalog };
+    const line = JSON.stringify(sampleEvent('page_view', { data: { country: 'DE' } }));
+    const before = validateEventLine(line, catalog);
+    catalog.page_view = eventCatalog.page_view.extend({ country: z.literal('FR') });
+
+    // Act
+    const after = validateEventLine(line, catalog);
+
+    // Assess
+    expect(before.ok).toBe(true);
+    expect(!after.ok && after.reason.field).toBe('data.country');
+  });
+
+  describe.each<{ name: string; value: () => Record<string, unknown> }>([
+    {
+      name: 'a class instance',
+      value: () => Object.assign(new (class Event {})(), sampleEvent('page_view')),
+    },
+    {
+      name: 'an own __proto__ key',
+      value: () =>
+        JSON.parse(`{"__proto__":{},${JSON.stringify(sampleEvent('page_view')).slice(1)}`),
+    },
+    {
+      name: 'a symbol key in data',
+      value: () => {
+        const event = sampleEvent('page_view');
+        return { ...event, data: { ...event.data, [Symbol('s')]: 1 } };
+      },
+    },
+    {
+      name: 'data without prototype',
+      value: () => {
+        const event = sampleEvent('page_view');
+        return { ...event, data: Object.assign(Object.create(null), event.data) };
+      },
+    },
+  ])('for an object that JSON.parse would not make ($name)', ({ value }) => {
+    it('leaves it to zod', () => {
+      expect(compileEventValidator(eventCatalog)(value())).toBeUndefined();
+    });
+
+    it('validates it as zod does', () => {
+      // Prepare
+      const event = value();
+      const envelope = envelopeSchema.safeParse(event);
+      const data = envelope.success && eventCatalog.page_view.safeParse(envelope.data.data);
+
+      // Act
+      const result = validateEventObject(event, eventCatalog);
+
+      // Assess
+      expect(result.ok).toBe(data !== false && data.success);
+      if (!result.ok) expect(result.reason.message).toMatch(/^data\./);
+    });
+  });
+});

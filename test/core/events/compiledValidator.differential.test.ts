@@ -1,0 +1,195 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { eventCatalog } from '../../../core/events/catalog.js';
+import {
+  type CompiledEventValidator,
+  compileEventValidator,
+} from '../../../core/events/compileEventValidator.js';
+import {
+  type EventValidation,
+  validateEventLine,
+  validateEventLineWithFastPath,
+} from '../../../core/events/validateEvent.js';
+import { type DifferentialCase, differentialEventCases } from './differentialEventCases.js';
+
+/** Enough to reach every mutation with every edge value many times over. */
+const CASE_COUNT = 100_000;
+const SEED = 20_261_122;
+const cases = differentialEventCases(CASE_COUNT, SEED);
+
+/** Each case validated by zod alone, as {@link describeValidation} writes it. */
+let zodResults: string[] = [];
+
+/** A validation as text: `undefined` and -0 spelt out, so a difference in either shows. */
+function describeValidation(result: EventValidation): string {
+  return JSON.stringify(result, (_, value) =>
+    value === undefined ? '(undefined)' : Object.is(value, -0) ? '(-0)' : value,
+  );
+}
+
+interface Disagreement {
+  label: string;
+  line: string;
+  zod: string;
+  tested: string;
+}
+
+/**
+ * Validates the first `count` cases with `validate` and returns those where
+ * it differs from zod alone: accepted or refused, the event (key order
+ * included), its time, or the code, field and message of a refusal.
+ */
+function disagreementsWithZod(
+  count: number,
+  validate: (line: string, window: DifferentialCase['window']) => EventValidation,
+): Disagreement[] {
+  const disagreements: Disagreement[] = [];
+  for (const [i, { label, line, window }] of cases.slice(0, count).entries()) {
+    const zod = zodResults[i] as string;
+    const tested = describeValidation(validate(line, window));
+    if (zod !== tested) disagreements.push({ label, line, zod, tested });
+  }
+  return disagreements;
+}
+
+/** The first few disagreements, readable in a failure message. */
+function summary(disagreements: readonly Disagreement[]): string {
+  return disagreements
+    .slice(0, 5)
+    .map(
+      ({ label, line, zod, tested }) =>
+        `${label}\n  ${line}\n  zod:    ${zod}\n  tested: ${tested}`,
+    )
+    .join('\n');
+}
+
+describe('compiled event validator, against zod alone', () => {
+  beforeAll(() => {
+    zodResults = cases.map(({ line, window }) =>
+      describeValidation(validateEventLineWithFastPath(line, eventCatalog, window, undefined)),
+    );
+  });
+
+  it('generates the cases deterministically and spreads them over outcomes', () => {
+    // Prepare
+    const again = differentialEventCases(1_000, SEED);
+    const outcomes = new Map<string, number>();
+    for (const result of zodResults) {
+      const { ok, reason } = JSON.parse(result) as { ok: boolean; reason?: { code: string } };
+      const outcome = ok ? 'accepted' : (reason?.code ?? '');
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    }
+
+    // Assess
+    expect(cases.length).toBe(CASE_COUNT);
+    expect(again).toEqual(cases.slice(0, 1_000));
+    for (const code of [
+      'accepted',
+      'malformed_json',
+      'not_an_object',
+      'too_deep',
+      'unknown_type',
+      'schema_violation',
+      'time_out_of_window',
+    ]) {
+      expect(outcomes.get(code), code).toBeGreaterThan(100);
+    }
+  });
+
+  it('gives the same result as zod for every case', () => {
+    // Act
+    const disagreements = disagreementsWithZod(CASE_COUNT, (line, window) =>
+      validateEventLine(line, eventCatalog, window),
+    );
+
+    // Assess
+    expect(disagreements.length, summary(disagreements)).toBe(0);
+  });
+
+  it('vouches on its own for everything zod accepts but what it hands to zod on purpose', () => {
+    // Prepare
+    const fastPath = compileEventValidator(eventCatalog);
+    // An own `__proto__` key, and a `constructor` key in `data`, which zod's record test reads.
+    const handedOver = /own __proto__|extra data\.constructor/;
+    let vouched = 0;
+    const leftToZod: string[] = [];
+
+    // Act
+    for (const [i, { label, line }] of cases.entries()) {
+      if (!(JSON.parse(zodResults[i] as string) as EventValidation).ok) continue;
+      if (fastPath(JSON.parse(line.replace(/^\uFEFF/, ''))) !== undefined) vouched++;
+      else if (!handedOver.test(label)) leftToZod.push(`${label}: ${line}`);
+    }
+
+    // Assess
+    expect(leftToZod.slice(0, 5)).toEqual([]);
+    expect(vouched).toBeGreaterThan(CASE_COUNT / 3);
+  });
+
+  describe('when the compiled validator is weakened', () => {
+    /** Enough cases for each weakened check to meet several values it lets through wrongly. */
+    const someCases = 20_000;
+    const compiled = compileEventValidator(eventCatalog);
+
+    /** The fast path with a check removed: compiled from a weakened copy of one catalog type. */
+    function withPayloadSchema(type: string, schema: z.ZodObject): CompiledEventValidator {
+      return compileEventValidator({ ...eventCatalog, [type]: schema });
+    }
+
+    /** The fast path with an envelope field's check bypassed: it sees a valid value instead. */
+    function withEnvelopeFieldBypassed(field: string, valid: string): CompiledEventValidator {
+      return (value) => {
+        if (typeof value !== 'object' || value === null || !(field in value))
+          return compiled(value);
+        const event = compiled({ ...value, [field]: valid });
+        return event && { ...event, [field]: (value as Record<string, unknown>)[field] };
+      };
+    }
+
+    it.each<{ name: string; fastPath: () => CompiledEventValidator }>([
+      {
+        name: 'the country pattern dropped',
+        fastPath: () =>
+          withPayloadSchema('page_view', eventCatalog.page_view.extend({ country: z.string() })),
+      },
+      {
+        name: 'int dropped from quantity',
+        fastPath: () =>
+          withPayloadSchema(
+            'add_to_cart',
+            eventCatalog.add_to_cart.extend({ quantity: z.number().min(1).max(1_000) }),
+          ),
+      },
+      {
+        name: 'the optional durationMs maximum one too high',
+        fastPath: () =>
+          withPayloadSchema(
+            'page_view',
+            eventCatalog.page_view.extend({
+              durationMs: z.number().int().min(0).max(86_400_001).optional(),
+            }),
+          ),
+      },
+      { name: 'the id check bypassed', fastPath: () => withEnvelopeFieldBypassed('id', 'id-1') },
+      {
+        name: 'the time format bypassed',
+        fastPath: () => withEnvelopeFieldBypassed('time', '2026-11-22T10:00:00Z'),
+      },
+    ])('reports disagreements with $name', ({ fastPath }) => {
+      // Prepare
+      const weakened = fastPath();
+
+      // Act
+      const disagreements = disagreementsWithZod(someCases, (line, window) =>
+        validateEventLineWithFastPath(line, eventCatalog, window, weakened),
+      );
+
+      // Assess
+      const okOf = (validation: string): boolean => JSON.parse(validation).ok;
+      const wronglyAccepted = disagreements.filter(({ zod, tested }) => !okOf(zod) && okOf(tested));
+      expect(wronglyAccepted.length).toBeGreaterThanOrEqual(3);
+      // Only what zod refuses can differ: the weakened checks refuse nothing more than zod.
+      expect(disagreements.filter(({ zod }) => okOf(zod))).toEqual([]);
+    });
+  });
+});
