@@ -66,25 +66,97 @@ export class AggregateFold {
   /** The metrics each event type counts in, with their open buckets. */
   readonly #plans: ReadonlyMap<string, readonly MetricPlan[]>;
   readonly #deltas = new Map<string, FoldingDelta>();
-  readonly #events: FoldableEvent[] = [];
   readonly #admission: GroupAdmission;
+  /** The events folded, kept for refolds unless they can be recalled. */
+  readonly #events: FoldableEvent[] | undefined;
+  readonly #recall: () => readonly FoldableEvent[];
+  #eventCount = 0;
   #unresolvedFirstOrder: string | undefined;
 
   /**
    * @param admission where each group of a capped metric goes; by default every group is kept
+   *   (see {@link AggregateFold.regrouped} to decide admission after folding)
+   * @param recall gives back the events folded, in order, when a refold needs them; without
+   *   it the fold keeps every event it folds. Keeping a large batch's events alive until its
+   *   writes are done costs the garbage collector more than the rest of the fold.
    */
   public constructor(
     metrics: readonly CompiledMetric[],
     admission: GroupAdmission = KEEP_EVERY_GROUP,
+    recall?: () => readonly FoldableEvent[],
   ) {
     this.#metrics = metrics;
     this.#admission = admission;
     this.#plans = plansByType(metrics);
+    if (recall) this.#recall = recall;
+    else {
+      const kept: FoldableEvent[] = [];
+      this.#events = kept;
+      this.#recall = () => kept;
+    }
   }
 
   /** Number of events folded so far. */
   public get eventCount(): number {
-    return this.#events.length;
+    return this.#eventCount;
+  }
+
+  /**
+   * The groups of `metric` its events fell in, in order of first appearance:
+   * what must be admitted before a fold made with every group kept is
+   * {@link AggregateFold.regrouped}. The same as `groupsToAdmit` over the
+   * events folded.
+   */
+  public groupsOf(metric: CompiledMetric): string[] {
+    const plan = this.#plans.get([...metric.types][0] ?? '')?.find((p) => p.metric === metric);
+    return plan ? [...new Set([...plan.slots.values()].map((slot) => slot.group))] : [];
+  }
+
+  /**
+   * This fold's deltas with the groups of capped metrics routed by
+   * `admission`: groups past a cap merged into the other group, groups whose
+   * admission is unknown left out (and {@link unresolvedFirstOrder} set to
+   * the first record with an event in them). The same deltas as folding the
+   * same events with `admission` from the start. This fold must keep every
+   * group (no admission of its own).
+   */
+  public regrouped(admission: GroupAdmission): AggregateFold {
+    if (this.#admission !== KEEP_EVERY_GROUP) {
+      throw new Error('only a fold that keeps every group can be regrouped');
+    }
+    const regrouped = new AggregateFold(this.#metrics, admission, this.#recall);
+    regrouped.#eventCount = this.#eventCount;
+    regrouped.#unresolvedFirstOrder = this.#unresolvedFirstOrder;
+    const byName = new Map(this.#metrics.map((metric) => [metric.name, metric]));
+    for (const { delta, sum } of this.#deltas.values()) {
+      const metric = byName.get(delta.metric) as CompiledMetric;
+      const group = admission(metric, delta.group);
+      if (group === undefined) {
+        const first = regrouped.#unresolvedFirstOrder;
+        if (first === undefined || delta.firstOrder < first) {
+          regrouped.#unresolvedFirstOrder = delta.firstOrder;
+        }
+        continue;
+      }
+      const pk = group === delta.group ? delta.pk : aggregatePartitionKey(metric.name, group);
+      const key = `${pk}\u0000${delta.sk}`;
+      const into = regrouped.#deltas.get(key);
+      if (into !== undefined) mergeInto(into, { delta, sum });
+      else if (group === delta.group) regrouped.#deltas.set(key, { delta, sum });
+      else {
+        // A group counted in another (the other group past a cap) starts a delta of its own,
+        // which later groups merge into. An admitted group is the group itself or the other
+        // group, which no group read from an event can be (those are `label=value`), so a
+        // delta kept as it was never receives a merge.
+        const copy: AggregateDelta = { ...delta, pk, group };
+        if (delta.histogram) copy.histogram = new Map(delta.histogram);
+        regrouped.#deltas.set(key, {
+          delta: copy,
+          sum: new DecimalSum().addDecimal(sum.toString()),
+        });
+      }
+    }
+    return regrouped;
   }
 
   /**
@@ -98,7 +170,8 @@ export class AggregateFold {
 
   /** Folds one event into every metric and window that applies to it. */
   public add(item: FoldableEvent): void {
-    this.#events.push(item);
+    this.#events?.push(item);
+    this.#eventCount++;
     const plans = this.#plans.get(item.event.type);
     if (plans === undefined) return;
     for (const plan of plans) {
@@ -150,7 +223,7 @@ export class AggregateFold {
     const window = metric.windows.find((w) => w.name === delta.window);
     if (!window) return undefined;
     let remaining: FoldingDelta | undefined;
-    for (const item of this.#events) {
+    for (const item of this.#recall()) {
       if (item.order <= afterOrder || !foldsInto(metric, item.event)) continue;
       if (bucketStart(item.timeMs, window.sizeMs) !== delta.bucketStartMs) continue;
       const group = groupOf(metric, item.event, this.#admission);
@@ -290,6 +363,26 @@ function newFolding(
   };
   if (metric.keepsHistogram) delta.histogram = new Map();
   return { delta, sum: new DecimalSum() };
+}
+
+/**
+ * Adds the counts of `from` to `into`, two deltas of one item folded from
+ * different events: as if `from`'s events had been counted in `into`.
+ */
+function mergeInto(into: FoldingDelta, from: FoldingDelta): void {
+  const target = into.delta;
+  const source = from.delta;
+  if (target.histogram && source.histogram) {
+    for (const [bucket, count] of source.histogram) {
+      target.histogram.set(bucket, (target.histogram.get(bucket) ?? 0) + count);
+    }
+  }
+  target.count += source.count;
+  into.sum.addDecimal(from.sum.toString());
+  if (source.min < target.min) target.min = source.min;
+  if (source.max > target.max) target.max = source.max;
+  if (source.firstOrder < target.firstOrder) target.firstOrder = source.firstOrder;
+  if (source.lastOrder > target.lastOrder) target.lastOrder = source.lastOrder;
 }
 
 /** Counts one value (at its decimal `scale`, in histogram bucket `bucketKey`) into `folding`. */

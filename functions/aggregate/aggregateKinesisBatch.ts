@@ -11,7 +11,6 @@ import {
   AggregateFold,
   admissionFrom,
   type FoldableEvent,
-  groupsToAdmit,
 } from '../../core/aggregates/AggregateFold.js';
 import type { CompiledMetric } from '../../core/aggregates/compileMetrics.js';
 import type { DedupeClaim, EventDeduper } from '../../core/aggregates/EventDeduper.js';
@@ -140,14 +139,61 @@ export async function aggregateKinesisBatch(
     maxLatenessMs: deps.maxLatenessMs,
     maxFutureSkewMs: deps.maxFutureSkewMs,
   });
-  let acceptedEvents: FoldableEvent[] = [];
-  const claims: DedupeClaim[] = [];
   const rejected: RejectEntry[] = [];
   const sequenceByOrder = new Map<string, string>();
   /** Each record by order key, for rejects of events the store refuses. */
   const recordIndex = new Map<string, AcceptedRecord>();
   const shardId = shardIdOf(event.Records[0]);
   deps.logger.appendKeys({ shardId });
+
+  // The lane and the gaps come first: events of given-up records are left out as they are read.
+  const { attempt, attemptFailed } = await beginAttempt(event, shardId, now, deps);
+  const leftToRecovery = gapFilter(event, attempt);
+  let eventsInGaps = 0;
+
+  /**
+   * The accepted events of one record, with the rejects of its bad lines when
+   * `rejects` is given. A pure function of the record, so the events of a
+   * batch can be read again (see `recall`) rather than kept.
+   */
+  const readRecord = (
+    record: KinesisStreamRecord,
+    order: string,
+    rejects?: RejectEntry[],
+  ): FoldableEvent[] => {
+    const { sequenceNumber } = record.kinesis;
+    const arrivalMs = Math.round(record.kinesis.approximateArrivalTimestamp * 1_000);
+    const window = windowAt(arrivalMs);
+    const accepted: FoldableEvent[] = [];
+    const { lines, corruptAggregate } = unpackEvents(Buffer.from(record.kinesis.data, 'base64'));
+    const corrupt =
+      corruptAggregate === undefined ? undefined : corruptAggregateRejection(corruptAggregate);
+    for (let lineIndex = 0; lineIndex < lines.length; lineIndex++) {
+      const line = lines[lineIndex] as string;
+      const validated = corrupt ?? validateEventLine(line, deps.catalog, window);
+      // A value DynamoDB could not store (or sum exactly) is bad input, refused before the fold.
+      const unstorable = validated.ok
+        ? checkStorableValues(validated.event, deps.metrics)
+        : undefined;
+      if (validated.ok && unstorable === undefined) {
+        accepted.push({ event: validated.event, timeMs: validated.timeMs, order, lineIndex });
+      } else if (rejects) {
+        const reason = unstorable ?? (validated as { reason: RejectReason }).reason;
+        const arrivalTime = new Date(arrivalMs).toISOString();
+        rejects.push(
+          rejectEntry({ reason, shardId, sequenceNumber, lineIndex, arrivalTime }, line),
+        );
+      }
+    }
+    return accepted;
+  };
+
+  // Folded as they are read, every group kept; groups of capped metrics are routed once they
+  // are admitted. No event outlives its record: refolds read them again (`recall`).
+  let fold = new AggregateFold(deps.metrics, undefined, () => recall());
+  const claims: DedupeClaim[] = [];
+  /** Records read without failure, in order; a replay of them gives the same events. */
+  const readRecords: { record: KinesisStreamRecord; order: string }[] = [];
   let failedAt: string | undefined;
 
   const foldRecord = async (record: KinesisStreamRecord): Promise<void> => {
@@ -156,46 +202,45 @@ export async function aggregateKinesisBatch(
     try {
       const order = sequenceOrderKey(sequenceNumber);
       sequenceByOrder.set(order, sequenceNumber);
-      const arrivalMs = Math.round(record.kinesis.approximateArrivalTimestamp * 1_000);
-      const arrivalTime = new Date(arrivalMs).toISOString();
-      const window = windowAt(arrivalMs);
-      const accepted: FoldableEvent[] = [];
-      const recordClaims: DedupeClaim[] = [];
-      const { lines, corruptAggregate } = unpackEvents(Buffer.from(record.kinesis.data, 'base64'));
+      const arrivalTime = new Date(
+        Math.round(record.kinesis.approximateArrivalTimestamp * 1_000),
+      ).toISOString();
       recordIndex.set(order, { sequenceNumber, arrivalTime, data: record.kinesis.data });
-      const corrupt =
-        corruptAggregate === undefined ? undefined : corruptAggregateRejection(corruptAggregate);
-      lines.forEach((line, lineIndex) => {
-        const validated = corrupt ?? validateEventLine(line, deps.catalog, window);
-        // A value DynamoDB could not store (or sum exactly) is bad input, refused before the fold.
-        const unstorable = validated.ok
-          ? checkStorableValues(validated.event, deps.metrics)
-          : undefined;
-        const result: EventValidation = unstorable ? { ok: false, reason: unstorable } : validated;
-        if (result.ok) {
-          const foldable = { event: result.event, timeMs: result.timeMs, order, lineIndex };
-          accepted.push(foldable);
-          // Claims are only made with a deduper; without one they would be built for nothing.
-          if (deps.deduper)
-            recordClaims.push({
-              id: result.event.id,
-              position: `${shardId}|${order}|${lineIndex}`,
-            });
-        } else
-          rejected.push(
-            rejectEntry(
-              { reason: result.reason, shardId, sequenceNumber, lineIndex, arrivalTime },
-              line,
-            ),
-          );
-      });
-      // Added only once the whole record is read, so a failing record leaves no trace in the fold.
-      acceptedEvents.push(...accepted);
-      claims.push(...recordClaims);
+      const recordRejects: RejectEntry[] = [];
+      const accepted = readRecord(record, order, recordRejects);
+      // Folded only once the whole record is read, so a failing record leaves no trace.
+      rejected.push(...recordRejects);
+      readRecords.push({ record, order });
+      if (leftToRecovery(order)) {
+        eventsInGaps += accepted.length;
+        return;
+      }
+      for (const item of accepted) {
+        fold.add(item);
+        // Claims are only made with a deduper; without one they would be built for nothing.
+        if (deps.deduper) {
+          claims.push({ id: item.event.id, position: `${shardId}|${order}|${item.lineIndex}` });
+        }
+      }
     } catch (error) {
       failedAt = sequenceNumber;
       throw error;
     }
+  };
+
+  /** Which events of the fold the deduper found to be copies, by index; none without a deduper. */
+  let dropped: ((index: number) => boolean) | undefined;
+  let recalled: FoldableEvent[] | undefined;
+  /** The events folded, in order, read again from their records on first need. */
+  const recall = (): readonly FoldableEvent[] => {
+    if (recalled === undefined) {
+      const all: FoldableEvent[] = [];
+      for (const { record, order } of readRecords) {
+        if (!leftToRecovery(order)) all.push(...readRecord(record, order));
+      }
+      recalled = dropped === undefined ? all : all.filter((_, index) => !dropped?.(index));
+    }
+    return recalled;
   };
 
   const processor = new BatchProcessor(EventType.KinesisDataStreams);
@@ -209,82 +254,45 @@ export async function aggregateKinesisBatch(
       deps.logger.error('record failed', { sequenceNumber: failedAt, index, error });
     }
   }
+  if (eventsInGaps > 0) {
+    deps.logger.warn('events of given-up records left to the recovery', { events: eventsInGaps });
+  }
 
   let eventsDuplicate = 0;
   let dedupeFailedOrder: string | undefined;
-  if (deps.deduper && acceptedEvents.length > 0) {
+  if (deps.deduper && claims.length > 0) {
     const outcomes = await deps.deduper.claim(claims);
     // A claim that could not be made (throttling) leaves its event, and every later one, for the replay.
-    acceptedEvents.forEach((item, index) => {
-      const outcome = outcomes[index];
-      if (
-        typeof outcome === 'object' &&
-        (dedupeFailedOrder === undefined || item.order < dedupeFailedOrder)
-      ) {
-        dedupeFailedOrder = item.order;
+    const orderOf = (index: number) => (claims[index]?.position ?? '').split('|')[1] ?? '';
+    outcomes.forEach((outcome, index) => {
+      if (typeof outcome === 'object') {
+        const order = orderOf(index);
+        if (dedupeFailedOrder === undefined || order < dedupeFailedOrder) {
+          dedupeFailedOrder = order;
+        }
         deps.logger.warn('dedupe claim failed; its record will be retried', {
           error: outcome.error,
         });
       }
     });
     const failedOrder = dedupeFailedOrder;
-    acceptedEvents = acceptedEvents.filter((item, index) => {
-      if (failedOrder !== undefined && item.order >= failedOrder) return false;
-      if (outcomes[index] === 'duplicate') {
-        eventsDuplicate++;
-        return false;
-      }
-      return true;
-    });
-  }
-
-  let attempt: TrackedAttempt | undefined;
-  let attemptFailed = false;
-  if (deps.attempts && event.Records.length > 0) {
-    try {
-      attempt = await deps.attempts.begin({
-        ...batchToTrack(event.Records, shardId),
-        invokedAtMs: now,
-      });
-      if ((attempt.ledgerBytes ?? 0) > LEDGER_WARNING_BYTES) {
-        deps.logger.warn("shard ledger is growing toward DynamoDB's 400 KB item limit", {
-          ledgerBytes: attempt.ledgerBytes,
-          gaps: attempt.gaps.length,
-        });
-      }
-      if (attempt.gap) {
-        deps.logger.warn('records were given up before this batch; later batches use a new lane', {
-          gap: attempt.gap,
-          lane: attempt.scope.lane,
-        });
-      }
-    } catch (error) {
-      // Nothing is written without a lane: the whole batch is retried.
-      attemptFailed = true;
-      deps.logger.warn('shard ledger unavailable; the batch will be retried', { error });
+    const isDropped = (index: number) =>
+      outcomes[index] === 'duplicate' ||
+      (failedOrder !== undefined && orderOf(index) >= failedOrder);
+    eventsDuplicate = outcomes.filter(
+      (outcome, index) =>
+        outcome === 'duplicate' && (failedOrder === undefined || orderOf(index) < failedOrder),
+    ).length;
+    if (outcomes.some((_, index) => isDropped(index))) {
+      // Copies are rare: the batch is folded again without them, from its records.
+      dropped = isDropped;
+      fold = new AggregateFold(deps.metrics, undefined, () => recall());
+      for (const item of recall()) fold.add(item);
     }
   }
-  const firstRecord = event.Records[0];
-  const firstOrder = firstRecord && sequenceOrderKey(firstRecord.kinesis.sequenceNumber);
-  if (attempt && firstOrder !== undefined && attempt.gaps.some((g) => firstOrder < g.before)) {
-    // Records of a gap belong to the recovery (`npm run redrive`), which applies them in the
-    // gap's lane; a replay from before the gap must not count them a second time here. Gaps
-    // lie behind the live position, so only such a replay pays for this filter.
-    const gaps = attempt.gaps;
-    const before = acceptedEvents.length;
-    acceptedEvents = acceptedEvents.filter(
-      (e) => !gaps.some((g) => g.from <= e.order && e.order < g.before),
-    );
-    if (acceptedEvents.length < before) {
-      deps.logger.warn('events of given-up records left to the recovery', {
-        events: before - acceptedEvents.length,
-      });
-    }
-  }
-  const admission = await admitGroups(acceptedEvents, deps);
-  const fold = new AggregateFold(deps.metrics, admission);
-  for (const item of acceptedEvents) fold.add(item);
 
+  const admission = await admitGroups(fold, deps);
+  fold = fold.regrouped(admission);
   const refold = (delta: AggregateDelta, afterOrder: string) => fold.refold(delta, afterOrder);
   const deltas = [...fold.deltas()];
   const scope = attempt?.scope ?? laneZeroScope(shardId);
@@ -300,7 +308,7 @@ export async function aggregateKinesisBatch(
               return applyRecordByRecord(delta, error, {
                 deps,
                 scope,
-                events: acceptedEvents,
+                events: recall(),
                 admission,
                 records: recordIndex,
                 refused,
@@ -354,7 +362,10 @@ export async function aggregateKinesisBatch(
   if (!rejectsWritten && firstReject)
     failureOrders.push(sequenceOrderKey(firstReject.sequenceNumber));
 
-  if (attemptFailed && firstOrder !== undefined) failureOrders.push(firstOrder);
+  const firstRecord = event.Records[0];
+  if (attemptFailed && firstRecord) {
+    failureOrders.push(sequenceOrderKey(firstRecord.kinesis.sequenceNumber));
+  }
   const lowest = failureOrders.sort()[0];
   if (attempt) {
     await attempt.finish(lowest).catch((error: unknown) => {
@@ -392,14 +403,14 @@ export async function aggregateKinesisBatch(
  * unresolved: its events are not folded and their records are retried.
  */
 async function admitGroups(
-  events: readonly FoldableEvent[],
+  fold: AggregateFold,
   deps: AggregateDependencies,
 ): Promise<ReturnType<typeof admissionFrom>> {
   const admitted = new Map<string, ReadonlySet<string>>();
   await Promise.all(
     deps.metrics.map(async (metric) => {
       if (metric.maxGroups === undefined) return;
-      const groups = groupsToAdmit(metric, events);
+      const groups = fold.groupsOf(metric);
       try {
         admitted.set(metric.name, await deps.groups.admit(metric.name, metric.maxGroups, groups));
       } catch (error) {
@@ -411,6 +422,62 @@ async function admitGroups(
     }),
   );
   return admissionFrom(admitted);
+}
+
+/**
+ * Begins the batch's attempt in the shard ledger (see `ShardLedger`): its
+ * watermark lane and the gaps of records given up before it. When the ledger
+ * cannot be reached, `attemptFailed` is set: nothing is written without a
+ * lane, and the whole batch is retried.
+ */
+async function beginAttempt(
+  event: KinesisStreamEvent,
+  shardId: string,
+  now: number,
+  deps: AggregateDependencies,
+): Promise<{ attempt: TrackedAttempt | undefined; attemptFailed: boolean }> {
+  if (!deps.attempts || event.Records.length === 0)
+    return { attempt: undefined, attemptFailed: false };
+  try {
+    const attempt = await deps.attempts.begin({
+      ...batchToTrack(event.Records, shardId),
+      invokedAtMs: now,
+    });
+    if ((attempt.ledgerBytes ?? 0) > LEDGER_WARNING_BYTES) {
+      deps.logger.warn("shard ledger is growing toward DynamoDB's 400 KB item limit", {
+        ledgerBytes: attempt.ledgerBytes,
+        gaps: attempt.gaps.length,
+      });
+    }
+    if (attempt.gap) {
+      deps.logger.warn('records were given up before this batch; later batches use a new lane', {
+        gap: attempt.gap,
+        lane: attempt.scope.lane,
+      });
+    }
+    return { attempt, attemptFailed: false };
+  } catch (error) {
+    deps.logger.warn('shard ledger unavailable; the batch will be retried', { error });
+    return { attempt: undefined, attemptFailed: true };
+  }
+}
+
+/**
+ * Whether a record (by order key) lies in a gap: records given up before
+ * belong to the recovery (`npm run redrive`), which applies them in the gap's
+ * lane, so a replay from before the gap must not count them a second time
+ * here. Gaps lie behind the live position, so only such a replay has any.
+ */
+function gapFilter(
+  event: KinesisStreamEvent,
+  attempt: TrackedAttempt | undefined,
+): (order: string) => boolean {
+  const first = event.Records[0];
+  if (!attempt || !first) return () => false;
+  const firstOrder = sequenceOrderKey(first.kinesis.sequenceNumber);
+  const gaps = attempt.gaps.filter((gap) => firstOrder < gap.before);
+  if (gaps.length === 0) return () => false;
+  return (order) => gaps.some((gap) => gap.from <= order && order < gap.before);
 }
 
 /**
