@@ -26,7 +26,7 @@ import {
   kinesisFaults,
 } from './chaos/chaosFaults.js';
 import { DemoProducer } from './demo/DemoProducer.js';
-import { startEmulators } from './emulators/startEmulators.js';
+import { type RunningEmulators, startEmulators } from './emulators/startEmulators.js';
 import {
   EventSourceMappingRunner,
   type KinesisHandler,
@@ -102,6 +102,8 @@ export interface LocalPipeline {
   directPut: LocalDirectPut;
   /** The producer the demo uses; tests may put their own events through it. */
   producer: KinesisProducer;
+  /** Process id of each emulator started (none for a service replaced by an external endpoint). */
+  emulatorPids: RunningEmulators['pids'];
   status(): PipelineStatus;
   /** Where the event source mapping stands on each shard (checkpoint, lag, whether caught up). */
   shardProgress(): ShardProgress[];
@@ -338,6 +340,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       client: createFirehoseClient(firehoseEndpoint, config.local.region),
     },
     producer,
+    emulatorPids: emulators.pids,
     status: () => ({
       produced: producer.stats.eventsAcknowledged,
       aggregated: processingTotals.eventsFolded,

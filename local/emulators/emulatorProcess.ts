@@ -1,8 +1,11 @@
 /**
- * Child-process entry that runs the AWS emulators from npm (kinesalite,
- * dynalite, s3rver) on loopback. It runs apart from the pipeline so that the
- * emulators get their own core, and under `--openssl-legacy-provider`, which
- * s3rver needs for ListObjectsV2 continuation tokens on Node 20.
+ * Child-process entry that runs AWS emulators from npm (kinesalite, dynalite,
+ * s3rver) on loopback; `startEmulators` starts one process per emulator. They
+ * run apart from the pipeline, and apart from each other, so that each gets
+ * its own event loop: dynalite folding a batch's writes no longer holds up
+ * kinesalite's PutRecords and GetRecords. Runs under
+ * `--openssl-legacy-provider`, which s3rver needs for ListObjectsV2
+ * continuation tokens on Node 20.
  *
  * Protocol: the parent passes {@link EmulatorRequest} as JSON in argv[2]; the
  * child answers `{ ready: ports }` over IPC, or `{ failed: message }`, and
@@ -14,6 +17,7 @@ import { join } from 'node:path';
 import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
 import S3rver from 's3rver';
+import { deliverWholeBodies } from './deliverWholeBodies.js';
 
 /** What to start; a port of 0 picks a free one. */
 export interface EmulatorRequest {
@@ -57,7 +61,7 @@ async function start(): Promise<EmulatorPorts> {
       shardLimit: 1_000,
       ...(request.persist ? { path: join(request.dataDir, 'kinesis') } : {}),
     });
-    ports.kinesis = await listen(server, request.kinesis);
+    ports.kinesis = await listen(deliverWholeBodies(server), request.kinesis);
   }
   if (request.dynamodb !== undefined) {
     const server = dynalite({
@@ -66,7 +70,7 @@ async function start(): Promise<EmulatorPorts> {
       deleteTableMs: 50,
       ...(request.persist ? { path: join(request.dataDir, 'dynamodb') } : {}),
     });
-    ports.dynamodb = await listen(server, request.dynamodb);
+    ports.dynamodb = await listen(deliverWholeBodies(server), request.dynamodb);
   }
   if (request.s3 !== undefined) {
     const s3 = new S3rver({

@@ -18,27 +18,60 @@ export interface EmulatorOptions {
 /** Running emulators. */
 export interface RunningEmulators {
   ports: EmulatorPorts;
+  /** Process id of each emulator's process. */
+  pids: Partial<Record<keyof EmulatorPorts, number>>;
   /** Stops the emulators and removes temporary state. */
   stop(): Promise<void>;
 }
 
 const STARTUP_TIMEOUT_MS = 30_000;
+/** How long an emulator may take to stop before it is killed, ms. */
+const STOP_TIMEOUT_MS = 5_000;
 
 /**
- * Starts kinesalite, dynalite and s3rver in a child process on `host`.
+ * Starts kinesalite, dynalite and s3rver on `host`, each in a child process
+ * of its own, so that one emulator's work never waits for another's on a
+ * shared event loop. A child exits when it is told to stop or when this
+ * process goes away (its IPC channel closes).
  *
- * @throws {Error} when a port is taken or the child fails to start
+ * @throws {Error} when a port is taken or a child fails to start; the others are stopped
  */
 export async function startEmulators(options: EmulatorOptions): Promise<RunningEmulators> {
   const tempDir = options.dataDir ? undefined : await mkdtemp(join(tmpdir(), 'streamfold-'));
-  const request: EmulatorRequest = {
-    host: options.host,
-    ...options.ports,
-    dataDir: options.dataDir ?? (tempDir as string),
-    persist: options.dataDir !== undefined,
+  const dataDir = options.dataDir ?? (tempDir as string);
+  const names = (['kinesis', 'dynamodb', 's3'] as const).filter(
+    (name) => options.ports[name] !== undefined,
+  );
+  const children = names.map((name) =>
+    forkEmulator({
+      host: options.host,
+      [name]: options.ports[name],
+      dataDir,
+      persist: options.dataDir !== undefined,
+    }),
+  );
+  const stop = async () => {
+    await Promise.all(children.map(stopChild));
+    if (tempDir) await rm(tempDir, { recursive: true, force: true });
   };
+  const started = await Promise.allSettled(children.map(waitForReady));
+  const failure = started.find((result) => result.status === 'rejected');
+  if (failure) {
+    await stop();
+    throw failure.reason;
+  }
+  const ports: EmulatorPorts = {};
+  const pids: RunningEmulators['pids'] = {};
+  names.forEach((name, i) => {
+    ports[name] = (started[i] as PromiseFulfilledResult<EmulatorPorts>).value[name];
+    pids[name] = (children[i] as ChildProcess).pid;
+  });
+  return { ports, pids, stop };
+}
+
+function forkEmulator(request: EmulatorRequest): ChildProcess {
   const tsx = createRequire(import.meta.url).resolve('tsx');
-  const child = fork(
+  return fork(
     fileURLToPath(new URL('./emulatorProcess.ts', import.meta.url)),
     [JSON.stringify(request)],
     {
@@ -46,19 +79,18 @@ export async function startEmulators(options: EmulatorOptions): Promise<RunningE
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },
   );
-  const ports = await waitForReady(child);
-  return {
-    ports,
-    stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        if (child.connected) child.send('stop');
-        await Promise.race([exited, delay(5_000)]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
-      if (tempDir) await rm(tempDir, { recursive: true, force: true });
-    },
-  };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  if (child.connected) child.send('stop');
+  else child.kill('SIGTERM');
+  await Promise.race([exited, delay(STOP_TIMEOUT_MS)]);
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGKILL');
+    await exited;
+  }
 }
 
 function waitForReady(child: ChildProcess): Promise<EmulatorPorts> {

@@ -16,7 +16,7 @@ export interface ProcessExit {
 
 /**
  * `npm start` as a real child process (`node --import tsx local/main.ts`), in a
- * process group of its own with its emulator process, so a test can
+ * process group of its own with its emulator processes, so a test can
  * `kill -9` the whole local runtime or only the emulators, as a crash would.
  *
  * @example
@@ -34,7 +34,7 @@ export class LocalRuntimeProcess {
   private constructor(args: readonly string[]) {
     this.#child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts', ...args], {
       cwd: REPO_ROOT,
-      // Its own process group: killing the group reaches the emulator process too.
+      // Its own process group: killing the group reaches the emulator processes too.
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -89,7 +89,7 @@ export class LocalRuntimeProcess {
   }
 
   /**
-   * `kill -9` of the whole runtime: the main process and its emulator process
+   * `kill -9` of the whole runtime: the main process and its emulator processes
    * at once. Resolves once every process of the group is gone, so a restart on
    * the same data never finds the emulators' files still locked.
    */
@@ -104,11 +104,14 @@ export class LocalRuntimeProcess {
     await this.#groupExited();
   }
 
-  /** `kill -9` of the emulator process alone; the runtime's main process keeps running. */
-  public killEmulators(): number {
-    const pid = this.#emulatorPid();
-    process.kill(pid, 'SIGKILL');
-    return pid;
+  /**
+   * `kill -9` of the emulator processes alone (one per emulator, all at once); the runtime's
+   * main process keeps running.
+   */
+  public killEmulators(): number[] {
+    const pids = this.#emulatorPids();
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
+    return pids;
   }
 
   /**
@@ -126,18 +129,18 @@ export class LocalRuntimeProcess {
     return { ...exit, status: parseStatus(line) };
   }
 
-  /** The emulator process: the one in this runtime's process group running `emulatorProcess`. */
-  #emulatorPid(): number {
-    const pid = this.#groupMembers().find((member) => {
+  /** The emulator processes: those in this runtime's process group running `emulatorProcess`. */
+  #emulatorPids(): number[] {
+    const pids = this.#groupMembers().filter((member) => {
       try {
         return readFileSync(`/proc/${member}/cmdline`, 'utf8').includes('emulatorProcess');
       } catch {
-        // The process ended between the listing and the read: it is not the running emulator.
+        // The process ended between the listing and the read: it is not a running emulator.
         return false;
       }
     });
-    if (pid === undefined) throw new Error(`no emulator process in process group ${this.pid}`);
-    return pid;
+    if (pids.length === 0) throw new Error(`no emulator process in process group ${this.pid}`);
+    return pids;
   }
 
   async #groupExited(timeoutMs = 10_000): Promise<void> {

@@ -124,7 +124,7 @@ describe('kill -9 of the whole local runtime mid-flush', () => {
   );
 });
 
-describe('kill -9 of the emulator process alone mid-flush', () => {
+describe('kill -9 of the emulator processes alone mid-flush', () => {
   it(
     'counts every event exactly once, min and max included, after the runtime restarts on the same data',
     async () => {
