@@ -8,6 +8,8 @@ export interface LoadReport {
   target: string;
   stream: string;
   packing: string;
+  /** Whether the producer paced itself to the per-shard write limits. */
+  pacing: boolean;
   settings: { rate: number; durationSeconds: number; keys: number; skew: string };
   events: { put: number; acknowledged: number; failed: number; expired: number };
   /** Acknowledged events per second of wall-clock time, first put to last acknowledgement. */
@@ -30,7 +32,7 @@ export interface LoadReport {
 
 /** Builds the report from the run's counts and the producer's stats. */
 export function buildLoadReport(
-  meta: Pick<LoadReport, 'target' | 'stream' | 'packing' | 'settings'>,
+  meta: Pick<LoadReport, 'target' | 'stream' | 'packing' | 'pacing' | 'settings'>,
   run: LoadRunResult,
   stats: ProducerStatsSnapshot,
   verify?: VerifyResult,
@@ -81,7 +83,8 @@ export function formatLoadReport(report: LoadReport): string {
     ['target', `${report.target} (stream ${report.stream})`],
     [
       'settings',
-      `${n(s.rate)} events/s for ${s.durationSeconds} s, ${n(s.keys)} keys, ${s.skew}, packing ${report.packing}`,
+      `${n(s.rate)} events/s for ${s.durationSeconds} s, ${n(s.keys)} keys, ${s.skew}, packing ${report.packing}, ` +
+        `${report.pacing ? 'paced to the per-shard limits' : 'not paced'}`,
     ],
     [
       'events',

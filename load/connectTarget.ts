@@ -4,6 +4,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { StreamfoldConfig } from '../core/config/configSchema.js';
 import { createAwsClients } from '../local/awsClients.js';
 import { startLocalPipeline } from '../local/startLocalPipeline.js';
+import type { KinesisConnection } from './loadGeneratorThread.js';
 
 /** How long the probe for a running local stack waits, ms. */
 const PROBE_TIMEOUT_MS = 1_500;
@@ -13,6 +14,13 @@ export interface LoadTarget {
   /** Shown in the report: `local (running stack at …)`, `local (embedded)` or `aws (…)`. */
   description: string;
   kinesis: KinesisClient;
+  /** Where the load generator's thread connects to the stream (it builds its own client). */
+  kinesisConnection: KinesisConnection;
+  /**
+   * Whether the stream enforces Kinesis's per-shard write limits: AWS does, and an external
+   * endpoint is assumed to; kinesalite (the local emulator) does not.
+   */
+  enforcesShardLimits: boolean;
   dynamodb: DynamoDBClient;
   streamName: string;
   tableName: string;
@@ -60,6 +68,8 @@ export async function connectTarget(
     return {
       description: `aws (${await kinesis.config.region()}, stage ${stage})`,
       kinesis,
+      kinesisConnection: { region },
+      enforcesShardLimits: true,
       dynamodb,
       streamName,
       tableName,
@@ -99,6 +109,8 @@ export async function connectTarget(
     return {
       description: `local (running stack at ${endpoints.kinesis})`,
       kinesis: clients.kinesis,
+      kinesisConnection: { endpoint: endpoints.kinesis, region },
+      enforcesShardLimits: external.kinesis !== undefined,
       dynamodb: clients.dynamodb,
       streamName,
       tableName,
@@ -127,6 +139,8 @@ export async function startEmbeddedTarget(
   return {
     description: 'local (embedded)',
     kinesis: pipeline.clients.kinesis,
+    kinesisConnection: { endpoint: pipeline.endpoints.kinesis, region: config.local.region },
+    enforcesShardLimits: config.local.endpoints.kinesis !== undefined,
     dynamodb: pipeline.clients.dynamodb,
     streamName: config.stream.name,
     tableName: config.table.name,

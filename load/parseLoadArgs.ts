@@ -16,6 +16,10 @@ Options:
   --keys N             distinct partition keys (default 10000)
   --skew S             key distribution: uniform or zipf:<exponent>, e.g. zipf:1.1 (default uniform)
   --packing M          ndjson, kpl or none (default ndjson)
+  --pacing P           auto, on or off (default auto): pace the producer to Kinesis's per-shard
+                       write limits (1 MiB/s and 1,000 records/s per shard). auto paces on AWS
+                       and against local.endpoints.kinesis, not against the local emulator
+                       (kinesalite enforces no shard limits)
   --target T           local or aws (default local). local uses the stack "npm start" runs,
                        or starts an embedded one when none is running
   --stage S            with --target aws: stack stage, for resource names (default dev)
@@ -42,6 +46,8 @@ export interface LoadArgs {
   skew: KeySkew;
   skewText: string;
   packing: PackingMode;
+  /** Pace to the per-shard write limits: always, never, or where the stream enforces them. */
+  pacing: 'auto' | 'on' | 'off';
   target: 'local' | 'aws';
   stage: string;
   streamName: string | undefined;
@@ -77,6 +83,7 @@ export function parseLoadArgs(argv: readonly string[]): LoadArgs {
         keys: { type: 'string', default: '10000' },
         skew: { type: 'string', default: 'uniform' },
         packing: { type: 'string', default: 'ndjson' },
+        pacing: { type: 'string', default: 'auto' },
         target: { type: 'string', default: 'local' },
         stage: { type: 'string', default: 'dev' },
         stream: { type: 'string' },
@@ -113,6 +120,10 @@ export function parseLoadArgs(argv: readonly string[]): LoadArgs {
       `--packing must be one of ${PACKING_MODES.join(', ')} (given "${packing}")`,
     );
   }
+  const pacing = text('pacing');
+  if (pacing !== 'auto' && pacing !== 'on' && pacing !== 'off') {
+    throw new LoadArgsError(`--pacing must be auto, on or off (given "${pacing}")`);
+  }
   const target = text('target');
   if (target !== 'local' && target !== 'aws') {
     throw new LoadArgsError(`--target must be local or aws (given "${target}")`);
@@ -133,6 +144,7 @@ export function parseLoadArgs(argv: readonly string[]): LoadArgs {
     skew,
     skewText,
     packing,
+    pacing,
     target,
     stage: text('stage'),
     streamName: values.stream as string | undefined,

@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { GroundTruth } from '../core/aggregates/GroundTruth.js';
 import type { StreamfoldConfig } from '../core/config/configSchema.js';
-import { KinesisProducer } from '../producers/KinesisProducer.js';
 import { connectTarget, type LoadTarget } from './connectTarget.js';
+import { LoadGenerator } from './LoadGenerator.js';
 import { buildLoadReport, formatLoadReport, type LoadReport } from './LoadReport.js';
 import { ProgressBar } from './ProgressBar.js';
 import type { LoadArgs } from './parseLoadArgs.js';
-import { runLoadTest } from './runLoadTest.js';
 import { scanAggregates } from './scanAggregates.js';
 import { type VerifyResult, waitForAggregates } from './verifyAggregates.js';
 
 /** Seconds of load the producer may buffer before `put()` pushes back on the generator. */
 const BUFFER_SECONDS = 2;
+/** How often the generator reports progress, ms. */
+const PROGRESS_INTERVAL_MS = 250;
 
 /** What {@link runLoadCommand} needs from its surroundings. */
 export interface LoadCommandContext {
@@ -25,9 +25,11 @@ export interface LoadCommandContext {
 
 /**
  * `npm run load`: connects to the target, snapshots the aggregates when
- * verifying, runs the load, writes the report (and JSON files), and verifies.
- * Returns the exit code: 0 when every event was acknowledged and, with
- * `--verify`, the aggregates match; 1 otherwise.
+ * verifying, runs the load in a worker thread (`LoadGenerator`, so that
+ * generating and producing events does not compete with an embedded
+ * pipeline's handler for one event loop), writes the report (and JSON files),
+ * and verifies. Returns the exit code: 0 when every event was acknowledged
+ * and, with `--verify`, the aggregates match; 1 otherwise.
  */
 export async function runLoadCommand(
   args: LoadArgs,
@@ -49,83 +51,103 @@ export async function runLoadCommand(
       }));
   const target = await connect(args, notice);
   try {
-    const before = args.verify
-      ? await scanAggregates(target.dynamodb, target.tableName)
-      : undefined;
-    const producer = new KinesisProducer({
-      client: target.kinesis,
+    const generator = await LoadGenerator.start({
+      kinesis: target.kinesisConnection,
       streamName: target.streamName,
-      packing: args.packing,
-      maxBufferedEvents: Math.max(1_000, Math.ceil(args.rate * BUFFER_SECONDS)),
-      statsIntervalMs: 0,
+      config: context.config,
     });
-    const truth = new GroundTruth(context.config);
-    const bar = new ProgressBar(err);
-    const runId = randomUUID().slice(0, 8);
-    notice(
-      `load ${runId}: ${args.rate} events/s for ${args.durationSeconds} s into ${target.streamName} (${target.description})`,
-    );
-    const run = await runLoadTest(producer, truth, {
+    try {
+      return await runWith(args, target, generator, { out, err, notice });
+    } finally {
+      await generator.stop();
+    }
+  } finally {
+    await target.close();
+  }
+}
+
+async function runWith(
+  args: LoadArgs,
+  target: LoadTarget,
+  generator: LoadGenerator,
+  io: { out: NodeJS.WriteStream; err: NodeJS.WriteStream; notice: (message: string) => void },
+): Promise<{ exitCode: number; report: LoadReport }> {
+  const { out, err, notice } = io;
+  const before = args.verify ? await scanAggregates(target.dynamodb, target.tableName) : undefined;
+  const pacing = args.pacing === 'auto' ? target.enforcesShardLimits : args.pacing === 'on';
+  const bar = new ProgressBar(err);
+  const runId = randomUUID().slice(0, 8);
+  notice(
+    `load ${runId}: ${args.rate} events/s for ${args.durationSeconds} s into ${target.streamName} (${target.description}), ` +
+      `${pacing ? 'paced to the per-shard write limits' : 'not paced (the stream enforces no shard limits)'}`,
+  );
+  const { run, stats, truth } = await generator.run(
+    {
       rate: args.rate,
       durationSeconds: args.durationSeconds,
       keys: args.keys,
       skew: args.skew,
       source: `load-${runId}`,
-      onProgress: (p) => {
-        const seconds = p.elapsedMs / 1_000;
-        const stats = producer.snapshot();
-        bar.update(
-          p.phase === 'generating' ? p.elapsedMs / p.durationMs : 1,
-          `${p.phase} ${seconds.toFixed(0)}/${p.durationMs / 1_000} s · ` +
-            `${Math.round(p.acknowledged / Math.max(seconds, 0.001))} ev/s · acked ${p.acknowledged} · ` +
-            `buffered ${stats.bufferedEvents} · retries ${stats.recordsRetried} · failed ${p.failed}`,
-        );
-      },
-    });
-    await producer.close();
-    bar.finish();
+      packing: args.packing,
+      pacing,
+      maxBufferedEvents: Math.max(1_000, Math.ceil(args.rate * BUFFER_SECONDS)),
+      progressIntervalMs: PROGRESS_INTERVAL_MS,
+      groundTruth: args.verify || args.groundTruthFile !== undefined,
+    },
+    (p) => {
+      const seconds = p.elapsedMs / 1_000;
+      bar.update(
+        p.phase === 'generating' ? p.elapsedMs / p.durationMs : 1,
+        `${p.phase} ${seconds.toFixed(0)}/${p.durationMs / 1_000} s · ` +
+          `${Math.round(p.acknowledged / Math.max(seconds, 0.001))} ev/s · acked ${p.acknowledged} · ` +
+          `buffered ${p.bufferedEvents} · retries ${p.recordsRetried} · failed ${p.failed}`,
+      );
+    },
+  );
+  bar.finish();
 
-    let verify: VerifyResult | undefined;
-    if (before) {
-      notice('waiting for the pipeline to drain, then comparing aggregates with the ground truth…');
-      await target.waitForDrain?.();
-      verify = await waitForAggregates({
-        read: () => scanAggregates(target.dynamodb, target.tableName),
-        before,
-        truth: truth.items,
-        timeoutMs: args.verifyTimeoutSeconds * 1_000,
-        onPending: (result) =>
-          bar.update(
-            1,
-            `verifying: ${result.mismatches.length} of ${result.checked} aggregates not there yet`,
-          ),
-      });
-      bar.finish();
-    }
-    const report = buildLoadReport(
-      {
-        target: target.description,
-        stream: target.streamName,
-        packing: args.packing,
-        settings: {
-          rate: args.rate,
-          durationSeconds: args.durationSeconds,
-          keys: args.keys,
-          skew: args.skewText,
-        },
-      },
-      run,
-      producer.snapshot(),
-      verify,
-    );
-    out.write(`\n${formatLoadReport(report)}\n`);
-    if (args.jsonFile) await writeFile(args.jsonFile, `${JSON.stringify(report, null, 2)}\n`);
-    if (args.groundTruthFile) {
-      await writeFile(args.groundTruthFile, `${JSON.stringify(truth, null, 2)}\n`);
-    }
-    const ok = run.failed === 0 && (verify?.passed ?? true);
-    return { exitCode: ok ? 0 : 1, report };
-  } finally {
-    await target.close();
+  let verify: VerifyResult | undefined;
+  if (before && truth) {
+    notice('waiting for the pipeline to drain, then comparing aggregates with the ground truth…');
+    await target.waitForDrain?.();
+    verify = await waitForAggregates({
+      read: () => scanAggregates(target.dynamodb, target.tableName),
+      before,
+      truth,
+      timeoutMs: args.verifyTimeoutSeconds * 1_000,
+      onPending: (result) =>
+        bar.update(
+          1,
+          `verifying: ${result.mismatches.length} of ${result.checked} aggregates not there yet`,
+        ),
+    });
+    bar.finish();
   }
+  const report = buildLoadReport(
+    {
+      target: target.description,
+      stream: target.streamName,
+      packing: args.packing,
+      pacing,
+      settings: {
+        rate: args.rate,
+        durationSeconds: args.durationSeconds,
+        keys: args.keys,
+        skew: args.skewText,
+      },
+    },
+    run,
+    stats,
+    verify,
+  );
+  out.write(`\n${formatLoadReport(report)}\n`);
+  if (args.jsonFile) await writeFile(args.jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+  if (args.groundTruthFile && truth) {
+    await writeFile(
+      args.groundTruthFile,
+      `${JSON.stringify(Object.fromEntries(truth), null, 2)}\n`,
+    );
+  }
+  const ok = run.failed === 0 && (verify?.passed ?? true);
+  return { exitCode: ok ? 0 : 1, report };
 }

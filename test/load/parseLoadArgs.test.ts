@@ -14,7 +14,12 @@ describe('parseLoadArgs', () => {
       target: 'local',
       verify: true,
       packing: 'ndjson',
+      pacing: 'auto',
     });
+  });
+
+  it.each(['auto', 'on', 'off'] as const)('reads --pacing %s', (pacing) => {
+    expect(parseLoadArgs(['--pacing', pacing]).pacing).toBe(pacing);
   });
 
   it.each([
@@ -23,6 +28,7 @@ describe('parseLoadArgs', () => {
     [['--keys', '2.5'], '--keys must be a whole number above 0 (given "2.5")'],
     [['--packing', 'gzip'], '--packing must be one of ndjson, kpl, none (given "gzip")'],
     [['--target', 'cloud'], '--target must be local or aws (given "cloud")'],
+    [['--pacing', 'fast'], '--pacing must be auto, on or off (given "fast")'],
     [['--skew', 'zipf:0'], '(given "zipf:0")'],
     [['--bogus'], "Unknown option '--bogus'"],
   ])('rejects %j with a message naming it', (argv, message) => {
