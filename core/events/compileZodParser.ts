@@ -173,12 +173,20 @@ function compileEnum(schema: z.core.$ZodEnum): CompiledZodParser | undefined {
 /** One key of an object shape, compiled. */
 interface CompiledField {
   key: string;
+  /** The field's schema as the shape holds it (`.optional()` included), which zod runs. */
+  schema: Schema;
   parse: CompiledZodParser;
   /** `.optional()`: the key may be absent, or present and `undefined`. */
   optional: boolean;
 }
 
 function compileObject(schema: z.core.$ZodObject): CompiledZodParser | undefined {
+  const fields = compileFields(schema);
+  return fields && generateObjectParser(fields);
+}
+
+/** The fields of an object shape in shape order, each compiled, or `undefined` if one is not. */
+function compileFields(schema: z.core.$ZodObject): CompiledField[] | undefined {
   const { def } = schema._zod;
   // A catchall is what `.strict()`, `.passthrough()` and `.catchall()` set; only strip mode is modelled.
   if (def.catchall !== undefined || checksOf(schema).length > 0) return undefined;
@@ -195,7 +203,7 @@ function compileObject(schema: z.core.$ZodObject): CompiledZodParser | undefined
     if (compiled === undefined) return undefined;
     fields.push(compiled);
   }
-  return generateObjectParser(fields);
+  return fields;
 }
 
 /**
@@ -268,12 +276,12 @@ function compileField(key: string, schema: Schema): CompiledField | undefined {
     const inner = schema._zod.def.innerType;
     if (inner._zod.optin !== undefined || inner._zod.optout !== undefined) return undefined;
     const parse = compileZodParser(inner);
-    return parse && { key, parse, optional: true };
+    return parse && { key, schema, parse, optional: true };
   }
   // A schema that may be absent without `.optional()` (unknown, defaults, …) is not modelled.
   if (optin !== undefined || optout !== undefined) return undefined;
   const parse = compileZodParser(schema);
-  return parse && { key, parse, optional: false };
+  return parse && { key, schema, parse, optional: false };
 }
 
 function compileRecord(schema: z.core.$ZodRecord): CompiledZodParser | undefined {
@@ -299,6 +307,80 @@ function compileRecord(schema: z.core.$ZodRecord): CompiledZodParser | undefined
     const output = { ...value };
     // The spread keeps an own `__proto__` key, which zod leaves out; such values are left to zod.
     return Object.hasOwn(output, '__proto__') ? undefined : output;
+  };
+}
+
+/**
+ * What zod's `safeParse(value, { reportInput: true })` says of a value, cut
+ * to what a reject message reads: the output, or the first issue (with the
+ * refused input, as `reportInput` asks).
+ */
+export type ZodVerdict =
+  | { success: true; data: unknown }
+  | { success: false; issue: z.core.$ZodIssue };
+
+/** {@link zodVerdict} of one schema, compiled by {@link compileZodVerdict}. */
+export type CompiledZodVerdict = (value: unknown) => ZodVerdict;
+
+/**
+ * {@link ZodVerdict} of `schema` on `value`, as `safeParse(value, { reportInput: true })`
+ * reaches it, for a field of an object when `key` is given (the issue's path
+ * then starts with it, as zod's object parse writes it). Without the
+ * `ZodError` safeParse builds on a failure, nor a message for every issue but
+ * the first, which together cost several times the parse: 1.7 µs instead of
+ * 8.3 for a string refused by its pattern.
+ *
+ * @example
+ * zodVerdict(z.string().min(2), 'x'); // { success: false, issue: { code: 'too_small', input: 'x', … } }
+ */
+export function zodVerdict(schema: Schema, value: unknown, key?: string): ZodVerdict {
+  // The context safeParse(value, { reportInput: true }) gives the schema and the issue.
+  const ctx = { reportInput: true, async: false };
+  const result = schema._zod.run({ value, issues: [] }, ctx);
+  // As safeParse: an async refinement or transform cannot be run synchronously.
+  if (result instanceof Promise) throw new z.core.$ZodAsyncError();
+  const first = result.issues[0];
+  if (first === undefined) return { success: true, data: result.value };
+  if (key !== undefined) {
+    // In place, as zod's object parse prefixes the issues of a field.
+    (first as { path?: PropertyKey[] }).path = first.path ? [key, ...first.path] : [key];
+  }
+  return { success: false, issue: z.core.util.finalizeIssue(first, ctx, z.core.config()) };
+}
+
+/**
+ * Compiles {@link zodVerdict} of `schema` so that, for an object whose fields
+ * {@link compileZodParser} all compiles, zod runs only on the fields the
+ * compiled parsers do not vouch for: zod's first issue is the first issue of
+ * the first field it refuses, in shape order, and a field a compiled parser
+ * vouches for is one zod accepts. When zod refuses no field (the compiled
+ * parsers were more cautious than zod), and for every other schema, zod runs
+ * on the whole value.
+ *
+ * @example
+ * const verdict = compileZodVerdict(z.object({ n: z.number().int(), s: z.string() }));
+ * verdict({ n: 1.5, s: 'x' }); // zod runs on `n` alone: { success: false, issue: { path: ['n'], … } }
+ */
+export function compileZodVerdict(schema: Schema): CompiledZodVerdict {
+  const fields =
+    schema._zod.version.major === 4 && schema instanceof z.core.$ZodObject
+      ? compileFields(schema)
+      : undefined;
+  if (fields === undefined) return (value) => zodVerdict(schema, value);
+  return (value) => {
+    // zod reads the fields of any non-array object; other objects than JSON's are left to it whole.
+    if (!isPlainObject(value)) return zodVerdict(schema, value);
+    const input = value as Record<string, unknown>;
+    for (const { key, schema: fieldSchema, parse, optional } of fields) {
+      const field = input[key];
+      // zod's `.optional()` accepts `undefined`, and an absent key contributes nothing.
+      if (field === undefined ? optional : parse(field) !== undefined) continue;
+      const verdict = zodVerdict(fieldSchema, field, key);
+      if (!verdict.success) return verdict;
+      // A required key zod accepts absent gets an issue of the object's own; zod writes it.
+      if (!optional && !(key in input)) return zodVerdict(schema, value);
+    }
+    return zodVerdict(schema, value);
   };
 }
 

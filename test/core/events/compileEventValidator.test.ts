@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type EventCatalog, eventCatalog } from '../../../core/events/catalog.js';
-import { compileEventValidator } from '../../../core/events/compileEventValidator.js';
+import {
+  compileEventValidator,
+  type EventVerdict,
+} from '../../../core/events/compileEventValidator.js';
 import { envelopeSchema } from '../../../core/events/envelope.js';
 import {
   validateEventLine,
@@ -142,6 +145,97 @@ describe('compileEventValidator', () => {
       // Assess
       expect(result.ok).toBe(data !== false && data.success);
       if (!result.ok) expect(result.reason.message).toMatch(/^data\./);
+    });
+  });
+
+  describe('verdict', () => {
+    const validator = compileEventValidator(eventCatalog);
+    const verdictOf = (value: object): EventVerdict => {
+      const verdict = validator.verdict?.(value);
+      if (verdict === undefined) throw new Error('the compiled validator has no verdict');
+      return verdict;
+    };
+    /** zod's first issue on the value, through safeParse with reportInput. */
+    const firstIssue = (schema: z.ZodType, value: unknown) =>
+      schema.safeParse(value, { reportInput: true }).error?.issues[0];
+
+    it('gives the envelope issue zod gives first, when the envelope is refused', () => {
+      // Prepare
+      const value = { ...sampleEvent('page_view'), id: 'not an id!', time: '2026-11-22T10:00:00' };
+
+      // Act
+      const verdict = verdictOf(value);
+
+      // Assess
+      expect(verdict).toEqual({
+        kind: 'envelope_refused',
+        issue: firstIssue(envelopeSchema, value),
+      });
+      expect(verdict.kind === 'envelope_refused' && verdict.issue?.path).toEqual(['id']);
+    });
+
+    it('names the type, when the catalog has no such type', () => {
+      // Act
+      const verdict = verdictOf(eventOf('signup', {}));
+
+      // Assess
+      expect(verdict).toEqual({ kind: 'unknown_type', type: 'signup' });
+    });
+
+    it('gives the payload issue zod gives first, when the payload is refused', () => {
+      // Prepare
+      const value = sampleEvent('page_view', {
+        data: { country: 'germany', device: 'tv' as unknown as 'mobile' },
+      });
+
+      // Act
+      const verdict = verdictOf(value);
+
+      // Assess
+      expect(verdict).toEqual({
+        kind: 'data_refused',
+        issue: firstIssue(eventCatalog.page_view, value.data),
+      });
+      expect(verdict.kind === 'data_refused' && verdict.issue?.path).toEqual(['country']);
+    });
+
+    it.each([
+      { name: 'an own __proto__ key in data', extra: '"__proto__":{"country":"xx"}' },
+      { name: 'a constructor key in data', extra: '"constructor":1' },
+    ])('accepts through zod what only zod vouches for: $name', ({ extra }) => {
+      // Prepare
+      const line = JSON.stringify(sampleEvent('page_view')).replace(
+        '"data":{',
+        `"data":{${extra},`,
+      );
+      const value = JSON.parse(line);
+      const envelope = envelopeSchema.parse(value);
+      const expected = { ...envelope, data: eventCatalog.page_view.parse(envelope.data) };
+
+      // Act
+      const verdict = verdictOf(value);
+
+      // Assess
+      expect(validator(value)).toBeUndefined();
+      expect(verdict.kind).toBe('accepted');
+      expect(verdict.kind === 'accepted' && JSON.stringify(verdict.event)).toBe(
+        JSON.stringify(expected),
+      );
+    });
+
+    it.each([
+      { type: 'refined', data: { n: -1 } },
+      { type: 'union', data: { n: true } },
+      { type: 'transformed', data: { n: 4 } },
+    ])('leaves a payload it does not model to zod whole ($type)', ({ type, data }) => {
+      // Prepare
+      const schema = mixedCatalog[type] as z.ZodObject;
+
+      // Act
+      const verdict = compileEventValidator(mixedCatalog).verdict?.(eventOf(type, data));
+
+      // Assess
+      expect(verdict).toEqual({ kind: 'data_refused', issue: firstIssue(schema, data) });
     });
   });
 });

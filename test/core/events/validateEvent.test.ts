@@ -167,6 +167,23 @@ describe('validateEventObject', () => {
     expect(!result.ok && result.reason.message.length).toBeLessThan(300);
     expect(!result.ok && result.reason.message).toContain('…');
   });
+
+  it.each([77, 78, 79, 80, 81, 82])(
+    'quotes the first 80 characters of the whole value when a surrogate pair starts at %i',
+    (at) => {
+      // Prepare
+      const path = `${'/'.repeat(at)}😀${'p'.repeat(3_000)}`;
+      const event = sampleEvent('page_view', { data: { path } });
+
+      // Act
+      const result = validateEventObject(event, eventCatalog);
+
+      // Assess
+      expect(!result.ok && result.reason.message).toContain(
+        `(given ${JSON.stringify(path).slice(0, 80)}…)`,
+      );
+    },
+  );
 });
 
 describe('validateEventLine', () => {
@@ -194,4 +211,28 @@ describe('validateEventLine', () => {
       expect(result.reason.message).toContain(JSON.stringify(line));
     },
   );
+
+  it("quotes JSON.parse's own message and leaves Error.stackTraceLimit as it was", () => {
+    // Prepare
+    const line = JSON.stringify(sampleEvent('purchase')).slice(0, 100);
+    const limit = Error.stackTraceLimit;
+    let expected = '';
+    try {
+      JSON.parse(line);
+    } catch (error) {
+      expected = (error as Error).message;
+    }
+
+    // Act
+    const refused = validateEventLine(line, eventCatalog);
+    const limitAfterRefused = Error.stackTraceLimit;
+    const accepted = validateEventLine(JSON.stringify(sampleEvent('purchase')), eventCatalog);
+
+    // Assess
+    expect(expected).not.toBe('');
+    expect(!refused.ok && refused.reason.message).toContain(`malformed JSON: ${expected} in `);
+    expect(accepted.ok).toBe(true);
+    expect(limitAfterRefused).toBe(limit);
+    expect(Error.stackTraceLimit).toBe(limit);
+  });
 });
