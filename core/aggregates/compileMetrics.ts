@@ -29,6 +29,8 @@ export interface CompiledMetric {
   valuePath: string | undefined;
   /** Builds the group key, for example `country=DE`. */
   groupOf: (event: StreamfoldEvent) => string;
+  /** Dotted paths of the fields the group key is built from, as declared (`[]`: one group). */
+  groupBy: readonly string[];
   /** Whether deltas carry histogram bucket counts: the metric keeps a percentile. */
   keepsHistogram: boolean;
   /** Most distinct groups kept (see `GroupRegistry`); `undefined` for metrics without `groupBy`. */
@@ -61,6 +63,7 @@ export function compileMetrics(
     readValue: metric.value === undefined ? undefined : fieldReader(metric.value),
     valuePath: metric.value,
     groupOf: groupKeyBuilder(metric.groupBy),
+    groupBy: metric.groupBy,
     keepsHistogram:
       metric.value !== undefined &&
       metric.stats.some((stat) => (PERCENTILE_STATS as readonly string[]).includes(stat)),
@@ -117,6 +120,38 @@ export function fieldReader(path: string): (event: StreamfoldEvent) => unknown {
  */
 const GROUP_KEY_CACHE_LIMIT = 4_096;
 
+/**
+ * Longest value (in UTF-16 units) whose key is remembered: group values are
+ * short codes and names, and a long one (a path, a free text) would make the
+ * memory large while rarely repeating.
+ */
+const CACHED_VALUE_MAX_LENGTH = 256;
+
+/**
+ * One part of a group key: `label=value`, the value as text, percent-encoded
+ * so `,` and `=` inside it cannot be mistaken for separators. Never throws:
+ * an unpaired surrogate (which `encodeURIComponent` refuses) is written as
+ * U+FFFD, and a value that cannot be turned into text (an object whose
+ * `toString` is not a function) is written as its JSON.
+ */
+function groupKeyPart(label: string, raw: unknown): string {
+  let text: string;
+  try {
+    text = String(raw ?? '');
+  } catch {
+    text = JSON.stringify(raw) ?? '';
+  }
+  try {
+    return `${label}=${encodeURIComponent(text)}`;
+  } catch {
+    return `${label}=${encodeURIComponent(text.replace(UNPAIRED_SURROGATE, '\uFFFD'))}`;
+  }
+}
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const UNPAIRED_SURROGATE =
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 function groupKeyBuilder(groupBy: readonly string[]): (event: StreamfoldEvent) => string {
   if (groupBy.length === 0) return () => ALL_GROUP;
   const parts = groupBy.map((path) => ({
@@ -125,22 +160,24 @@ function groupKeyBuilder(groupBy: readonly string[]): (event: StreamfoldEvent) =
   }));
   const [only] = parts;
   if (parts.length > 1 || only === undefined) {
-    return (event) =>
-      parts
-        .map(({ label, read }) => `${label}=${encodeURIComponent(String(read(event) ?? ''))}`)
-        .join(',');
+    return (event) => parts.map(({ label, read }) => groupKeyPart(label, read(event))).join(',');
   }
   // One field: the key is a function of its value, and a batch repeats few values, so the
   // encoded key is remembered per value instead of being built for every event.
   const known = new Map<unknown, string>();
-  const keyOf = (raw: unknown) => `${only.label}=${encodeURIComponent(String(raw ?? ''))}`;
   return (event) => {
     const raw = only.read(event);
-    // Objects would be remembered by identity (and kept alive); they are rare enough to rebuild.
-    if (typeof raw === 'object' && raw !== null) return keyOf(raw);
+    // Objects would be remembered by identity (and kept alive), long texts would make the
+    // memory large: both are rare enough to build each time.
+    if (
+      (typeof raw === 'object' && raw !== null) ||
+      (typeof raw === 'string' && raw.length > CACHED_VALUE_MAX_LENGTH)
+    ) {
+      return groupKeyPart(only.label, raw);
+    }
     let key = known.get(raw);
     if (key === undefined) {
-      key = keyOf(raw);
+      key = groupKeyPart(only.label, raw);
       if (known.size >= GROUP_KEY_CACHE_LIMIT) known.clear();
       known.set(raw, key);
     }

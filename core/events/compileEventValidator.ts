@@ -60,6 +60,9 @@ interface CompiledPayload {
  * const event = fastPath(JSON.parse(line)) ?? validateEventObject(JSON.parse(line), eventCatalog);
  */
 export function compileEventValidator(catalog: EventCatalog): CompiledEventValidator {
+  // A schema of another zod major version (or no zod schema at all) does not carry the
+  // internals read here: the whole catalog is then validated by `safeParse` as written.
+  if (!Object.values(catalog).every(isZod4Schema)) return () => undefined;
   const parseEnvelope = compileZodParser(envelopeSchema);
   const envelopeVerdict = compileZodVerdict(envelopeSchema);
   const payloads = new Map<string, CompiledPayload>();
@@ -114,4 +117,10 @@ export function compileEventValidator(catalog: EventCatalog): CompiledEventValid
     return { kind: 'accepted', event: envelope as unknown as StreamfoldEvent };
   };
   return validate;
+}
+
+/** Whether `schema` is a zod 4 schema, whose internal definition the compiler reads. */
+function isZod4Schema(schema: unknown): boolean {
+  const internals = (schema as { _zod?: { version?: { major?: unknown } } } | null)?._zod;
+  return internals?.version?.major === 4;
 }

@@ -35,7 +35,7 @@ type Check = z.core.$ZodCheck<never>;
  */
 export function compileZodParser(schema: Schema): CompiledZodParser | undefined {
   // Everything below mirrors zod 4's parsers; another major version is left to zod itself.
-  if (schema._zod.version.major !== 4) return undefined;
+  if (schema._zod?.version?.major !== 4) return undefined;
   if (schema instanceof z.core.$ZodString) return compileString(schema);
   if (schema instanceof z.core.$ZodNumber) return compileNumber(schema);
   if (schema instanceof z.core.$ZodEnum) return compileEnum(schema);
@@ -363,7 +363,7 @@ export function zodVerdict(schema: Schema, value: unknown, key?: string): ZodVer
  */
 export function compileZodVerdict(schema: Schema): CompiledZodVerdict {
   const fields =
-    schema._zod.version.major === 4 && schema instanceof z.core.$ZodObject
+    schema._zod?.version?.major === 4 && schema instanceof z.core.$ZodObject
       ? compileFields(schema)
       : undefined;
   if (fields === undefined) return (value) => zodVerdict(schema, value);

@@ -195,6 +195,7 @@ export async function aggregateKinesisBatch(
   /** Records read without failure, in order; a replay of them gives the same events. */
   const readRecords: { record: KinesisStreamRecord; order: string }[] = [];
   let failedAt: string | undefined;
+  let foldIncomplete = false;
 
   const foldRecord = async (record: KinesisStreamRecord): Promise<void> => {
     const { sequenceNumber } = record.kinesis;
@@ -208,17 +209,25 @@ export async function aggregateKinesisBatch(
       recordIndex.set(order, { sequenceNumber, arrivalTime, data: record.kinesis.data });
       const recordRejects: RejectEntry[] = [];
       const accepted = readRecord(record, order, recordRejects);
-      // Folded only once the whole record is read, so a failing record leaves no trace.
+      const inGap = leftToRecovery(order);
+      if (!inGap) {
+        try {
+          for (const item of accepted) fold.add(item);
+        } catch (error) {
+          // The fold holds part of this record: it is folded again from the records before it.
+          foldIncomplete = true;
+          throw error;
+        }
+      }
+      // Kept only once the whole record is read and folded, so a failing record leaves no trace.
       rejected.push(...recordRejects);
       readRecords.push({ record, order });
-      if (leftToRecovery(order)) {
-        eventsInGaps += accepted.length;
-        return;
-      }
-      for (const item of accepted) {
-        fold.add(item);
-        // Claims are only made with a deduper; without one they would be built for nothing.
-        if (deps.deduper) {
+      if (inGap) eventsInGaps += accepted.length;
+      // Claims are only made with a deduper; without one they would be built for nothing. Events
+      // of a gap are claimed too: the copy counted is the first one in the stream, and the
+      // recovery, which counts that one later, claims it from the same position.
+      if (deps.deduper) {
+        for (const item of accepted) {
           claims.push({ id: item.event.id, position: `${shardId}|${order}|${item.lineIndex}` });
         }
       }
@@ -228,19 +237,31 @@ export async function aggregateKinesisBatch(
     }
   };
 
-  /** Which events of the fold the deduper found to be copies, by index; none without a deduper. */
-  let dropped: ((index: number) => boolean) | undefined;
+  /** Which claims the deduper found to be copies (or could not decide), by index. */
+  let dropped: ((claim: number) => boolean) | undefined;
   let recalled: FoldableEvent[] | undefined;
   /** The events folded, in order, read again from their records on first need. */
   const recall = (): readonly FoldableEvent[] => {
     if (recalled === undefined) {
       const all: FoldableEvent[] = [];
+      // Claims were made for the accepted events of every record read, gaps included.
+      let claim = 0;
       for (const { record, order } of readRecords) {
-        if (!leftToRecovery(order)) all.push(...readRecord(record, order));
+        const inGap = leftToRecovery(order);
+        for (const item of readRecord(record, order)) {
+          if (!inGap && !dropped?.(claim)) all.push(item);
+          claim++;
+        }
       }
-      recalled = dropped === undefined ? all : all.filter((_, index) => !dropped?.(index));
+      recalled = all;
     }
     return recalled;
+  };
+  /** The fold made again from the recalled events. */
+  const foldAgain = () => {
+    const again = new AggregateFold(deps.metrics, undefined, () => recall());
+    for (const item of recall()) again.add(item);
+    return again;
   };
 
   const processor = new BatchProcessor(EventType.KinesisDataStreams);
@@ -254,6 +275,7 @@ export async function aggregateKinesisBatch(
       deps.logger.error('record failed', { sequenceNumber: failedAt, index, error });
     }
   }
+  if (foldIncomplete) fold = foldAgain();
   if (eventsInGaps > 0) {
     deps.logger.warn('events of given-up records left to the recovery', { events: eventsInGaps });
   }
@@ -286,8 +308,8 @@ export async function aggregateKinesisBatch(
     if (outcomes.some((_, index) => isDropped(index))) {
       // Copies are rare: the batch is folded again without them, from its records.
       dropped = isDropped;
-      fold = new AggregateFold(deps.metrics, undefined, () => recall());
-      for (const item of recall()) fold.add(item);
+      recalled = undefined;
+      fold = foldAgain();
     }
   }
 

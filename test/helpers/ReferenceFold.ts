@@ -4,19 +4,16 @@ import type {
   GroupAdmission,
 } from '../../core/aggregates/AggregateFold.js';
 import { histogramBucketKey } from '../../core/aggregates/aggregateHistogram.js';
-import {
-  aggregatePartitionKey,
-  aggregateSortKey,
-  bucketStart,
-} from '../../core/aggregates/aggregateKey.js';
+import { bucketStart } from '../../core/aggregates/aggregateKey.js';
 import type { CompiledMetric } from '../../core/aggregates/compileMetrics.js';
 import { DecimalSum } from '../../core/decimal/DecimalSum.js';
 import { decimalScaleOf } from '../../core/decimal/decimalScaleOf.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
 
 /**
- * The fold written the plain way: per event, metric and window, build the
- * item key and look it up. `AggregateFold` must write exactly what this writes
+ * The fold written the plain way: per event, metric and window, read the
+ * fields from the metric's declared paths, build the item key and look it up.
+ * It shares no reader, key builder or cache with `AggregateFold`. `AggregateFold` must write exactly what this writes
  * (see foldEquivalence.test.ts); it is kept simple so it is obviously right.
  */
 export class ReferenceFold {
@@ -29,12 +26,20 @@ export class ReferenceFold {
   /**
    * @param admission where each group of a capped metric goes; by default every group is kept
    */
+  readonly #omit: (metric: CompiledMetric, event: StreamfoldEvent) => boolean;
+
+  /**
+   * @param omit events a metric leaves out although they fit it: what a test
+   *   expects when the store refused their values in that metric
+   */
   public constructor(
     metrics: readonly CompiledMetric[],
     admission: GroupAdmission = (_metric, group) => group,
+    omit: (metric: CompiledMetric, event: StreamfoldEvent) => boolean = () => false,
   ) {
     this.#metrics = metrics;
     this.#admission = admission;
+    this.#omit = omit;
   }
 
   /** Number of events folded so far. */
@@ -55,6 +60,7 @@ export class ReferenceFold {
   public add(item: FoldableEvent): void {
     this.#events.push(item);
     for (const metric of this.#metrics) {
+      if (this.#omit(metric, item.event)) continue;
       const group = groupOf(metric, item.event, this.#admission);
       if (group === undefined) {
         if (foldsInto(metric, item.event)) this.#unresolvedFirstOrder ??= item.order;
@@ -81,7 +87,7 @@ export class ReferenceFold {
     if (!metric) return undefined;
     const single = new Map<string, FoldingDelta>();
     for (const item of this.#events) {
-      if (item.order <= afterOrder) continue;
+      if (item.order <= afterOrder || this.#omit(metric, item.event)) continue;
       const group = groupOf(metric, item.event, this.#admission);
       if (group !== undefined) foldInto(single, metric, item, group, delta.pk, delta.sk);
     }
@@ -105,8 +111,8 @@ function finished({ delta, sum }: FoldingDelta): AggregateDelta {
 /** Whether `event` counts in `metric`: the right type and, for value metrics, a finite value. */
 function foldsInto(metric: CompiledMetric, event: StreamfoldEvent): boolean {
   if (!metric.types.has(event.type)) return false;
-  if (!metric.readValue) return true;
-  const raw = metric.readValue(event);
+  if (metric.valuePath === undefined) return true;
+  const raw = readPath(event, metric.valuePath);
   // Schemas guarantee the type; a non-finite value would poison sums, so it is not folded.
   return typeof raw === 'number' && Number.isFinite(raw);
 }
@@ -116,7 +122,7 @@ function groupOf(
   event: StreamfoldEvent,
   admission: GroupAdmission,
 ): string | undefined {
-  return admission(metric, metric.groupOf(event));
+  return admission(metric, groupKeyOf(metric, event));
 }
 
 function foldInto(
@@ -128,16 +134,16 @@ function foldInto(
   onlySk?: string,
 ): void {
   if (!foldsInto(metric, event)) return;
-  const hasValue = metric.readValue !== undefined;
-  const value = hasValue ? (metric.readValue?.(event) as number) : 0;
-  const pk = aggregatePartitionKey(metric.name, group);
+  const hasValue = metric.valuePath !== undefined;
+  const value = hasValue ? (readPath(event, metric.valuePath as string) as number) : 0;
+  const pk = `${metric.name}#${group}`;
   if (onlyPk !== undefined && pk !== onlyPk) return;
   // The same key and decimal scale for every window: computed once per event and metric.
   const bucketKey = metric.keepsHistogram ? histogramBucketKey(value) : undefined;
   const scale = decimalScaleOf(value);
   for (const window of metric.windows) {
     const start = bucketStart(timeMs, window.sizeMs);
-    const sk = aggregateSortKey(window.name, start);
+    const sk = `${window.name}#${new Date(start).toISOString()}`;
     if (onlySk !== undefined && sk !== onlySk) continue;
     const key = `${pk}\u0000${sk}`;
     const folding = deltas.get(key);
@@ -175,4 +181,40 @@ function foldInto(
     if (bucketKey !== undefined) delta.histogram = new Map([[bucketKey, 1]]);
     deltas.set(key, { delta, sum: new DecimalSum().add(value, scale) });
   }
+}
+
+/** The value at a dotted path, through own properties only. */
+function readPath(event: StreamfoldEvent, path: string): unknown {
+  let current: unknown = event;
+  for (const key of path.split('.')) {
+    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, key)) {
+      return undefined;
+    }
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+/**
+ * The group key as the README defines it: `label=value` per field, the label
+ * the last part of its path, the value as text (JSON when it has no text),
+ * percent-encoded with unpaired surrogates as U+FFFD; `*` without fields.
+ */
+function groupKeyOf(metric: CompiledMetric, event: StreamfoldEvent): string {
+  if (metric.groupBy.length === 0) return '*';
+  return metric.groupBy
+    .map((path) => {
+      const raw = readPath(event, path);
+      let text: string;
+      try {
+        text = String(raw ?? '');
+      } catch {
+        text = JSON.stringify(raw) ?? '';
+      }
+      const wellFormed = [...text]
+        .map((c) => (c.length === 1 && c >= '\uD800' && c <= '\uDFFF' ? '\uFFFD' : c))
+        .join('');
+      return `${path.split('.').at(-1)}=${encodeURIComponent(wellFormed)}`;
+    })
+    .join(',');
 }

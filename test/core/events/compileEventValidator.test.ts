@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { z as z3 } from 'zod/v3';
 import { type EventCatalog, eventCatalog } from '../../../core/events/catalog.js';
 import {
   compileEventValidator,
@@ -237,5 +238,32 @@ describe('compileEventValidator', () => {
       // Assess
       expect(verdict).toEqual({ kind: 'data_refused', issue: firstIssue(schema, data) });
     });
+  });
+});
+
+describe('a catalog with a schema of another zod major version', () => {
+  it('validates every event with safeParse as written, instead of throwing', () => {
+    // Prepare: zod 3's object has no `_zod` internals to compile from.
+    const catalog = {
+      ...eventCatalog,
+      legacy: z3.object({ n: z3.number().int() }) as unknown as z.ZodObject,
+    };
+    const line = (type: string, data: unknown) =>
+      JSON.stringify({ id: 'e1', type, time: '2026-11-22T10:15:00Z', source: 's', data });
+
+    // Act
+    const legacyGood = validateEventLine(line('legacy', { n: 2, extra: 1 }), catalog);
+    const legacyBad = validateEventLine(line('legacy', { n: 1.5 }), catalog);
+    const shipped = validateEventLine(
+      line('page_view', { path: '/', country: 'DE', device: 'mobile' }),
+      catalog,
+    );
+
+    // Assess
+    expect(compileEventValidator(catalog)({})).toBeUndefined();
+    expect(legacyGood.ok && legacyGood.event.data).toEqual({ n: 2 });
+    expect(legacyBad.ok).toBe(false);
+    expect(!legacyBad.ok && legacyBad.reason.field).toBe('data.n');
+    expect(shipped.ok).toBe(true);
   });
 });
