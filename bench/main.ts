@@ -31,6 +31,7 @@ import {
   type PipelineBenchmarkResult,
   type PipelineCpuShares,
   type PipelinePhaseResult,
+  type RssByProcess,
   runPipelineBenchmark,
 } from './pipelineBenchmark.js';
 import { PRICES } from './prices.js';
@@ -570,11 +571,17 @@ function buildFigures(measured: Measured, selected: Set<Part>, quick: boolean): 
       command: only('pipeline'),
       note: pipeline
         ? best
-          ? `Median RSS of the pipeline process plus its children (the three emulator processes), sampled every 500 ms during the ${best.offeredPerSecond.toLocaleString('en-US')} events/s phase of row 6; largest ${((best.rssMaxBytes ?? 0) / 1e6).toFixed(0)} MB. The process also holds the load generator's worker thread and its producer buffer (2 s of load).`
+          ? `Median RSS of the pipeline process plus its children (the three emulator processes), sampled every 500 ms during the ${best.offeredPerSecond.toLocaleString('en-US')} events/s phase of row 6; largest ${((best.rssMaxBytes ?? 0) / 1e6).toFixed(0)} MB.${best.rssMedianByProcess ? ` By process: ${rssText(best.rssMedianByProcess)}.` : ''} The pipeline process also holds the load generator's worker thread with its producer buffer (2 s of load), and the archiver's buffer (up to ${loadConfig().archive.bufferingSizeMiB} MiB or ${loadConfig().archive.bufferingInterval}); kinesalite keeps every record put in memory for the stream's ${loadConfig().stream.retention} retention, ${best.eventsInStream.toLocaleString('en-US')} events by the end of that phase, so the figure grows with the length of the run. The baseline is the unpacked phase, run last.`
           : 'No rate was sustained in row 6, so there is no RSS at a sustained rate; the RSS of each phase is listed below.'
         : `Not measured in this run.${unmeasured('pipeline')}`,
     },
   ];
+}
+
+/** RSS of each process of the local pipeline, MB. */
+function rssText(rss: RssByProcess): string {
+  const mb = (bytes: number) => `${Math.round(bytes / 1e6)} MB`;
+  return `pipeline ${mb(rss.pipeline)}, kinesalite ${mb(rss.kinesalite)}, dynalite ${mb(rss.dynalite)}, s3rver ${mb(rss.s3rver)}`;
 }
 
 /** A phase's CPU by part, largest first, e.g. `handler thread 98 %, kinesalite 41 %, …`. */
@@ -692,7 +699,7 @@ function buildSections(
           'ack p99, ms',
           'verdict',
           'CPU % handler / generator / GC+pool / kinesalite / dynalite',
-          'RSS median, MB',
+          'RSS median, MB: total (pipeline / kinesalite / dynalite / s3rver)',
         ],
         pipeline.phases.map((p) => [
           p.packing,
@@ -719,7 +726,20 @@ function buildSections(
                 .map(percent)
                 .join(' / ')
             : '–',
-          p.rssMedianBytes === undefined ? undefined : Math.round(p.rssMedianBytes / 1e6),
+          p.rssMedianBytes === undefined
+            ? '–'
+            : `${Math.round(p.rssMedianBytes / 1e6)}${
+                p.rssMedianByProcess
+                  ? ` (${[
+                      p.rssMedianByProcess.pipeline,
+                      p.rssMedianByProcess.kinesalite,
+                      p.rssMedianByProcess.dynalite,
+                      p.rssMedianByProcess.s3rver,
+                    ]
+                      .map((bytes) => Math.round(bytes / 1e6))
+                      .join(' / ')})`
+                  : ''
+              }`,
         ]),
       )}\n\nfolded/s: events folded per second while events were put. Backlog: events put but not yet folded when production stopped. Drain: seconds from then until every event was folded. Ack p99: the producer's put-to-acknowledgement latency. CPU: shares of one core while events were put (100 = a whole core), from \`/proc\`.`,
     });

@@ -73,6 +73,19 @@ export interface PipelinePhaseResult {
   /** Median and largest RSS of this process and its children (the emulators), bytes. */
   rssMedianBytes: number | undefined;
   rssMaxBytes: number | undefined;
+  /** Median RSS of each process, bytes: this one (handler, generator thread, archiver) and each emulator's. */
+  rssMedianByProcess: RssByProcess | undefined;
+  /** Events put since the pipeline started, by the end of the phase: what kinesalite holds in memory. */
+  eventsInStream: number;
+}
+
+/** Resident memory of each process of the local pipeline, bytes. */
+export interface RssByProcess {
+  /** The pipeline process with its threads: handler, archiver, load generator. */
+  pipeline: number;
+  kinesalite: number;
+  dynalite: number;
+  s3rver: number;
 }
 
 /** Options of {@link runPipelineBenchmark}. */
@@ -139,7 +152,8 @@ export async function runPipelineBenchmark(
       options.onProgress?.(
         `end to end: warm-up, ${WARM_UP.rate.toLocaleString('en-US')} events/s for ${WARM_UP.seconds} s…`,
       );
-      await runPhase(pipeline, generator, 'ndjson', WARM_UP.rate, WARM_UP.seconds);
+      const warmUp = await runPhase(pipeline, generator, 'ndjson', WARM_UP.rate, WARM_UP.seconds);
+      let eventsInStream = warmUp.putPerSecond * warmUp.seconds;
       const plan: { packing: PackingMode; rate: number }[] = options.rates.map((rate) => ({
         packing: 'ndjson',
         rate,
@@ -155,6 +169,8 @@ export async function runPipelineBenchmark(
           `end to end: ${rate.toLocaleString('en-US')} events/s offered for ${options.seconds} s (${packing})…`,
         );
         const phase = await runPhase(pipeline, generator, packing, rate, options.seconds);
+        eventsInStream += phase.putPerSecond * phase.seconds;
+        phase.eventsInStream = Math.round(eventsInStream);
         options.onProgress?.(
           `  put ${Math.round(phase.putPerSecond)}/s, backlog at end ${phase.backlogSecondsAtEnd.toFixed(1)} s, ` +
             `drain ${phase.drainSeconds?.toFixed(1) ?? '–'} s: ${phase.verdict}`,
@@ -188,6 +204,7 @@ async function runPhase(
   const puts: CountSample[] = [];
   const folds: CountSample[] = [];
   const rss: number[] = [];
+  const rssByProcess: RssByProcess[] = [];
   let put = 0;
   let maxBacklog = 0;
   const sampleFolded = () => {
@@ -196,9 +213,17 @@ async function runPhase(
     maxBacklog = Math.max(maxBacklog, put - folded);
     return folded;
   };
+  const { kinesis, dynamodb, s3 } = pipeline.emulatorPids;
+  const rssOf = (pid: number | undefined) => (pid === undefined ? 0 : (processTreeRss(pid) ?? 0));
   const sampleRss = () => {
     const bytes = processTreeRss();
-    if (bytes !== undefined) rss.push(bytes);
+    if (bytes === undefined) return;
+    rss.push(bytes);
+    const emulators = { kinesalite: rssOf(kinesis), dynalite: rssOf(dynamodb), s3rver: rssOf(s3) };
+    rssByProcess.push({
+      pipeline: bytes - emulators.kinesalite - emulators.dynalite - emulators.s3rver,
+      ...emulators,
+    });
   };
   const cpu = new CpuMeter(pipeline, generator);
   let cpuUsed: PipelineCpuShares | undefined;
@@ -278,6 +303,16 @@ async function runPhase(
     cpu: cpuUsed,
     rssMedianBytes: rss.length > 0 ? median(rss) : undefined,
     rssMaxBytes: rss.length > 0 ? Math.max(...rss) : undefined,
+    rssMedianByProcess:
+      rssByProcess.length > 0
+        ? {
+            pipeline: median(rssByProcess.map((r) => r.pipeline)),
+            kinesalite: median(rssByProcess.map((r) => r.kinesalite)),
+            dynalite: median(rssByProcess.map((r) => r.dynalite)),
+            s3rver: median(rssByProcess.map((r) => r.s3rver)),
+          }
+        : undefined,
+    eventsInStream: 0,
   };
 }
 
