@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 
 /**
  * Resident set size of a process and all its descendants, bytes, read from
- * `/proc` (Linux). The local runtime keeps the emulators in a child process,
- * so the memory `npm start` holds is the sum. `undefined` where `/proc` is
- * not available.
+ * `/proc` (Linux). The local runtime keeps each emulator in a child process
+ * of its own, so the memory `npm start` holds is the sum. `undefined` where
+ * `/proc` is not available.
  */
 export function processTreeRss(pid: number = process.pid): number | undefined {
   try {

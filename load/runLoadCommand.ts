@@ -79,7 +79,8 @@ async function runWith(
   const runId = randomUUID().slice(0, 8);
   notice(
     `load ${runId}: ${args.rate} events/s for ${args.durationSeconds} s into ${target.streamName} (${target.description}), ` +
-      `${pacing ? 'paced to the per-shard write limits' : 'not paced (the stream enforces no shard limits)'}`,
+      `${pacing ? 'paced to the per-shard write limits' : 'not paced'}` +
+      `${args.pacing === 'auto' ? ` (the stream ${pacing ? 'enforces' : 'enforces no'} shard limits)` : ' (--pacing)'}`,
   );
   const { run, stats, truth } = await generator.run(
     {

@@ -57,6 +57,9 @@ describe('npm run load against the local pipeline', () => {
     expect(report.events).toEqual({ put: 9_000, acknowledged: 9_000, failed: 0, expired: 0 });
     expect(report.verify).toMatchObject({ passed: true, mismatches: 0 });
     expect(report.eventsPerRecord).toBeGreaterThan(10);
+    // kinesalite enforces no shard limits, so --pacing auto does not pace against it.
+    expect(report.pacing).toBe(false);
+    expect(out.text()).toMatch(/packing ndjson, not paced/);
     expect(out.text()).toMatch(/verify\s+passed: \d+ aggregates match the ground truth/);
     expect(JSON.parse(await readFile(jsonFile, 'utf8'))).toEqual(
       JSON.parse(JSON.stringify(report)),
