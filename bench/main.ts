@@ -34,13 +34,13 @@ import { measurePeakHeap, type PeakHeapResult } from './memoryBenchmark.js';
 import {
   type PipelineBenchmarkResult,
   type PipelineCpuShares,
-  type PipelinePhaseResult,
   type RssByProcess,
   runPipelineBenchmark,
 } from './pipelineBenchmark.js';
 import { PRICES } from './prices.js';
 import { type ProducerBenchmarkRow, runProducerBenchmark } from './producerBenchmark.js';
 import { markdownTable, renderResultsMarkdown } from './renderResults.js';
+import { sustainedCeiling } from './sustainedCeiling.js';
 
 /** The parts of the run `--only` can select, in the order they run. */
 const PARTS = [
@@ -405,14 +405,9 @@ function buildFigures(measured: Measured, selected: Set<Part>, quick: boolean): 
   const unpacedRow = payload?.rows.find((r) => r.name === 'producer ndjson, no pacing');
   const naiveRow = payload?.rows.at(-1);
   const packedPhases = pipeline?.phases.filter((p) => p.packing === 'ndjson') ?? [];
-  const best = packedPhases
-    .filter((p) => p.sustained)
-    .reduce<PipelinePhaseResult | undefined>(
-      (top, p) => (top && top.offeredPerSecond >= p.offeredPerSecond ? top : p),
-      undefined,
-    );
-  const missedBelowBest = packedPhases.filter(
-    (p) => !p.sustained && best && p.offeredPerSecond < best.offeredPerSecond,
+  const best = sustainedCeiling(packedPhases);
+  const sustainedAboveBest = packedPhases.filter(
+    (p) => p.sustained && (!best || p.offeredPerSecond > best.offeredPerSecond),
   );
   const firstMissAboveBest = packedPhases.find(
     (p) => !p.sustained && (!best || p.offeredPerSecond > best.offeredPerSecond),
@@ -535,7 +530,7 @@ function buildFigures(measured: Measured, selected: Set<Part>, quick: boolean): 
       target: { op: '>=', value: 20_000 },
       command: only('pipeline'),
       note: pipeline
-        ? `\`startLocalPipeline\` (no demo) on this machine: kinesalite, dynalite and s3rver each in a child process of its own; the event source mapping running the real handler module, and the archiver, on the main thread. The load comes from a worker thread of the same process (\`LoadGenerator\`): sample events (~${Math.round(pipeline.averageEventBytes)} bytes) over ${pipeline.partitionKeys.toLocaleString('en-US')} partition keys, validated and packed by its own \`KinesisProducer\` without shard pacing (kinesalite enforces no shard limits), so generating the load does not take the handler's event loop. Every rate of the ladder (${packedPhases.map((p) => p.offeredPerSecond.toLocaleString('en-US')).join(', ')} events/s) is offered for ${firstPhase?.seconds.toFixed(0) ?? '–'} s (${pipeline.batchingWindow} batching window), whatever the rate before it did. A rate counts as sustained when the generator put ≥ ${100 * SUSTAINED_LIMITS.minPutShare} % of it, at most ${SUSTAINED_LIMITS.maxBacklogSeconds} s of its traffic is put but not yet folded at the moment production stops, and all of it is folded within ${SUSTAINED_LIMITS.maxDrainSeconds} s after (\`bench/judgeSustained.ts\`): a rate the pipeline keeps up with holds a bounded backlog (the batching window and one batch in the handler), one it does not grows its backlog all phase long. ${best ? `Highest sustained: ${best.offeredPerSecond.toLocaleString('en-US')} events/s, produce-to-aggregate latency p50 ${Math.round(best.latencyP50Ms ?? 0)} ms, p99 ${Math.round(best.latencyP99Ms ?? 0)} ms, backlog ${best.backlogSecondsAtEnd.toFixed(1)} s when production stopped${best.cpu ? `; CPU there: ${cpuText(best.cpu)}` : ''}.` : 'No offered rate was sustained (0 in the table).'}${missedBelowBest.length > 0 ? ` Lower rates not sustained in this run: ${missedBelowBest.map((p) => `${p.offeredPerSecond.toLocaleString('en-US')} (${p.verdict})`).join(', ')}.` : ''}${firstMissAboveBest ? ` At ${firstMissAboveBest.offeredPerSecond.toLocaleString('en-US')} events/s: ${firstMissAboveBest.verdict}${firstMissAboveBest.cpu ? `; CPU ${cpuText(firstMissAboveBest.cpu)}` : ''}.` : ''} CPU is per part, from \`/proc\`, in shares of one core while events were put. Latency by matching counts: the k-th folded event is taken to be the k-th put one (exact for FIFO order; across ${pipeline.shards} shards an average), counts read every 50 ms. Every phase is listed below with its verdict. Everything shares the machine's ${machineInfo().cores} cores; a Lambda deployment runs one handler per shard.`
+        ? `\`startLocalPipeline\` (no demo) on this machine: kinesalite, dynalite and s3rver each in a child process of its own; the event source mapping running the real handler module, and the archiver, on the main thread. The load comes from a worker thread of the same process (\`LoadGenerator\`): sample events (~${Math.round(pipeline.averageEventBytes)} bytes) over ${pipeline.partitionKeys.toLocaleString('en-US')} partition keys, validated and packed by its own \`KinesisProducer\` without shard pacing (kinesalite enforces no shard limits), so generating the load does not take the handler's event loop. Every rate of the ladder (${packedPhases.map((p) => p.offeredPerSecond.toLocaleString('en-US')).join(', ')} events/s) is offered for ${firstPhase?.seconds.toFixed(0) ?? '–'} s (${pipeline.batchingWindow} batching window), whatever the rate before it did. A rate counts as sustained when the generator put ≥ ${100 * SUSTAINED_LIMITS.minPutShare} % of it, at most ${SUSTAINED_LIMITS.maxBacklogSeconds} s of its traffic is put but not yet folded at the moment production stops, and all of it is folded within ${SUSTAINED_LIMITS.maxDrainSeconds} s after (\`bench/judgeSustained.ts\`): a rate the pipeline keeps up with holds a bounded backlog (the batching window and one batch in the handler), one it does not grows its backlog all phase long. The figure is the highest rate sustained with every lower rate sustained too (\`bench/sustainedCeiling.ts\`). ${best ? `Highest sustained: ${best.offeredPerSecond.toLocaleString('en-US')} events/s, produce-to-aggregate latency p50 ${Math.round(best.latencyP50Ms ?? 0)} ms, p99 ${Math.round(best.latencyP99Ms ?? 0)} ms, backlog ${best.backlogSecondsAtEnd.toFixed(1)} s when production stopped${best.cpu ? `; CPU there: ${cpuText(best.cpu)}` : ''}.` : 'No offered rate was sustained (0 in the table).'}${firstMissAboveBest ? ` At ${firstMissAboveBest.offeredPerSecond.toLocaleString('en-US')} events/s: ${firstMissAboveBest.verdict}${firstMissAboveBest.cpu ? `; CPU ${cpuText(firstMissAboveBest.cpu)}` : ''}.` : ''}${sustainedAboveBest.length > 0 ? ` Sustained above that in this run, not counted (a rate below them was not): ${sustainedAboveBest.map((p) => p.offeredPerSecond.toLocaleString('en-US')).join(', ')}.` : ''} CPU is per part, from \`/proc\`, in shares of one core while events were put. Latency by matching counts: the k-th folded event is taken to be the k-th put one (exact for FIFO order; across ${pipeline.shards} shards an average), counts read every 50 ms. Every phase is listed below with its verdict. Everything shares the machine's ${machineInfo().cores} cores; a Lambda deployment runs one handler per shard.`
         : `Not measured in this run.${unmeasured('pipeline')}`,
     },
     {
