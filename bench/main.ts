@@ -19,17 +19,14 @@ import {
   runDynamoWriteBenchmark,
   WRITE_WORKLOAD,
 } from './dynamoWriteBenchmark.js';
-import { type ExactSumBenchmarkResult, runExactSumBenchmark } from './exactSumBenchmark.js';
+import type { ExactSumBenchmarkResult } from './exactSumBenchmark.js';
 import { type FirehoseBilling, firehoseBillingOf, readStreamRecords } from './firehoseBilling.js';
 import { formatTable } from './formatTable.js';
-import {
-  BAD_LINE_SHARE,
-  type HandlerBenchmarkResult,
-  runHandlerBenchmark,
-} from './handlerBenchmark.js';
+import { BAD_LINE_SHARE, type HandlerBenchmarkResult } from './handlerBenchmark.js';
 import { SUSTAINED_LIMITS } from './judgeSustained.js';
 import { machineInfo } from './machineInfo.js';
 import { median } from './measure.js';
+import { measureHandlerInFreshProcess } from './measureHandlerInFreshProcess.js';
 import { measurePeakHeap, type PeakHeapResult } from './memoryBenchmark.js';
 import {
   type PipelineBenchmarkResult,
@@ -179,18 +176,15 @@ async function main(): Promise<void> {
     });
   }
   if (selected.has('handler')) {
-    log(`handler CPU path: ${sizes.handlerEvents} events × ${sizes.handlerRepetitions} runs…`);
-    measured.handler = await runHandlerBenchmark({
-      config,
+    log(
+      `handler CPU path, in a fresh process: ${sizes.handlerEvents} events × ${sizes.handlerRepetitions} runs after warm-up, then the exact-sum work alone…`,
+    );
+    const { handler, exactSums } = await measureHandlerInFreshProcess({
       events: sizes.handlerEvents,
       repetitions: sizes.handlerRepetitions,
     });
-    log('exact sums: the sum work of the fold and the storable-number check, alone…');
-    measured.exactSums = runExactSumBenchmark({
-      config,
-      events: sizes.handlerEvents,
-      repetitions: sizes.handlerRepetitions,
-    });
+    measured.handler = handler;
+    measured.exactSums = exactSums;
   }
   if (selected.has('bundle')) {
     log(`bundle: esbuild, then ${sizes.importProcesses} cold imports of each bundle…`);
@@ -426,7 +420,7 @@ function buildFigures(measured: Measured, selected: Set<Part>, quick: boolean): 
       target: { op: '>=', value: 300_000 },
       command: only('handler'),
       note: handler
-        ? `\`aggregateKinesisBatch\` (Powertools batch; each record decoded once, its lines validated by a validator compiled from the zod catalog, zod for every line it does not vouch for; storable-number check; fold per record as it is read; group admission; one store call per distinct item) on one fixed batch of ${handler.events.toLocaleString('en-US')} ${BENCH_EVENT_BYTES}-byte sample events in ${handler.records} NDJSON records (${(handler.batchBytes / 1e6).toFixed(1)} MB), with the configuration's 4 metrics (two with p50/p90/p99 histograms) and exact decimal sums; store, rejects sink and group registry in memory, so their I/O is not in the figure (row 2 counts their writes). Events per CPU-second of the process (user + system, garbage collection included), median of ${handler.repetitions} runs after warming up until 3 successive runs agreed within 10 % (${handler.warmupRuns} runs${handler.warmupAgreed ? '' : ', cap reached without agreement'}): V8 optimises the path over several batches. Baseline, warmed up the same way: per event \`JSON.parse\`, zod parse of envelope and payload, one store call (${handler.naiveStoreCallsPerEvent} per event vs ${handler.streamfoldStoreCallsPerEvent.toFixed(4)}). \`JSON.parse\` of every line alone: ${Math.round(handler.jsonParseEventsPerCpuSecond).toLocaleString('en-US')} events/s.`
+        ? `\`aggregateKinesisBatch\` (Powertools batch; each record decoded once, its lines validated by a validator compiled from the zod catalog, zod for every line it does not vouch for; storable-number check; fold per record as it is read; group admission; one store call per distinct item) on one fixed batch of ${handler.events.toLocaleString('en-US')} ${BENCH_EVENT_BYTES}-byte sample events in ${handler.records} NDJSON records (${(handler.batchBytes / 1e6).toFixed(1)} MB), with the configuration's 4 metrics (two with p50/p90/p99 histograms) and exact decimal sums; store, rejects sink and group registry in memory, so their I/O is not in the figure (row 2 counts their writes). Measured in a fresh Node.js process (the bench process has run the pipeline rows by then). Events per CPU-second of that process (user + system, garbage collection included), median of ${handler.repetitions} runs after warming up until 3 successive runs agreed within 10 % (${handler.warmupRuns} runs${handler.warmupAgreed ? '' : ', cap reached without agreement'}): V8 optimises the path over several batches. Baseline, warmed up the same way: per event \`JSON.parse\`, zod parse of envelope and payload, one store call (${handler.naiveStoreCallsPerEvent} per event vs ${handler.streamfoldStoreCallsPerEvent.toFixed(4)}). \`JSON.parse\` of every line alone: ${Math.round(handler.jsonParseEventsPerCpuSecond).toLocaleString('en-US')} events/s.`
         : `Not measured in this run.${unmeasured('handler')}`,
     },
     {
