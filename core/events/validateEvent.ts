@@ -280,6 +280,8 @@ const TIME_FORMAT_HINT =
  * `undefined`. Iterative, so the check itself cannot overflow the stack.
  */
 function fieldDeeperThan(root: object, limit: number): string | undefined {
+  // Most events hold one nested object; finding that nothing is too deep needs no field names.
+  if (!nestsDeeperThan(root, limit)) return undefined;
   const stack: { value: unknown; depth: number; field: string }[] = [
     { value: root, depth: 0, field: '' },
   ];
@@ -297,6 +299,28 @@ function fieldDeeperThan(root: object, limit: number): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Whether any value in `root` is nested deeper than `limit` objects/arrays:
+ * the walk of {@link fieldDeeperThan} without building field names, visiting
+ * only objects and arrays.
+ */
+function nestsDeeperThan(root: object, limit: number): boolean {
+  const values: object[] = [root];
+  const depths: number[] = [0];
+  for (let value = values.pop(); value !== undefined; value = values.pop()) {
+    const depth = depths.pop() as number;
+    if (depth >= limit) return true;
+    for (const key of Object.keys(value)) {
+      const child = (value as Record<string, unknown>)[key];
+      if (typeof child === 'object' && child !== null) {
+        values.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
 }
 
 function reject(code: RejectReason['code'], message: string, field?: string): EventValidation {
