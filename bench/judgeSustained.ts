@@ -66,7 +66,7 @@ export function judgeSustained(
   const broken: string[] = [];
   if (phase.putPerSecond < limits.minPutShare * phase.offeredPerSecond) {
     broken.push(
-      `put ${Math.round((100 * phase.putPerSecond) / phase.offeredPerSecond)} % of the offered rate < ${Math.round(100 * limits.minPutShare)} %`,
+      `put ${((100 * phase.putPerSecond) / phase.offeredPerSecond).toFixed(1)} % of the offered rate < ${Math.round(100 * limits.minPutShare)} %`,
     );
   }
   const backlogSeconds = phase.backlogAtEnd / phase.offeredPerSecond;

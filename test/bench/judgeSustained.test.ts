@@ -37,7 +37,7 @@ describe('judgeSustained', () => {
     [
       'the generator put less than 95 % of the offered rate',
       { putPerSecond: 27_000 },
-      'put 90 % of the offered rate < 95 %',
+      'put 90.0 % of the offered rate < 95 %',
     ],
   ] as const)('does not judge a phase sustained when %s', (_, overrides, reason) => {
     // Act
