@@ -169,6 +169,28 @@ describe('EventSourceMappingRunner', () => {
     expect(sizes[0]).toBeLessThan(big.length);
   });
 
+  it('waits out the batching window when traffic is light, then invokes with what it has', async () => {
+    // Prepare: three small records, far from the batch size and from 6 MB.
+    const stream = await streamWith(['a', 'b', 'c']);
+    const invokedAt: number[] = [];
+    const sizes: number[] = [];
+    const started = Date.now();
+    // Act
+    await runUntil(
+      stream,
+      async (event) => {
+        invokedAt.push(Date.now() - started);
+        sizes.push(event.Records.length);
+        return { batchItemFailures: [] };
+      },
+      () => invokedAt.length > 0,
+      { batchSize: 100, maxBatchingWindowMs: 2_000 },
+    );
+    // Assess: one invocation with all three, not before the window has passed.
+    expect(invokedAt[0]).toBeGreaterThanOrEqual(1_900);
+    expect(sizes[0]).toBe(3);
+  });
+
   it('replays from the lowest reported failure when the handler reports batch item failures', async () => {
     // Prepare
     const stream = await streamWith(['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
