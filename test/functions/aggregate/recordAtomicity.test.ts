@@ -27,6 +27,26 @@ const HOUR = '1h#2026-11-22T10:00:00.000Z';
 const cart = (category: string, quantity: number, id?: string) =>
   sampleEvent('add_to_cart', { time: TIME, ...(id ? { id } : {}), data: { category, quantity } });
 
+/**
+ * The shipped metrics, with `cart_quantity`'s group key failing on category
+ * `boom`: a stand-in for any fault of the fold no input should cause.
+ */
+function failingOnBoom(): CompiledMetric[] {
+  return metrics.map((metric) =>
+    metric.name === 'cart_quantity'
+      ? {
+          ...metric,
+          groupOf: (event) => {
+            if ((event.data as { category?: string }).category === 'boom') {
+              throw new Error('group key failed');
+            }
+            return metric.groupOf(event);
+          },
+        }
+      : metric,
+  );
+}
+
 describe('a record is folded all or nothing', () => {
   it('counts a group value with an unpaired surrogate, under U+FFFD, with the rest of its record', async () => {
     // Prepare: valid JSON and valid for the catalog; `encodeURIComponent` refuses the value.
@@ -85,20 +105,7 @@ describe('a record is folded all or nothing', () => {
 
   it('leaves nothing of a record whose fold fails, and counts the records before it once', async () => {
     // Prepare: a metric whose group key fails on one value stands for any unforeseen fault.
-    const failing: CompiledMetric[] = metrics.map((metric) =>
-      metric.name === 'cart_quantity'
-        ? {
-            ...metric,
-            groupOf: (event) => {
-              if ((event.data as { category?: string }).category === 'boom') {
-                throw new Error('group key failed');
-              }
-              return metric.groupOf(event);
-            },
-          }
-        : metric,
-    );
-    const deps = handlerDeps(failing, NOW);
+    const deps = handlerDeps(failingOnBoom(), NOW);
     const batch = kinesisStreamEvent([
       { sequenceNumber: '100', lines: [cart('toys', 1)] },
       { sequenceNumber: '101', lines: [cart('books', 3), cart('boom', 5), cart('books', 7)] },
@@ -121,22 +128,9 @@ describe('a record is folded all or nothing', () => {
 
   it('keeps dedupe claims and events aligned when a record fails and a copy is dropped', async () => {
     // Prepare: a copy of an id counted elsewhere makes the batch fold again from its records.
-    const failing: CompiledMetric[] = metrics.map((metric) =>
-      metric.name === 'cart_quantity'
-        ? {
-            ...metric,
-            groupOf: (event) => {
-              if ((event.data as { category?: string }).category === 'boom') {
-                throw new Error('group key failed');
-              }
-              return metric.groupOf(event);
-            },
-          }
-        : metric,
-    );
     const deduper = new MemoryDeduper();
     deduper.owners.set('copy', 'another position');
-    const deps = handlerDeps(failing, NOW, { deduper });
+    const deps = handlerDeps(failingOnBoom(), NOW, { deduper });
     const batch = kinesisStreamEvent([
       { sequenceNumber: '100', lines: [cart('toys', 1, 'copy'), cart('toys', 2)] },
       { sequenceNumber: '101', lines: [cart('books', 3), cart('boom', 5)] },
