@@ -65,6 +65,8 @@ export class AggregateFold {
   readonly #metrics: readonly CompiledMetric[];
   /** The metrics each event type counts in, with their open buckets. */
   readonly #plans: ReadonlyMap<string, readonly MetricPlan[]>;
+  /** The same plans by metric. */
+  readonly #planOf: ReadonlyMap<CompiledMetric, MetricPlan>;
   readonly #deltas = new Map<string, FoldingDelta>();
   readonly #admission: GroupAdmission;
   /** The events folded, kept for refolds unless they can be recalled. */
@@ -87,7 +89,8 @@ export class AggregateFold {
   ) {
     this.#metrics = metrics;
     this.#admission = admission;
-    this.#plans = plansByType(metrics);
+    this.#planOf = new Map(metrics.map((metric) => [metric, { metric, slots: new Map() }]));
+    this.#plans = plansByType(this.#planOf);
     if (recall) this.#recall = recall;
     else {
       const kept: FoldableEvent[] = [];
@@ -104,11 +107,10 @@ export class AggregateFold {
   /**
    * The groups of `metric` its events fell in, in order of first appearance:
    * what must be admitted before a fold made with every group kept is
-   * {@link AggregateFold.regrouped}. The same as `groupsToAdmit` over the
-   * events folded.
+   * {@link AggregateFold.regrouped}.
    */
   public groupsOf(metric: CompiledMetric): string[] {
-    const plan = this.#plans.get([...metric.types][0] ?? '')?.find((p) => p.metric === metric);
+    const plan = this.#planOf.get(metric);
     return plan ? [...new Set([...plan.slots.values()].map((slot) => slot.group))] : [];
   }
 
@@ -317,11 +319,10 @@ function newSlot(metric: CompiledMetric, group: string): GroupSlot {
 }
 
 /** Per event type, a plan for each metric that counts events of it, in metric order. */
-function plansByType(metrics: readonly CompiledMetric[]): Map<string, MetricPlan[]> {
+function plansByType(planOf: ReadonlyMap<CompiledMetric, MetricPlan>): Map<string, MetricPlan[]> {
   const plans = new Map<string, MetricPlan[]>();
-  for (const metric of metrics) {
-    // One plan per metric, shared by its types, so a group has one slot whatever the type.
-    const plan: MetricPlan = { metric, slots: new Map() };
+  // One plan per metric, shared by its types, so a group has one slot whatever the type.
+  for (const [metric, plan] of planOf) {
     for (const type of metric.types) {
       const list = plans.get(type) ?? [];
       list.push(plan);
@@ -435,16 +436,6 @@ export function admissionFrom(admitted: ReadonlyMap<string, ReadonlySet<string>>
     if (!groups) return undefined;
     return groups.has(group) ? group : OTHER_GROUP;
   };
-}
-
-/**
- * The distinct groups of `metric` among `events`, in order of first appearance:
- * what must be admitted before the batch is folded.
- */
-export function groupsToAdmit(metric: CompiledMetric, events: readonly FoldableEvent[]): string[] {
-  const groups = new Set<string>();
-  for (const { event } of events) if (foldsInto(metric, event)) groups.add(metric.groupOf(event));
-  return [...groups];
 }
 
 /** Whether `event` counts in `metric`: the right type and, for value metrics, a finite value. */

@@ -24,7 +24,6 @@ import type { RejectReason } from '../../core/events/RejectReason.js';
 import { type EventValidation, validateEventLine } from '../../core/events/validateEvent.js';
 import { mapConcurrent } from '../../core/util/mapConcurrent.js';
 import {
-  type AcceptedRecord,
   applyRecordByRecord,
   isRefusedByStore,
   type RefusedRecords,
@@ -141,8 +140,6 @@ export async function aggregateKinesisBatch(
   });
   const rejected: RejectEntry[] = [];
   const sequenceByOrder = new Map<string, string>();
-  /** Each record by order key, for rejects of events the store refuses. */
-  const recordIndex = new Map<string, AcceptedRecord>();
   const shardId = shardIdOf(event.Records[0]);
   deps.logger.appendKeys({ shardId });
 
@@ -192,8 +189,11 @@ export async function aggregateKinesisBatch(
   // are admitted. No event outlives its record: refolds read them again (`recall`).
   let fold = new AggregateFold(deps.metrics, undefined, () => recall());
   const claims: DedupeClaim[] = [];
-  /** Records read without failure, in order; a replay of them gives the same events. */
-  const readRecords: { record: KinesisStreamRecord; order: string }[] = [];
+  /**
+   * Records read without failure, by order key, in order: reading them again gives the same
+   * events (`recall`), and rejects of events the store refuses quote their lines.
+   */
+  const readRecords = new Map<string, KinesisStreamRecord>();
   let failedAt: string | undefined;
   let foldIncomplete = false;
 
@@ -203,10 +203,6 @@ export async function aggregateKinesisBatch(
     try {
       const order = sequenceOrderKey(sequenceNumber);
       sequenceByOrder.set(order, sequenceNumber);
-      const arrivalTime = new Date(
-        Math.round(record.kinesis.approximateArrivalTimestamp * 1_000),
-      ).toISOString();
-      recordIndex.set(order, { sequenceNumber, arrivalTime, data: record.kinesis.data });
       const recordRejects: RejectEntry[] = [];
       const accepted = readRecord(record, order, recordRejects);
       const inGap = leftToRecovery(order);
@@ -221,7 +217,7 @@ export async function aggregateKinesisBatch(
       }
       // Kept only once the whole record is read and folded, so a failing record leaves no trace.
       rejected.push(...recordRejects);
-      readRecords.push({ record, order });
+      readRecords.set(order, record);
       if (inGap) eventsInGaps += accepted.length;
       // Claims are only made with a deduper; without one they would be built for nothing. Events
       // of a gap are claimed too: the copy counted is the first one in the stream, and the
@@ -246,7 +242,7 @@ export async function aggregateKinesisBatch(
       const all: FoldableEvent[] = [];
       // Claims were made for the accepted events of every record read, gaps included.
       let claim = 0;
-      for (const { record, order } of readRecords) {
+      for (const [order, record] of readRecords) {
         const inGap = leftToRecovery(order);
         for (const item of readRecord(record, order)) {
           if (!inGap && !dropped?.(claim)) all.push(item);
@@ -332,7 +328,7 @@ export async function aggregateKinesisBatch(
                 scope,
                 events: recall(),
                 admission,
-                records: recordIndex,
+                records: readRecords,
                 refused,
               }).catch((failure: unknown) => {
                 deps.logger.warn('aggregate update refused and not isolated; will be retried', {

@@ -1,3 +1,4 @@
+import type { KinesisStreamRecord } from 'aws-lambda';
 import type {
   AggregateDelta,
   admissionFrom,
@@ -10,18 +11,6 @@ import type { AggregateDependencies } from './aggregateKinesisBatch.js';
 import type { ApplyOutcome } from './DynamoAggregateStore.js';
 import { rejectEntry } from './RejectsSink.js';
 
-/**
- * An accepted record's position and data, kept to reject events the store
- * refuses. Its lines are decoded again only then: keeping every line of a
- * batch alive until the writes are done would cost the common path.
- */
-export interface AcceptedRecord {
-  sequenceNumber: string;
-  arrivalTime: string;
-  /** The record's data as Lambda delivers it, base64. */
-  data: string;
-}
-
 /** Events the store refused in this batch (each counted once, whatever items refused it). */
 export interface RefusedRecords {
   events: Set<FoldableEvent>;
@@ -33,7 +22,11 @@ export interface IsolationContext {
   scope: WriteScope;
   events: readonly FoldableEvent[];
   admission: ReturnType<typeof admissionFrom>;
-  records: ReadonlyMap<string, AcceptedRecord>;
+  /**
+   * The batch's records by order key: their lines are decoded again only to
+   * quote refused events, rather than kept for the whole batch.
+   */
+  records: ReadonlyMap<string, KinesisStreamRecord>;
   refused: RefusedRecords;
 }
 
@@ -131,8 +124,11 @@ async function rejectRefused(
   context: IsolationContext,
 ): Promise<void> {
   const { deps, scope } = context;
-  const record = context.records.get(order);
+  const record = context.records.get(order)?.kinesis;
   const lines = record && unpackEvents(Buffer.from(record.data, 'base64')).lines;
+  const arrivalTime = new Date(
+    record ? Math.round(record.approximateArrivalTimestamp * 1_000) : 0,
+  ).toISOString();
   const entries = events.map((e) => {
     const lineIndex = e.lineIndex ?? 0;
     return rejectEntry(
@@ -146,7 +142,7 @@ async function rejectRefused(
         shardId: scope.shardId,
         sequenceNumber: record?.sequenceNumber ?? order.slice(3),
         lineIndex,
-        arrivalTime: record?.arrivalTime ?? new Date(0).toISOString(),
+        arrivalTime,
         item: `${delta.pk}|${delta.sk}`,
       },
       lines?.[lineIndex] ?? JSON.stringify(e.event),

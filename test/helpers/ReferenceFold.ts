@@ -218,3 +218,14 @@ function groupKeyOf(metric: CompiledMetric, event: StreamfoldEvent): string {
     })
     .join(',');
 }
+
+/**
+ * The distinct groups of `metric` among `events`, in order of first
+ * appearance: what the handler admits for a capped metric before routing.
+ */
+export function groupsToAdmit(metric: CompiledMetric, events: readonly FoldableEvent[]): string[] {
+  const groups = new Set<string>();
+  for (const { event } of events)
+    if (foldsInto(metric, event)) groups.add(groupKeyOf(metric, event));
+  return [...groups];
+}

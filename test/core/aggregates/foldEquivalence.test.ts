@@ -6,7 +6,6 @@ import {
   admissionFrom,
   type FoldableEvent,
   type GroupAdmission,
-  groupsToAdmit,
 } from '../../../core/aggregates/AggregateFold.js';
 import {
   type AggregationSettings,
@@ -20,7 +19,7 @@ import { encodeEventLine } from '../../../core/codec/ndjsonCodec.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
 import { eventCatalog } from '../../../core/events/catalog.js';
 import { validateEventLine } from '../../../core/events/validateEvent.js';
-import { ReferenceFold } from '../../helpers/ReferenceFold.js';
+import { groupsToAdmit, ReferenceFold } from '../../helpers/ReferenceFold.js';
 import { seededRandom } from '../../helpers/seededRandom.js';
 
 /**

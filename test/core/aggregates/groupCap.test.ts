@@ -3,13 +3,13 @@ import {
   AggregateFold,
   admissionFrom,
   type FoldableEvent,
-  groupsToAdmit,
 } from '../../../core/aggregates/AggregateFold.js';
 import { compileMetrics } from '../../../core/aggregates/compileMetrics.js';
 import { OTHER_GROUP } from '../../../core/aggregates/GroupRegistry.js';
 import { InMemoryGroupRegistry } from '../../../core/aggregates/InMemoryGroupRegistry.js';
 import { sequenceOrderKey } from '../../../core/aggregates/sequenceOrder.js';
 import { sampleEvent } from '../../helpers/events.js';
+import { groupsToAdmit } from '../../helpers/ReferenceFold.js';
 
 const TIME = '2026-11-22T10:15:00Z';
 const metrics = compileMetrics({
