@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DynamoAttemptTracker } from '../../../functions/aggregate/DynamoAttemptTracker.js';
-import { DynamoShardLedger } from '../../../functions/aggregate/DynamoShardLedger.js';
 import {
+  clockedHandler,
   deliver,
   differences,
   eventsOf,
   type FaultRule,
-  faultyClient,
-  handlerDeps,
   midHour,
   newTable,
   purchase,
@@ -36,13 +33,8 @@ describe('a new batch started in a container whose clock is slightly behind', ()
     const t0 = midHour();
     const t = new Date(t0 - 60_000).toISOString();
     const rules: { current: FaultRule | undefined } = { current: undefined };
-    const client = faultyClient(h, rules);
-    const attempts = new DynamoAttemptTracker(new DynamoShardLedger(client, table), {
-      now: () => t0,
-    });
-    // `now` is the invocation's start on its container's clock.
-    const at = (invokedAtMs: number) =>
-      handlerDeps(h, client, table, { now: invokedAtMs, attempts });
+    // `at(now)`: an invocation started at `now` on its container's clock.
+    const { client, deps: at } = clockedHandler(h, table, rules, () => t0);
     const b0 = [rec(1, [purchase(10, 'DE', t)], t0), rec(2, [purchase(20, 'FR', t)], t0)];
     const p = [rec(3, [purchase(5, 'DE', t)], t0), rec(4, [purchase(7, 'FR', t)], t0)];
     const q = [rec(5, [purchase(3, 'FR', t)], t0), rec(6, [purchase(1, 'DE', t)], t0)];

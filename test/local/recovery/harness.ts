@@ -9,7 +9,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { aggregationSettingsOf } from '../../../core/aggregates/compileMetrics.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
@@ -187,21 +187,77 @@ export function handlerDeps(
 }
 
 /**
- * The handler as a live invocation sees it: a client with `rules` as faults,
- * the shard ledger over it, the handler's dependencies with the clock at `now`.
+ * The handler as live invocations see it while the test moves `clock`: a
+ * client with `rules` as faults, the shard ledger over it (records expire
+ * after `maxRecordAgeMs`), and `deps(now)`, the handler's dependencies for an
+ * invocation started at `now` (by default the clock's time).
  */
+export function clockedHandler(
+  h: Harness,
+  table: string,
+  rules: { current: FaultRule | undefined },
+  clock: () => number,
+  options: { maxRecordAgeMs?: number } = {},
+) {
+  const client = faultyClient(h, rules);
+  const attempts = new DynamoAttemptTracker(new DynamoShardLedger(client, table), {
+    ...(options.maxRecordAgeMs === undefined ? {} : { maxRecordAgeMs: options.maxRecordAgeMs }),
+    now: clock,
+  });
+  const deps = (now = clock()) => handlerDeps(h, client, table, { now, attempts });
+  return { client, attempts, deps };
+}
+
+/** {@link clockedHandler} with the clock stopped at `now` and records expiring after an hour. */
 export function liveHandler(
   h: Harness,
   table: string,
   rules: { current: FaultRule | undefined },
   now: number,
 ) {
-  const client = faultyClient(h, rules);
-  const attempts = new DynamoAttemptTracker(new DynamoShardLedger(client, table), {
-    maxRecordAgeMs: 3_600_000,
-    now: () => now,
+  const { client, deps } = clockedHandler(h, table, rules, () => now, {
+    maxRecordAgeMs: HOUR_MS,
   });
-  return { client, deps: handlerDeps(h, client, table, { now, attempts }) };
+  return { client, deps: deps() };
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The incident the expiry scenarios start from, with records expiring after
+ * an hour: 1..2 are counted; 3..4 fail from 4 (the FR items are throttled),
+ * 4 is retried twice and given up (on-failure object `a` under `prefix`).
+ * Also returned: 5..6, to expire untried, and 7..8, put two hours later (the
+ * same items). The clock is at `t0` until `setClock` moves it.
+ */
+export async function giveUpDuringIncident(h: Harness, table: string) {
+  const t0 = midHour();
+  let clock = t0;
+  const t = new Date(t0 - 60_000).toISOString();
+  let frDown = false;
+  const rules: { current: FaultRule | undefined } = { current: frThrottled(() => frDown) };
+  const { client, deps } = clockedHandler(h, table, rules, () => clock, {
+    maxRecordAgeMs: HOUR_MS,
+  });
+  const b0 = [rec(1, [purchase(10, 'DE', t)], t0), rec(2, [purchase(20, 'FR', t)], t0)];
+  const b1 = [rec(3, [purchase(5, 'DE', t)], t0), rec(4, [purchase(7, 'FR', t)], t0)];
+  const expired = [rec(5, [purchase(3, 'FR', t)], t0), rec(6, [purchase(1, 'DE', t)], t0)];
+  const b3 = [
+    rec(7, [purchase(30, 'FR', t)], t0 + 2 * HOUR_MS),
+    rec(8, [purchase(40, 'DE', t)], t0 + 2 * HOUR_MS),
+  ];
+  expect(await deliver(deps(), b0)).toBeUndefined();
+  frDown = true;
+  if ((await deliver(deps(), b1)) !== b1[1]?.sequenceNumber)
+    throw new Error('3..4 did not fail from 4');
+  for (let i = 0; i < 2; i++) await deliver(deps(), b1.slice(1));
+  frDown = false;
+  const prefix = 'aws/lambda/incident/';
+  await putOnFailure(h, prefix, b1.slice(1), { timestamp: new Date(t0).toISOString(), name: 'a' });
+  const setClock = (ms: number) => {
+    clock = ms;
+  };
+  return { client, deps, setClock, t0, prefix, b0, b1, expired, b3 };
 }
 
 /** A realistic 56-digit sequence number whose order follows `n`. */
