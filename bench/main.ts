@@ -1,11 +1,11 @@
 /**
- * `npm run bench`: measures streamfold against naive baselines in the same run, on this machine,
- * and writes `bench/results.json` and `bench/results.md`.
+ * `streamfold bench` (`npm run bench`): measures streamfold against naive baselines in the same
+ * run, on this machine, and writes `bench/results.json` and `bench/results.md`.
  */
 import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import type { StreamfoldConfig } from '../core/config/configSchema.js';
 import { loadConfig } from '../core/config/loadConfig.js';
 import { parseDuration } from '../core/duration.js';
 import { createAwsClients } from '../local/awsClients.js';
@@ -28,6 +28,7 @@ import { machineInfo } from './machineInfo.js';
 import { median } from './measure.js';
 import { measureHandlerInFreshProcess } from './measureHandlerInFreshProcess.js';
 import { measurePeakHeap, type PeakHeapResult } from './memoryBenchmark.js';
+import type { BenchArgs, Part } from './parseBenchArgs.js';
 import {
   type PipelineBenchmarkResult,
   type PipelineCpuShares,
@@ -38,49 +39,6 @@ import { PRICES } from './prices.js';
 import { type ProducerBenchmarkRow, runProducerBenchmark } from './producerBenchmark.js';
 import { markdownTable, renderResultsMarkdown } from './renderResults.js';
 import { sustainedCeiling } from './sustainedCeiling.js';
-
-/** The parts of the run `--only` can select, in the order they run. */
-const PARTS = [
-  'pipeline',
-  'handler',
-  'bundle',
-  'memory',
-  'writes',
-  'producer',
-  'firehose',
-  'cost',
-] as const;
-type Part = (typeof PARTS)[number];
-
-const HELP = `Usage: npm run bench -- [options]
-
-Measures streamfold next to a naive baseline in the same run and writes
-bench/results.json and bench/results.md (a --quick or --only run writes
-bench/results.partial.json and .md instead, so the full results stay).
-
-Parts (rows of the table):
-  handler    1. handler CPU path, events/s per core, in-memory store (vs per-event handler
-                and JSON.parse alone), again with 10 % bad lines, and what exact decimal
-                sums and the storable-number check cost in it
-  writes     2. DynamoDB write units per event against dynalite (vs one UpdateItem per event)
-  producer   3. producer events/s and PUT payload units per event, 500-byte events,
-                plus the producer table with sample events (vs one PutRecord per event)
-  firehose   4. Firehose billed KB per event, packed vs one event per record
-  cost       5. cost per million events on AWS from the measured units (needs
-                handler, writes, producer and firehose, which it runs)
-  pipeline   6. end to end through startLocalPipeline, load from a worker thread: every rate
-                of a ladder for 15 s, sustained = backlog ≤ 3 s of traffic when production
-                stops and drained within 10 s; latency and CPU by part; 8b. its RSS
-  bundle     7. aggregate function bundle size and cold import time
-  memory     8a. handler peak heap on a 6 MB batch in a fresh process
-
-Options:
-  --only LIST       comma-separated parts, e.g. --only producer,handler
-  --quick           small counts and one repetition: a smoke run of about a minute
-  --events N        events per variant of the producer table (default 60000; quick 5000)
-  --naive-events N  events of one-per-record variants there (default 10000; quick 1000)
-  -h, --help        show this help
-`;
 
 /** Counts and repetitions of a full run and of a quick one. */
 const SIZES = {
@@ -129,39 +87,19 @@ interface Measured {
   cost?: { streamfold: CostBreakdown; naive: CostBreakdown; units: PipelineUnits[] };
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      only: { type: 'string' },
-      quick: { type: 'boolean', default: false },
-      events: { type: 'string' },
-      'naive-events': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return;
-  }
-  const quick = values.quick === true;
+/**
+ * Runs the parts of the benchmark `args` selects with `config`, writes the results files and
+ * prints the results; progress goes to stderr.
+ */
+export async function runBench(args: BenchArgs, config: StreamfoldConfig): Promise<void> {
+  const { quick } = args;
   const sizes = quick ? SIZES.quick : SIZES.full;
-  const count = (name: 'events' | 'naive-events', fallback: number) => {
-    const text = values[name];
-    if (text === undefined) return fallback;
-    const value = Number(text);
-    if (!(Number.isInteger(value) && value > 0)) {
-      throw new Error(`--${name} must be a whole number above 0 (given "${text}")`);
-    }
-    return value;
-  };
-  const tableEvents = count('events', quick ? 5_000 : 60_000);
-  const tableNaiveEvents = count('naive-events', quick ? 1_000 : 10_000);
-  const selected = selectParts(values.only);
-  const partial = quick || values.only !== undefined;
-  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const tableEvents = args.events ?? (quick ? 5_000 : 60_000);
+  const tableNaiveEvents = args.naiveEvents ?? (quick ? 1_000 : 10_000);
+  const selected = args.parts;
+  const partial = quick || args.only;
+  const command = `npm run bench${args.argv.length > 0 ? ` -- ${args.argv.join(' ')}` : ''}`;
   const log = (message: string) => process.stderr.write(`${message}\n`);
-  const config = loadConfig();
   const started = performance.now();
   const measured: Measured = {};
 
@@ -298,21 +236,6 @@ async function recordData(
   streamName: string,
 ): Promise<Uint8Array[]> {
   return (await readStreamRecords(kinesis, streamName)).map((record) => record.Data as Uint8Array);
-}
-
-function selectParts(only: string | undefined): Set<Part> {
-  if (only === undefined) return new Set(PARTS);
-  const parts = new Set<Part>();
-  for (const name of only.split(',').map((s) => s.trim())) {
-    if (!(PARTS as readonly string[]).includes(name)) {
-      throw new Error(`--only: unknown part "${name}" (parts: ${PARTS.join(', ')})`);
-    }
-    parts.add(name as Part);
-  }
-  // The cost model multiplies figures these parts measure.
-  if (parts.has('cost'))
-    for (const needed of ['handler', 'writes', 'firehose'] as const) parts.add(needed);
-  return parts;
 }
 
 /** Per variant name, the run whose events/s is the median. */
@@ -804,10 +727,3 @@ function producerTableText(table: {
     ]),
   )}\n\nPUT payload units are what Kinesis bills per record (25 KB each, rounded up); fewer per event is cheaper.`;
 }
-
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exit(1);
-});

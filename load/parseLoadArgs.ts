@@ -1,9 +1,19 @@
-import { parseArgs } from 'node:util';
+import {
+  COMMON_HELP,
+  EVERY_COMMAND_OPTIONS,
+  EXIT_CODES_HELP,
+  JSON_OPTIONS,
+  LOCAL_STACK_HELP,
+  LOCAL_STACK_OPTIONS,
+  TARGET_OPTIONS,
+} from '../cli/commonOptions.js';
+import { type CommandArgsSpec, parseCommandArgs } from '../cli/parseCommandArgs.js';
 import { PACKING_MODES, type PackingMode } from '../producers/RecordDraft.js';
 import { type KeySkew, parseKeySkew } from './KeySampler.js';
 
-/** Usage text of `npm run load`. */
-export const LOAD_HELP = `Usage: npm run load -- [options]
+/** Usage text of `streamfold load`. */
+export const LOAD_HELP = `Usage: streamfold load [options]
+       npm run load -- [options]
 
 Drives the pipeline with sample web-shop events at a steady rate through the
 KinesisProducer, shows progress, and prints a report. With --verify it waits
@@ -20,24 +30,50 @@ Options:
                        write limits (1 MiB/s and 1,000 records/s per shard). auto paces on AWS
                        and against local.endpoints.kinesis, not against the local emulator
                        (kinesalite enforces no shard limits)
-  --target T           local or aws (default local). local uses the stack "npm start" runs,
+  --target T           local or aws (default local). local uses the stack "streamfold start" runs,
                        or starts an embedded one when none is running
   --stage S            with --target aws: stack stage, for resource names (default dev)
-  --stream NAME        stream name (default from streamfold.config.ts, plus -<stage> on aws)
+  --stream NAME        stream name (default from the config, plus -<stage> on aws)
   --table NAME         aggregates table name (same defaults as --stream)
   --region R           with --target aws: AWS region (default from the environment)
   --verify             wait for the pipeline to drain and check the aggregates
   --verify-timeout S   give up verifying after S seconds (default 180)
-  --json FILE          write the report as JSON to FILE
+  --json               print the report as JSON on stdout instead of text
+  --report FILE        also write the report as JSON to FILE
   --ground-truth FILE  write the expected aggregates (by pk|sk) as JSON to FILE
-  -h, --help           show this help
 
+${COMMON_HELP}
+${LOCAL_STACK_HELP}
+${EXIT_CODES_HELP}
 Examples:
-  npm run load -- --rate 5000 --duration 60 --keys 10000 --skew zipf:1.1 --verify
-  npm run load -- --target aws --stage prod --rate 2000 --duration 300 --json report.json
+  streamfold load --rate 5000 --duration 60 --keys 10000 --skew zipf:1.1 --verify
+  streamfold load --target aws --stage prod --rate 2000 --duration 300 --report report.json
 `;
 
-/** Parsed and checked `npm run load` arguments. */
+/** The options of `streamfold load`. */
+export const LOAD_ARGS_SPEC: CommandArgsSpec = {
+  options: {
+    ...EVERY_COMMAND_OPTIONS,
+    ...JSON_OPTIONS,
+    ...TARGET_OPTIONS,
+    ...LOCAL_STACK_OPTIONS,
+    rate: { type: 'string' },
+    duration: { type: 'string' },
+    keys: { type: 'string' },
+    skew: { type: 'string' },
+    packing: { type: 'string' },
+    pacing: { type: 'string' },
+    stream: { type: 'string' },
+    table: { type: 'string' },
+    verify: { type: 'boolean' },
+    'verify-timeout': { type: 'string' },
+    report: { type: 'string' },
+    'ground-truth': { type: 'string' },
+  },
+  error: (message) => new LoadArgsError(message),
+};
+
+/** Parsed and checked `streamfold load` arguments. */
 export interface LoadArgs {
   help: boolean;
   rate: number;
@@ -55,7 +91,10 @@ export interface LoadArgs {
   region: string | undefined;
   verify: boolean;
   verifyTimeoutSeconds: number;
-  jsonFile: string | undefined;
+  /** Print the report as JSON on stdout instead of text. */
+  json: boolean;
+  /** Also write the report as JSON to this file. */
+  reportFile: string | undefined;
   groundTruthFile: string | undefined;
 }
 
@@ -68,95 +107,82 @@ export class LoadArgsError extends Error {
 }
 
 /**
- * Parses `npm run load` arguments.
+ * Parses `streamfold load` arguments.
  *
  * @throws {LoadArgsError} naming the option and value that are wrong
  */
 export function parseLoadArgs(argv: readonly string[]): LoadArgs {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        rate: { type: 'string', default: '1000' },
-        duration: { type: 'string', default: '60' },
-        keys: { type: 'string', default: '10000' },
-        skew: { type: 'string', default: 'uniform' },
-        packing: { type: 'string', default: 'ndjson' },
-        pacing: { type: 'string', default: 'auto' },
-        target: { type: 'string', default: 'local' },
-        stage: { type: 'string', default: 'dev' },
-        stream: { type: 'string' },
-        table: { type: 'string' },
-        region: { type: 'string' },
-        verify: { type: 'boolean', default: false },
-        'verify-timeout': { type: 'string', default: '180' },
-        json: { type: 'string' },
-        'ground-truth': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new LoadArgsError(error instanceof Error ? error.message : String(error));
+  const jsonAt = argv.indexOf('--json');
+  const jsonFile = jsonAt >= 0 ? argv[jsonAt + 1] : undefined;
+  if (jsonFile !== undefined && !jsonFile.startsWith('-')) {
+    // --json took a file before it meant "JSON on stdout"; say where the file went.
+    throw new LoadArgsError(
+      `--json prints the report on stdout and takes no file (given "${jsonFile}"); write it to a file with --report ${jsonFile}`,
+    );
   }
-  const text = (name: string) => values[name] as string;
-  const number = (name: string, check: (n: number) => boolean, what: string) => {
-    const value = Number(text(name));
-    if (!check(value)) throw new LoadArgsError(`--${name} must be ${what} (given "${text(name)}")`);
+  const args = parseCommandArgs(argv, LOAD_ARGS_SPEC);
+  const text = (name: string, fallback: string) => args.text(name) ?? fallback;
+  const number = (name: string, fallback: string, check: (n: number) => boolean, what: string) => {
+    const value = Number(text(name, fallback));
+    if (!check(value)) {
+      throw new LoadArgsError(`--${name} must be ${what} (given "${text(name, fallback)}")`);
+    }
     return value;
   };
-  const skewText = text('skew');
+  const skewText = text('skew', 'uniform');
   let skew: KeySkew;
   try {
     skew = parseKeySkew(skewText);
   } catch (error) {
     throw new LoadArgsError((error as Error).message);
   }
-  const packing = text('packing') as PackingMode;
+  const packing = text('packing', 'ndjson') as PackingMode;
   if (!PACKING_MODES.includes(packing)) {
     throw new LoadArgsError(
       `--packing must be one of ${PACKING_MODES.join(', ')} (given "${packing}")`,
     );
   }
-  const pacing = text('pacing');
+  const pacing = text('pacing', 'auto');
   if (pacing !== 'auto' && pacing !== 'on' && pacing !== 'off') {
     throw new LoadArgsError(`--pacing must be auto, on or off (given "${pacing}")`);
   }
-  const target = text('target');
+  const target = text('target', 'local');
   if (target !== 'local' && target !== 'aws') {
     throw new LoadArgsError(`--target must be local or aws (given "${target}")`);
   }
   return {
-    help: values.help === true,
+    help: args.flag('help'),
     rate: number(
       'rate',
+      '1000',
       (n) => Number.isFinite(n) && n > 0,
       'a number of events per second above 0',
     ),
     durationSeconds: number(
       'duration',
+      '60',
       (n) => Number.isFinite(n) && n > 0,
       'a number of seconds above 0',
     ),
-    keys: number('keys', (n) => Number.isInteger(n) && n > 0, 'a whole number above 0'),
+    keys: number('keys', '10000', (n) => Number.isInteger(n) && n > 0, 'a whole number above 0'),
     skew,
     skewText,
     packing,
     pacing,
     target,
-    stage: text('stage'),
-    streamName: values.stream as string | undefined,
-    tableName: values.table as string | undefined,
-    region: values.region as string | undefined,
-    verify: values.verify === true,
+    stage: text('stage', 'dev'),
+    streamName: args.text('stream'),
+    tableName: args.text('table'),
+    region: args.text('region'),
+    verify: args.flag('verify'),
     verifyTimeoutSeconds: number(
       'verify-timeout',
+      '180',
       (n) => Number.isFinite(n) && n > 0,
       'a number of seconds above 0',
     ),
-    jsonFile: values.json as string | undefined,
-    groundTruthFile: values['ground-truth'] as string | undefined,
+    json: args.flag('json'),
+    reportFile: args.text('report'),
+    groundTruthFile: args.text('ground-truth'),
   };
 }

@@ -24,10 +24,11 @@ export interface LoadCommandContext {
 }
 
 /**
- * `npm run load`: connects to the target, snapshots the aggregates when
+ * `streamfold load`: connects to the target, snapshots the aggregates when
  * verifying, runs the load in a worker thread (`LoadGenerator`, so that
  * generating and producing events does not compete with an embedded
- * pipeline's handler for one event loop), writes the report (and JSON files),
+ * pipeline's handler for one event loop), writes the report (text, or JSON with
+ * `--json`; and the JSON files asked for),
  * and verifies. Returns the exit code: 0 when every event was acknowledged
  * and, with `--verify`, the aggregates match; 1 otherwise.
  */
@@ -141,8 +142,9 @@ async function runWith(
     stats,
     verify,
   );
-  out.write(`\n${formatLoadReport(report)}\n`);
-  if (args.jsonFile) await writeFile(args.jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  out.write(args.json ? json : `\n${formatLoadReport(report)}\n`);
+  if (args.reportFile) await writeFile(args.reportFile, json);
   if (args.groundTruthFile && truth) {
     await writeFile(
       args.groundTruthFile,

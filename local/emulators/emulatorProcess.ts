@@ -8,7 +8,7 @@
  * continuation tokens on Node 20.
  *
  * Protocol: the parent passes {@link EmulatorRequest} as JSON in argv[2]; the
- * child answers `{ ready: ports }` over IPC, or `{ failed: message }`, and
+ * child answers `{ ready: ports }` over IPC, or an {@link EmulatorFailure}, and
  * exits when the parent disconnects or sends `'stop'`.
  */
 import type { Server } from 'node:http';
@@ -29,6 +29,15 @@ export interface EmulatorRequest {
   dataDir: string;
   /** Keep Kinesis and DynamoDB state on disk under `dataDir` (S3 always uses disk). */
   persist: boolean;
+}
+
+/** What a child that could not start answers: the error's message, and its code and port if any. */
+export interface EmulatorFailure {
+  failed: string;
+  /** Node's error code, e.g. `EADDRINUSE`. */
+  code?: string;
+  port?: number;
+  address?: string;
 }
 
 /** The ports the emulators listen on. */
@@ -101,7 +110,18 @@ process.on('message', (message) => {
 start().then(
   (ports) => process.send?.({ ready: ports }),
   (error: unknown) => {
-    process.send?.({ failed: error instanceof Error ? error.message : String(error) });
+    // code and port go along, so the parent can name a busy port and the setting that moves it.
+    const { code, port, address } = error as NodeJS.ErrnoException & {
+      port?: number;
+      address?: string;
+    };
+    const failure: EmulatorFailure = {
+      failed: error instanceof Error ? error.message : String(error),
+      ...(code !== undefined ? { code } : {}),
+      ...(port !== undefined ? { port } : {}),
+      ...(address !== undefined ? { address } : {}),
+    };
+    process.send?.(failure);
     process.exit(1);
   },
 );

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EmulatorPorts, EmulatorRequest } from './emulatorProcess.js';
+import type { EmulatorFailure, EmulatorPorts, EmulatorRequest } from './emulatorProcess.js';
 
 /** Which emulators to run and where. */
 export interface EmulatorOptions {
@@ -34,7 +34,8 @@ const STOP_TIMEOUT_MS = 5_000;
  * shared event loop. A child exits when it is told to stop or when this
  * process goes away (its IPC channel closes).
  *
- * @throws {Error} when a port is taken or a child fails to start; the others are stopped
+ * @throws {Error} when a port is taken (with Node's `code` EADDRINUSE and the `port`) or a child
+ *   fails to start; the others are stopped
  */
 export async function startEmulators(options: EmulatorOptions): Promise<RunningEmulators> {
   const tempDir = options.dataDir ? undefined : await mkdtemp(join(tmpdir(), 'streamfold-'));
@@ -99,10 +100,20 @@ function waitForReady(child: ChildProcess): Promise<EmulatorPorts> {
       child.kill('SIGKILL');
       reject(new Error(`emulators did not start within ${STARTUP_TIMEOUT_MS} ms`));
     }, STARTUP_TIMEOUT_MS);
-    child.once('message', (message: { ready?: EmulatorPorts; failed?: string }) => {
+    child.once('message', (message: { ready?: EmulatorPorts } & Partial<EmulatorFailure>) => {
       clearTimeout(timer);
       if (message.ready) resolve(message.ready);
-      else reject(new Error(`emulators failed to start: ${message.failed}`));
+      else {
+        // Keeps Node's code and port (EADDRINUSE, 4567), so a busy port can be named to the user.
+        const { code, port, address } = message;
+        reject(
+          Object.assign(new Error(`emulators failed to start: ${message.failed}`), {
+            ...(code !== undefined ? { code } : {}),
+            ...(port !== undefined ? { port } : {}),
+            ...(address !== undefined ? { address } : {}),
+          }),
+        );
+      }
     });
     child.once('exit', (code) => {
       clearTimeout(timer);

@@ -1,13 +1,24 @@
-import { parseArgs } from 'node:util';
-import { parseQueryTime } from '../../functions/query/parseQueryParameters.js';
+import {
+  COMMON_HELP,
+  EVERY_COMMAND_OPTIONS,
+  JSON_OPTIONS,
+  LOCAL_STACK_HELP,
+  LOCAL_STACK_OPTIONS,
+  TARGET_OPTIONS,
+  TIME_RANGE_OPTIONS,
+} from '../../cli/commonOptions.js';
+import { didYouMeanSuffix } from '../../cli/didYouMean.js';
+import { type CommandArgsSpec, parseCommandArgs } from '../../cli/parseCommandArgs.js';
+import { parseTimeOption } from '../../cli/parseTimeOption.js';
 import { STAGES, type Stage } from '../../infra/defaults.js';
 import { ArchiveArgsError } from './errors.js';
 import { ARCHIVE_FORMATS, type ArchiveFormat } from './formatArchiveResult.js';
 
 /** Usage text of the archive command. */
-export const ARCHIVE_HELP = `Usage: npm run archive -- query "SQL" [options]
-       npm run archive -- query --named NAME [options]
-       npm run archive -- queries [--stage S]
+export const ARCHIVE_HELP = `Usage: streamfold archive query "SQL" [options]
+       streamfold archive query --named NAME [options]
+       streamfold archive queries [--stage S]
+       (npm run archive -- … is the same)
 
 SQL over the raw-event archive with DuckDB, on this machine. The archive
 objects that arrived in the range (whole arrival hours: the archive is
@@ -23,30 +34,32 @@ same columns as the Glue table Athena queries: id, type, time, source, data
   queries          list the saved queries of the stack (id, name, description)
 
 Options:
-  --since T        arrivals from T: ISO 8601 time with offset, a duration back
-                   from now (15m, 1h, 2d), or "all" for the whole archive
+  --since T        arrivals from T: a duration back from now (15m, 1h, 2d), an ISO
+                   8601 time with offset, or "all" for the whole archive
                    (default 24h; with --named, the start of today, UTC)
   --until T        arrivals before T, same forms or "now" (default now)
-  --format F       table, csv or json (default table)
+  --json           print the rows as JSON on stdout
+  --format F       table or csv (default table)
   --dedupe         events holds one row per id (the copy with the earliest time)
   --target T       local or aws (default local). local: the S3 endpoint of
-                   "npm start" from streamfold.config.ts; aws: the default credential chain
+                   "streamfold start"; aws: the default credential chain
   --stage S        stack stage: dev or prod (default dev); names the Glue database
                    of the saved queries
-  --bucket NAME    archive bucket (local default from streamfold.config.ts; required
+  --bucket NAME    archive bucket (local default from the config; required
                    with --target aws: the stack output ArchiveBucketName)
   --region R       with --target aws: AWS region (default from the environment)
   --cache-dir DIR  where objects are cached (default .data/archive-cache/<bucket>/)
-  -h, --help       show this help
 
+${COMMON_HELP}
+${LOCAL_STACK_HELP}
 Exit codes: 0 answered; 1 the SQL failed (DuckDB's message on one line), the
 archive cannot be read, or no saved query has that name; 2 bad arguments.
 
 Examples:
-  npm run archive -- query "SELECT type, count(*) FROM events GROUP BY 1" --since 1h
-  npm run archive -- query "SELECT data.country, sum(data.amount) FROM events WHERE type = 'purchase' GROUP BY 1" --dedupe --format csv
-  npm run archive -- query --named revenue
-  npm run archive -- query "SELECT count(*) FROM events" --target aws --stage prod --bucket <ArchiveBucketName> --since 2026-11-22T00:00:00Z --until 2026-11-23T00:00:00Z
+  streamfold archive query "SELECT type, count(*) FROM events GROUP BY 1" --since 1h
+  streamfold archive query "SELECT data.country, sum(data.amount) FROM events WHERE type = 'purchase' GROUP BY 1" --dedupe --format csv
+  streamfold archive query --named revenue --json
+  streamfold archive query "SELECT count(*) FROM events" --target aws --stage prod --bucket <ArchiveBucketName> --since 2026-11-22T00:00:00Z --until 2026-11-23T00:00:00Z
 `;
 
 /** Parsed and checked archive command arguments. */
@@ -71,6 +84,24 @@ export interface ArchiveArgs {
 
 const DAY_MS = 86_400_000;
 
+/** The options of `streamfold archive`. */
+export const ARCHIVE_ARGS_SPEC: CommandArgsSpec = {
+  options: {
+    ...EVERY_COMMAND_OPTIONS,
+    ...JSON_OPTIONS,
+    ...TIME_RANGE_OPTIONS,
+    ...TARGET_OPTIONS,
+    ...LOCAL_STACK_OPTIONS,
+    named: { type: 'string' },
+    format: { type: 'string' },
+    dedupe: { type: 'boolean' },
+    bucket: { type: 'string' },
+    'cache-dir': { type: 'string' },
+  },
+  positionals: true,
+  error: (message) => new ArchiveArgsError(message),
+};
+
 /**
  * Parses the archive command's arguments.
  *
@@ -78,52 +109,48 @@ const DAY_MS = 86_400_000;
  * @throws {ArchiveArgsError} naming the option or argument that is wrong
  */
 export function parseArchiveArgs(argv: readonly string[], nowMs = Date.now()): ArchiveArgs {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      options: {
-        named: { type: 'string' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        format: { type: 'string', default: 'table' },
-        dedupe: { type: 'boolean', default: false },
-        target: { type: 'string', default: 'local' },
-        stage: { type: 'string', default: 'dev' },
-        bucket: { type: 'string' },
-        region: { type: 'string' },
-        'cache-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: true,
-    }));
-  } catch (error) {
-    throw new ArchiveArgsError((error as Error).message);
-  }
-  const help = values.help === true;
-  const target = values.target as string;
+  const args = parseCommandArgs(argv, ARCHIVE_ARGS_SPEC);
+  const positionals = [...args.positionals];
+  const values = {
+    help: args.flag('help'),
+    target: args.text('target') ?? 'local',
+    format: args.text('format'),
+    stage: args.text('stage') ?? 'dev',
+    named: args.text('named'),
+    since: args.text('since'),
+    until: args.text('until'),
+    bucket: args.text('bucket'),
+    region: args.text('region'),
+    'cache-dir': args.text('cache-dir'),
+  };
+  const help = values.help;
+  const target = values.target;
   if (target !== 'local' && target !== 'aws') {
     throw new ArchiveArgsError(`--target must be local or aws (given "${target}")`);
   }
-  const format = values.format as string;
-  if (!ARCHIVE_FORMATS.includes(format as ArchiveFormat)) {
+  if (args.flag('json') && values.format !== undefined && values.format !== 'json') {
     throw new ArchiveArgsError(
-      `--format must be one of ${ARCHIVE_FORMATS.join(', ')} (given "${format}")`,
+      `--json and --format ${values.format} cannot be combined: --json prints JSON`,
     );
   }
-  const stage = values.stage as string;
+  // --format json, the older spelling of --json, is still read.
+  const format = args.flag('json') ? 'json' : (values.format ?? 'table');
+  if (!ARCHIVE_FORMATS.includes(format as ArchiveFormat)) {
+    throw new ArchiveArgsError(
+      `--format must be table or csv, or --json for JSON (given "${format}")`,
+    );
+  }
+  const stage = values.stage;
   if (!STAGES.includes(stage as Stage)) {
     throw new ArchiveArgsError(`--stage must be one of ${STAGES.join(', ')} (given "${stage}")`);
   }
   const [subcommand, ...operands] = positionals;
-  const named = values.named as string | undefined;
+  const named = values.named;
   let sql: string | undefined;
   if (!help) {
     if (subcommand !== 'query' && subcommand !== 'queries') {
       throw new ArchiveArgsError(
-        `the first argument must be query or queries (given ${subcommand === undefined ? 'none' : `"${subcommand}"`})`,
+        `the first argument must be query or queries (given ${subcommand === undefined ? 'none' : `"${subcommand}"${didYouMeanSuffix(subcommand, ['query', 'queries'])}`})`,
       );
     }
     if (subcommand === 'queries') {
@@ -149,8 +176,8 @@ export function parseArchiveArgs(argv: readonly string[], nowMs = Date.now()): A
   const until =
     values.until === undefined || values.until === 'now'
       ? new Date(nowMs)
-      : new Date(time('until', values.until as string, nowMs));
-  const sinceText = values.since as string | undefined;
+      : new Date(time('until', values.until, nowMs));
+  const sinceText = values.since;
   const since =
     sinceText === 'all'
       ? undefined
@@ -175,19 +202,15 @@ export function parseArchiveArgs(argv: readonly string[], nowMs = Date.now()): A
     since,
     until,
     format: format as ArchiveFormat,
-    dedupe: values.dedupe === true,
+    dedupe: args.flag('dedupe'),
     target,
     stage: stage as Stage,
-    bucket: values.bucket as string | undefined,
-    region: values.region as string | undefined,
-    cacheDir: values['cache-dir'] as string | undefined,
+    bucket: values.bucket,
+    region: values.region,
+    cacheDir: values['cache-dir'],
   };
 }
 
 function time(name: 'since' | 'until', text: string, nowMs: number): number {
-  try {
-    return parseQueryTime(`--${name}`, text, nowMs);
-  } catch (error) {
-    throw new ArchiveArgsError((error as Error).message);
-  }
+  return parseTimeOption(name, text, nowMs, (message) => new ArchiveArgsError(message));
 }

@@ -1,14 +1,26 @@
-import { parseArgs } from 'node:util';
+import {
+  COMMON_HELP,
+  EVERY_COMMAND_OPTIONS,
+  JSON_OPTIONS,
+  LOCAL_STACK_HELP,
+  LOCAL_STACK_OPTIONS,
+  TARGET_OPTIONS,
+  TIME_RANGE_OPTIONS,
+} from '../../cli/commonOptions.js';
+import { didYouMeanSuffix } from '../../cli/didYouMean.js';
+import { type CommandArgsSpec, parseCommandArgs } from '../../cli/parseCommandArgs.js';
+import { parseTimeOption } from '../../cli/parseTimeOption.js';
 import { QueryArgsError } from './errors.js';
 
 /** Usage text of the query command. */
-export const QUERY_HELP = `Usage: npm run query -- [series] METRIC [options]
-       npm run query -- top METRIC [--by count|sum|avg|max] [options]
-       npm run query -- groups METRIC [options]
-       npm run query -- metrics
+export const QUERY_HELP = `Usage: streamfold query [series] METRIC [options]
+       streamfold query top METRIC [--by count|sum|avg|max] [options]
+       streamfold query groups METRIC [options]
+       streamfold query metrics
+       (npm run query -- … is the same)
 
 Reads the aggregates with the query API's own functions, straight from the
-DynamoDB table: the local one of "npm start", or a deployed stage's.
+DynamoDB table: the local one of "streamfold start", or a deployed stage's.
 
   series METRIC   one row per bucket: count and the figures the metric keeps
                   (sum, avg, min, max, p50, p90, p99); every page is read
@@ -19,26 +31,27 @@ DynamoDB table: the local one of "npm start", or a deployed stage's.
 Options:
   --group G       series: the group as stored, e.g. country=DE (default *, ungrouped)
   --window W      bucket size, one of the metric's windows (default its first)
-  --since T       ISO 8601 time with offset, or a duration back from now: 15m, 1h, 2d
+  --since T       a duration back from now (15m, 1h, 2d) or an ISO 8601 time with offset
                   (default 100 buckets before --until)
-  --until T       same forms (default now)
+  --until T       same forms, or now (default now)
   --by F          top: count, sum, avg or max (default count)
   --limit N       top: groups to show (default 10)
   --json          print the API's JSON instead of a table (series: all pages' points)
   --target T      local or aws (default local). local: the DynamoDB endpoint of
-                  "npm start" from streamfold.config.ts; aws: the default credential chain
+                  "streamfold start"; aws: the default credential chain
   --stage S       with --target aws: stack stage, for the table name (default dev)
-  --table NAME    table to read (default from streamfold.config.ts, plus -<stage> on aws)
+  --table NAME    table to read (default from the config, plus -<stage> on aws)
   --region R      with --target aws: AWS region (default from the environment)
-  -h, --help      show this help
 
-Exit codes: 0 answered; 1 the query was refused (bad parameter, unknown metric)
-or the table cannot be read; 2 bad arguments.
+${COMMON_HELP}
+${LOCAL_STACK_HELP}
+Exit codes: 0 answered; 1 the query was refused (a bad parameter) or the table
+cannot be read; 2 bad arguments (an unknown option or metric, a bad value).
 
 Examples:
-  npm run query -- revenue --group country=DE --window 1m --since 1h
-  npm run query -- top revenue --by sum --window 1h --since 1d
-  npm run query -- metrics --json
+  streamfold query revenue --group country=DE --window 1m --since 1h
+  streamfold query top revenue --by sum --window 1h --since 1d
+  streamfold query metrics --json
 `;
 
 /** What the command is asked for. */
@@ -59,43 +72,40 @@ export interface QueryArgs {
 
 const SUBCOMMANDS: readonly QuerySubcommand[] = ['series', 'top', 'groups', 'metrics'];
 
+/** The options of `streamfold query`. */
+export const QUERY_ARGS_SPEC: CommandArgsSpec = {
+  options: {
+    ...EVERY_COMMAND_OPTIONS,
+    ...JSON_OPTIONS,
+    ...TIME_RANGE_OPTIONS,
+    ...TARGET_OPTIONS,
+    ...LOCAL_STACK_OPTIONS,
+    group: { type: 'string' },
+    window: { type: 'string' },
+    by: { type: 'string' },
+    limit: { type: 'string' },
+    table: { type: 'string' },
+  },
+  positionals: true,
+  error: (message) => new QueryArgsError(message),
+};
+
 /**
- * Parses the query command's arguments. Values of query parameters are
+ * Parses the query command's arguments. `--since` and `--until` are checked
+ * here, in the form every command takes; other values of query parameters are
  * passed on as given: the API's own parsing checks them, with its messages.
  *
+ * @param nowMs the current time, for checking `--since` and `--until`
  * @throws {QueryArgsError} naming the option or argument that is wrong
  */
-export function parseQueryArgs(argv: readonly string[]): QueryArgs {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      options: {
-        group: { type: 'string' },
-        window: { type: 'string' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        by: { type: 'string' },
-        limit: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        target: { type: 'string', default: 'local' },
-        stage: { type: 'string', default: 'dev' },
-        table: { type: 'string' },
-        region: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: true,
-    }));
-  } catch (error) {
-    throw new QueryArgsError((error as Error).message);
-  }
-  const help = values.help === true;
-  const target = values.target as string;
+export function parseQueryArgs(argv: readonly string[], nowMs = Date.now()): QueryArgs {
+  const args = parseCommandArgs(argv, QUERY_ARGS_SPEC);
+  const help = args.flag('help');
+  const target = args.text('target') ?? 'local';
   if (target !== 'local' && target !== 'aws') {
     throw new QueryArgsError(`--target must be local or aws (given "${target}")`);
   }
+  const positionals = args.positionals;
   const [first, ...rest] = positionals;
   const subcommand: QuerySubcommand = SUBCOMMANDS.includes(first as QuerySubcommand)
     ? (first as QuerySubcommand)
@@ -108,9 +118,10 @@ export function parseQueryArgs(argv: readonly string[]): QueryArgs {
     }
   } else if (!help) {
     if (operands.length !== 1) {
-      throw new QueryArgsError(
-        `${subcommand} needs one METRIC (given ${operands.length === 0 ? 'none' : `"${operands.join(' ')}"`})`,
-      );
+      const given = operands.length === 0 ? 'none' : `"${operands.join(' ')}"`;
+      // `streamfold query metrcs` reads as series of metric "metrcs": say which form was meant.
+      const hint = subcommand === 'series' && first ? didYouMeanSuffix(first, SUBCOMMANDS) : '';
+      throw new QueryArgsError(`${subcommand} needs one METRIC (given ${given})${hint}`);
     }
     parameters.set('metric', operands[0] as string);
   }
@@ -121,10 +132,16 @@ export function parseQueryArgs(argv: readonly string[]): QueryArgs {
     metrics: [],
   };
   for (const name of ['group', 'window', 'since', 'until', 'by', 'limit']) {
-    const value = values[name];
-    if (typeof value !== 'string') continue;
+    const value = args.text(name);
+    if (value === undefined) continue;
     if (!allowed[subcommand].includes(name)) {
       throw new QueryArgsError(`--${name} does not apply to ${subcommand} (given "${value}")`);
+    }
+    if (name === 'since' || name === 'until') {
+      parseTimeOption(name, value, nowMs, (message) => new QueryArgsError(message));
+      // The API reads durations back from its own now; "now" is a duration of 0 back from it.
+      parameters.set(name, value === 'now' ? '0s' : value);
+      continue;
     }
     parameters.set(name, value);
   }
@@ -132,10 +149,10 @@ export function parseQueryArgs(argv: readonly string[]): QueryArgs {
     help,
     subcommand,
     parameters,
-    json: values.json === true,
+    json: args.flag('json'),
     target,
-    stage: values.stage as string,
-    table: values.table as string | undefined,
-    region: values.region as string | undefined,
+    stage: args.text('stage') ?? 'dev',
+    table: args.text('table'),
+    region: args.text('region'),
   };
 }

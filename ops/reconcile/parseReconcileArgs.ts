@@ -1,9 +1,20 @@
-import { parseArgs } from 'node:util';
+import {
+  COMMON_HELP,
+  EVERY_COMMAND_OPTIONS,
+  JSON_OPTIONS,
+  LOCAL_STACK_HELP,
+  LOCAL_STACK_OPTIONS,
+  TARGET_OPTIONS,
+  TIME_RANGE_OPTIONS,
+} from '../../cli/commonOptions.js';
+import { type CommandArgsSpec, parseCommandArgs } from '../../cli/parseCommandArgs.js';
+import { parseTimeOption } from '../../cli/parseTimeOption.js';
 import { parseDuration } from '../../core/duration.js';
 import { ReconcileArgsError } from './errors.js';
 
 /** Usage text of the reconcile command. */
-export const RECONCILE_HELP = `Usage: npm run reconcile -- [options]
+export const RECONCILE_HELP = `Usage: streamfold reconcile [options]
+       npm run reconcile -- [options]
 
 Recomputes the aggregates of an event-time range from the S3 archive (the
 system of record) and compares them with the DynamoDB table: for every metric
@@ -17,9 +28,9 @@ now - archive.bufferingInterval - --margin are judged: newer records may still
 sit in Firehose's buffer, aggregated but not yet archived.
 
 Options:
-  --since T        ISO 8601 time with offset, or a duration back from now: 90m, 6h, 2d
+  --since T        a duration back from now (90m, 6h, 2d) or an ISO 8601 time with offset
                    (default 1d)
-  --until T        same forms (default now)
+  --until T        same forms, or now (default now)
   --metric NAME    only this metric (repeatable; default every declared metric)
   --repair         correct drifted items with conditional updates that are safe while
                    the pipeline runs (never touching the per-shard watermarks)
@@ -27,24 +38,26 @@ Options:
                    range; items that already exist are left alone and listed
   --margin D       added to the buffering interval before a bucket is complete (default 2m)
   --json           print the report as JSON
-  --target T       local or aws (default local). local: the endpoints of "npm start"
-                   from streamfold.config.ts; aws: the default credential chain
+  --target T       local or aws (default local). local: the endpoints of "streamfold start";
+                   aws: the default credential chain
   --stage S        with --target aws: stack stage, for the table name (default dev)
-  --bucket NAME    archive bucket (local default from streamfold.config.ts; required
+  --bucket NAME    archive bucket (local default from the config; required
                    with --target aws: the stack output ArchiveBucketName)
-  --table NAME     aggregates table (default from streamfold.config.ts, plus -<stage> on aws)
+  --table NAME     aggregates table (default from the config, plus -<stage> on aws)
   --region R       with --target aws: AWS region (default from the environment)
-  -h, --help       show this help
 
+${COMMON_HELP}
+${LOCAL_STACK_HELP}
 Exit codes: 0 no drift, or every drifted item repaired, or backfill done;
 1 drift found without --repair, or an item could not be repaired or written,
-or the archive or table cannot be read; 2 bad arguments.
+or the archive or table cannot be read; 2 bad arguments (an unknown option or
+metric, a bad value).
 
 Examples:
-  npm run reconcile -- --since 2d --until 1d
-  npm run reconcile -- --since 2026-11-20T00:00Z --until 2026-11-21T00:00Z --repair
-  npm run reconcile -- --metric cart_value --backfill --since 30d
-  npm run reconcile -- --target aws --stage prod --bucket streamfold-prod-archivebucket-abc123 --since 1d
+  streamfold reconcile --since 2d --until 1d
+  streamfold reconcile --since 2026-11-20T00:00Z --until 2026-11-21T00:00Z --repair
+  streamfold reconcile --metric cart_quantity --backfill --since 30d
+  streamfold reconcile --target aws --stage prod --bucket streamfold-prod-archivebucket-abc123 --since 1d
 `;
 
 /** Parsed and checked reconcile arguments. */
@@ -67,53 +80,47 @@ export interface ReconcileArgs {
 /** Default range: the last day. */
 const DEFAULT_SINCE = '1d';
 
+/** The options of `streamfold reconcile`. */
+export const RECONCILE_ARGS_SPEC: CommandArgsSpec = {
+  options: {
+    ...EVERY_COMMAND_OPTIONS,
+    ...JSON_OPTIONS,
+    ...TIME_RANGE_OPTIONS,
+    ...TARGET_OPTIONS,
+    ...LOCAL_STACK_OPTIONS,
+    metric: { type: 'string', multiple: true },
+    repair: { type: 'boolean' },
+    backfill: { type: 'boolean' },
+    margin: { type: 'string' },
+    bucket: { type: 'string' },
+    table: { type: 'string' },
+  },
+  error: (message) => new ReconcileArgsError(message),
+};
+
 /**
  * Parses the reconcile command's arguments; times given as durations count back from `nowMs`.
  *
  * @throws {ReconcileArgsError} naming the option and the value that is wrong
  */
 export function parseReconcileArgs(argv: readonly string[], nowMs = Date.now()): ReconcileArgs {
-  let values: Record<string, string | boolean | string[] | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        since: { type: 'string' },
-        until: { type: 'string' },
-        metric: { type: 'string', multiple: true },
-        repair: { type: 'boolean', default: false },
-        backfill: { type: 'boolean', default: false },
-        margin: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        target: { type: 'string', default: 'local' },
-        stage: { type: 'string', default: 'dev' },
-        bucket: { type: 'string' },
-        table: { type: 'string' },
-        region: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new ReconcileArgsError((error as Error).message);
-  }
-  const help = values.help === true;
-  const target = values.target as string;
+  const args = parseCommandArgs(argv, RECONCILE_ARGS_SPEC);
+  const help = args.flag('help');
+  const target = args.text('target') ?? 'local';
   if (target !== 'local' && target !== 'aws') {
     throw new ReconcileArgsError(`--target must be local or aws (given "${target}")`);
   }
-  const sinceMs = parseTime('since', (values.since as string | undefined) ?? DEFAULT_SINCE, nowMs);
-  const untilMs =
-    values.until === undefined ? nowMs : parseTime('until', values.until as string, nowMs);
+  const sinceMs = parseTime('since', args.text('since') ?? DEFAULT_SINCE, nowMs);
+  const until = args.text('until');
+  const untilMs = until === undefined ? nowMs : parseTime('until', until, nowMs);
   if (sinceMs >= untilMs) {
     throw new ReconcileArgsError(
       `--since must be before --until (given ${new Date(sinceMs).toISOString()} and ${new Date(untilMs).toISOString()})`,
     );
   }
-  const metrics = (values.metric as string[] | undefined) ?? [];
-  const repair = values.repair === true;
-  const backfill = values.backfill === true;
+  const metrics = args.texts('metric');
+  const repair = args.flag('repair');
+  const backfill = args.flag('backfill');
   if (backfill && metrics.length === 0 && !help) {
     throw new ReconcileArgsError(
       '--backfill needs --metric NAME: the newly declared metric to compute over history',
@@ -125,15 +132,17 @@ export function parseReconcileArgs(argv: readonly string[], nowMs = Date.now()):
     );
   }
   let marginMs: number | undefined;
-  if (values.margin !== undefined) {
-    marginMs = parseDuration(values.margin as string);
+  const margin = args.text('margin');
+  if (margin !== undefined) {
+    marginMs = parseDuration(margin);
     if (marginMs === undefined) {
       throw new ReconcileArgsError(
-        `--margin must be a duration such as 30s or 2m (given "${values.margin}")`,
+        `--margin must be a duration such as 30s or 2m (given "${margin}")`,
       );
     }
   }
-  if (target === 'aws' && !values.bucket && !help) {
+  const bucket = args.text('bucket');
+  if (target === 'aws' && !bucket && !help) {
     throw new ReconcileArgsError(
       '--bucket is required with --target aws: the stack names the archive bucket (output ArchiveBucketName)',
     );
@@ -146,24 +155,15 @@ export function parseReconcileArgs(argv: readonly string[], nowMs = Date.now()):
     repair,
     backfill,
     marginMs,
-    json: values.json === true,
+    json: args.flag('json'),
     target,
-    stage: values.stage as string,
-    bucket: values.bucket as string | undefined,
-    table: values.table as string | undefined,
-    region: values.region as string | undefined,
+    stage: args.text('stage') ?? 'dev',
+    bucket,
+    table: args.text('table'),
+    region: args.text('region'),
   };
 }
 
-/** An ISO 8601 time with an offset, or a duration back from `nowMs`. */
-function parseTime(name: string, text: string, nowMs: number): number {
-  const duration = parseDuration(text);
-  if (duration !== undefined) return nowMs - duration;
-  const ms = Date.parse(text);
-  if (!/(?:Z|[+-]\d{2}:?\d{2})$/i.test(text) || Number.isNaN(ms)) {
-    throw new ReconcileArgsError(
-      `--${name} must be an ISO 8601 time with an offset, such as 2026-11-22T10:00Z, or a duration back from now, such as 90m, 6h or 2d (given "${text}")`,
-    );
-  }
-  return ms;
+function parseTime(name: 'since' | 'until', text: string, nowMs: number): number {
+  return parseTimeOption(name, text, nowMs, (message) => new ReconcileArgsError(message));
 }

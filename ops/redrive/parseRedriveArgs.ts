@@ -1,8 +1,19 @@
-import { parseArgs } from 'node:util';
+import {
+  COMMON_HELP,
+  EVERY_COMMAND_OPTIONS,
+  JSON_OPTIONS,
+  LOCAL_STACK_HELP,
+  LOCAL_STACK_OPTIONS,
+  TARGET_OPTIONS,
+  TIME_RANGE_OPTIONS,
+} from '../../cli/commonOptions.js';
+import { type CommandArgsSpec, parseCommandArgs } from '../../cli/parseCommandArgs.js';
+import { parseTimeOption } from '../../cli/parseTimeOption.js';
 import { RedriveArgsError } from './errors.js';
 
 /** Usage text of the redrive command. */
-export const REDRIVE_HELP = `Usage: npm run redrive -- [options]
+export const REDRIVE_HELP = `Usage: streamfold redrive [options]
+       npm run redrive -- [options]
 
 Applies the records of Lambda on-failure objects (s3://<rejects bucket>/aws/lambda/...)
 to the aggregates, exactly once, with the aggregate handler's own validation and
@@ -17,31 +28,36 @@ back the later objects of its shard.
 
 Options:
   --dry-run          list objects, records, bytes and shards; apply nothing, write no marker
-  --target T         local or aws (default local). local: the endpoints of "npm start"
-                     from streamfold.config.ts; aws: the default credential chain
+  --since T          only objects written at or after T: a duration back from now (15m, 1h,
+                     2d) or an ISO 8601 time with offset, e.g. 2026-11-22T10:00Z
+  --until T          only objects written before T, same forms, or now
+  --json             print the summary (every object's outcome) as JSON on stdout
+  --target T         local or aws (default local). local: the endpoints of "streamfold start";
+                     aws: the default credential chain
   --stage S          with --target aws: stack stage, for the table name (default dev)
-  --bucket NAME      rejects bucket (local default from streamfold.config.ts; required
+  --bucket NAME      rejects bucket (local default from the config; required
                      with --target aws: the stack output RejectsBucketName)
   --prefix P         on-failure prefix (default rejects.onFailurePrefix, aws/lambda/)
-  --table NAME       aggregates table (default from streamfold.config.ts, plus -<stage> on aws)
+  --table NAME       aggregates table (default from the config, plus -<stage> on aws)
   --region R         with --target aws: AWS region (default from the environment)
-  --since TIME       only objects written at or after TIME (ISO 8601, e.g. 2026-11-22T10:00Z)
-  --until TIME       only objects written before TIME
-  -h, --help         show this help
 
+${COMMON_HELP}
+${LOCAL_STACK_HELP}
 Exit codes: 0 every object redriven or already redriven (or listed, with --dry-run);
 1 some objects failed or wait for an earlier object of their shard (each is named;
 the others were still redriven) or the target cannot be reached; 2 bad arguments.
 
 Examples:
-  npm run redrive -- --dry-run
-  npm run redrive -- --target aws --stage prod --bucket streamfold-prod-rejectsbucket-abc123
+  streamfold redrive --dry-run --since 1h
+  streamfold redrive --target aws --stage prod --bucket streamfold-prod-rejectsbucket-abc123
 `;
 
 /** Parsed and checked redrive arguments. */
 export interface RedriveArgs {
   help: boolean;
   dryRun: boolean;
+  /** Print the summary as JSON on stdout instead of text. */
+  json: boolean;
   target: 'local' | 'aws';
   stage: string;
   bucket: string | undefined;
@@ -52,72 +68,64 @@ export interface RedriveArgs {
   until: Date | undefined;
 }
 
+/** The options of `streamfold redrive`. */
+export const REDRIVE_ARGS_SPEC: CommandArgsSpec = {
+  options: {
+    ...EVERY_COMMAND_OPTIONS,
+    ...JSON_OPTIONS,
+    ...TIME_RANGE_OPTIONS,
+    ...TARGET_OPTIONS,
+    ...LOCAL_STACK_OPTIONS,
+    'dry-run': { type: 'boolean' },
+    bucket: { type: 'string' },
+    prefix: { type: 'string' },
+    table: { type: 'string' },
+  },
+  error: (message) => new RedriveArgsError(message),
+};
+
 /**
  * Parses the redrive command's arguments.
  *
+ * @param nowMs the current time, for `--since` and `--until` given as durations
  * @throws {RedriveArgsError} naming the option and the value that is wrong
  */
-export function parseRedriveArgs(argv: readonly string[]): RedriveArgs {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        'dry-run': { type: 'boolean', default: false },
-        target: { type: 'string', default: 'local' },
-        stage: { type: 'string', default: 'dev' },
-        bucket: { type: 'string' },
-        prefix: { type: 'string' },
-        table: { type: 'string' },
-        region: { type: 'string' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new RedriveArgsError((error as Error).message);
-  }
-  const target = values.target as string;
+export function parseRedriveArgs(argv: readonly string[], nowMs = Date.now()): RedriveArgs {
+  const args = parseCommandArgs(argv, REDRIVE_ARGS_SPEC);
+  const target = args.text('target') ?? 'local';
   if (target !== 'local' && target !== 'aws') {
     throw new RedriveArgsError(`--target must be local or aws (given "${target}")`);
   }
-  const since = time(values.since as string | undefined, 'since');
-  const until = time(values.until as string | undefined, 'until');
+  const since = time('since', args.text('since'), nowMs);
+  const until = time('until', args.text('until'), nowMs);
   if (since && until && since >= until) {
     throw new RedriveArgsError(
       `--since must be before --until (given ${since.toISOString()} and ${until.toISOString()})`,
     );
   }
-  const help = values.help === true;
-  if (target === 'aws' && !values.bucket && !help) {
+  const help = args.flag('help');
+  const bucket = args.text('bucket');
+  if (target === 'aws' && !bucket && !help) {
     throw new RedriveArgsError(
       '--bucket is required with --target aws: the stack names the rejects bucket (output RejectsBucketName)',
     );
   }
   return {
     help,
-    dryRun: values['dry-run'] === true,
+    dryRun: args.flag('dry-run'),
+    json: args.flag('json'),
     target,
-    stage: values.stage as string,
-    bucket: values.bucket as string | undefined,
-    prefix: values.prefix as string | undefined,
-    table: values.table as string | undefined,
-    region: values.region as string | undefined,
+    stage: args.text('stage') ?? 'dev',
+    bucket,
+    prefix: args.text('prefix'),
+    table: args.text('table'),
+    region: args.text('region'),
     since,
     until,
   };
 }
 
-function time(text: string | undefined, name: string): Date | undefined {
+function time(name: 'since' | 'until', text: string | undefined, nowMs: number): Date | undefined {
   if (text === undefined) return undefined;
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) {
-    throw new RedriveArgsError(
-      `--${name} must be an ISO 8601 time such as 2026-11-22T10:00Z (given "${text}")`,
-    );
-  }
-  return new Date(ms);
+  return new Date(parseTimeOption(name, text, nowMs, (message) => new RedriveArgsError(message)));
 }

@@ -15,7 +15,7 @@ export interface ProcessExit {
 }
 
 /**
- * `npm start` as a real child process (`node --import tsx local/main.ts`), in a
+ * `npm start` as a real child process (`node bin/streamfold.js start`), in a
  * process group of its own with its emulator processes, so a test can
  * `kill -9` the whole local runtime or only the emulators, as a crash would.
  *
@@ -32,7 +32,7 @@ export class LocalRuntimeProcess {
   public endpoints: ServiceEndpoints = { kinesis: '', dynamodb: '', s3: '' };
 
   private constructor(args: readonly string[]) {
-    this.#child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts', ...args], {
+    this.#child = spawn(process.execPath, ['bin/streamfold.js', 'start', ...args], {
       cwd: REPO_ROOT,
       // Its own process group: killing the group reaches the emulator processes too.
       detached: true,

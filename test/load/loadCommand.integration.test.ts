@@ -40,7 +40,7 @@ describe('npm run load against the local pipeline', () => {
     const truthFile = join(dir, `load-truth-${process.pid}.json`);
     const args = parseLoadArgs([
       ...['--rate', '3000', '--duration', '3', '--keys', '500', '--skew', 'zipf:1.1'],
-      ...['--verify', '--json', jsonFile, '--ground-truth', truthFile],
+      ...['--verify', '--report', jsonFile, '--ground-truth', truthFile],
     ]);
     const out = capture();
 

@@ -18,6 +18,14 @@ describe('parseLoadArgs', () => {
     });
   });
 
+  it('prints JSON on stdout with --json and writes the report file of --report', () => {
+    expect(parseLoadArgs(['--json', '--report', 'r.json'])).toMatchObject({
+      json: true,
+      reportFile: 'r.json',
+    });
+    expect(parseLoadArgs([])).toMatchObject({ json: false, reportFile: undefined });
+  });
+
   it.each(['auto', 'on', 'off'] as const)('reads --pacing %s', (pacing) => {
     expect(parseLoadArgs(['--pacing', pacing]).pacing).toBe(pacing);
   });
@@ -30,7 +38,9 @@ describe('parseLoadArgs', () => {
     [['--target', 'cloud'], '--target must be local or aws (given "cloud")'],
     [['--pacing', 'fast'], '--pacing must be auto, on or off (given "fast")'],
     [['--skew', 'zipf:0'], '(given "zipf:0")'],
-    [['--bogus'], "Unknown option '--bogus'"],
+    [['--bogus'], 'unknown option --bogus'],
+    [['--rat', '5'], 'unknown option --rat (did you mean --rate?)'],
+    [['--json', 'report.json'], 'write it to a file with --report report.json'],
   ])('rejects %j with a message naming it', (argv, message) => {
     expect(() => parseLoadArgs(argv)).toThrow(message);
   });

@@ -165,7 +165,7 @@ describe('npm start with a damaged checkpoint file', () => {
     // Act
     const run = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'local/main.ts', '--no-demo', '--ephemeral-ports', '--data-dir', folder],
+      ['bin/streamfold.js', 'start', '--no-demo', '--ephemeral-ports', '--data-dir', folder],
       { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 },
     );
 
@@ -174,7 +174,7 @@ describe('npm start with a damaged checkpoint file', () => {
     const lines = run.stderr.split('\n').filter((line) => line.includes(file));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^checkpoint file .* is damaged: not JSON .*Delete it to aggregate the stream again from its start .*maxRecordAge \(1h\) go to the on-failure destination\), or restore it from a copy\.$/,
+      /^streamfold start: checkpoint file .* is damaged: not JSON .*Delete it to aggregate the stream again from its start .*maxRecordAge \(1h\) go to the on-failure destination\), or restore it from a copy\.$/,
     );
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });

@@ -62,6 +62,13 @@ describe('parseArchiveArgs', () => {
     expect(args.format).toBe('table');
   });
 
+  it('prints JSON with --json, and still reads --format json', () => {
+    // Act, Assess
+    expect(parseArchiveArgs(['query', 'SELECT 1', '--json'], NOW).format).toBe('json');
+    expect(parseArchiveArgs(['query', 'SELECT 1', '--format', 'json'], NOW).format).toBe('json');
+    expect(parseArchiveArgs(['query', 'SELECT 1', '--format', 'csv'], NOW).format).toBe('csv');
+  });
+
   it('defaults --since to the start of today (UTC) for a saved query', () => {
     // Act
     const args = parseArchiveArgs(['query', '--named', 'revenue'], NOW);
@@ -75,16 +82,22 @@ describe('parseArchiveArgs', () => {
     [['select 1'], /first argument must be query or queries \(given "select 1"\)/],
     [
       ['query', 'SELECT 1', '--format', 'xml'],
-      /--format must be one of table, csv, json \(given "xml"\)/,
+      /--format must be table or csv, or --json for JSON \(given "xml"\)/,
     ],
     [
       ['query', 'SELECT 1', '--since', 'yesterday'],
-      /--since: must be an ISO 8601 time.*"yesterday"/,
+      /--since must be a duration back from now.*ISO 8601 time.*\(given "yesterday"\)/,
     ],
     [['query', 'SELECT 1', '--since', '1h', '--until', '2h'], /--since must be before --until/],
     [['query', 'SELECT 1', '--target', 'aws'], /--bucket is required with --target aws/],
     [['query', 'SELECT 1', '--stage', 'qa'], /--stage must be one of dev, prod \(given "qa"\)/],
     [['query', 'SELECT 1', '--named', 'revenue'], /takes no SQL/],
+    [
+      ['query', 'SELECT 1', '--json', '--format', 'csv'],
+      /--json and --format csv cannot be combined/,
+    ],
+    [['qurey', 'SELECT 1'], /\(given "qurey" \(did you mean query\?\)\)/],
+    [['query', 'SELECT 1', '--dedup'], /^unknown option --dedup \(did you mean --dedupe\?\)$/],
   ])('refuses %j', (argv, message) => {
     // Act, Assess
     expect(() => parseArchiveArgs(argv, NOW)).toThrow(ArchiveArgsError);
@@ -92,12 +105,12 @@ describe('parseArchiveArgs', () => {
   });
 });
 
-describe('npm run archive', () => {
+describe('streamfold archive', () => {
   it('exits 2 on a bad argument and 0 with --help', () => {
     // Prepare
-    const main = fileURLToPath(new URL('../../../ops/archive/main.ts', import.meta.url));
+    const bin = fileURLToPath(new URL('../../../bin/streamfold.js', import.meta.url));
     const run = (argv: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', main, ...argv], { encoding: 'utf8' });
+      spawnSync(process.execPath, [bin, 'archive', ...argv], { encoding: 'utf8' });
 
     // Act
     const bad = run(['query', 'SELECT 1', '--format', 'xml']);
@@ -105,8 +118,11 @@ describe('npm run archive', () => {
 
     // Assess
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain('--format must be one of table, csv, json (given "xml")');
+    expect(bad.stderr).toBe(
+      'streamfold archive: --format must be table or csv, or --json for JSON (given "xml")\n' +
+        'Run "streamfold archive --help" for the options.\n',
+    );
     expect(help.status).toBe(0);
-    expect(help.stdout).toMatch(/^Usage: npm run archive -- query "SQL"/);
+    expect(help.stdout).toMatch(/^Usage: streamfold archive query "SQL"/);
   });
 });

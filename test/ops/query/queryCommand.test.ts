@@ -8,7 +8,7 @@ import { compileMetrics } from '../../../core/aggregates/compileMetrics.js';
 import { GroundTruth } from '../../../core/aggregates/GroundTruth.js';
 import { summarizeAggregate } from '../../../core/aggregates/summarizeAggregate.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
-import { eventCatalog } from '../../../core/events/catalog.js';
+import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
 import { aggregateKinesisBatch } from '../../../functions/aggregate/aggregateKinesisBatch.js';
 import { DynamoAggregateStore } from '../../../functions/aggregate/DynamoAggregateStore.js';
 import { DynamoGroupRegistry } from '../../../functions/aggregate/DynamoGroupRegistry.js';
@@ -81,7 +81,7 @@ beforeAll(async () => {
     groups: new DynamoGroupRegistry(dynamodb, TABLE),
     rejects: { write: async () => undefined },
     metrics: compileMetrics(config),
-    catalog: eventCatalog,
+    catalog: webShopCatalog,
     maxLatenessMs: 86_400_000,
     maxFutureSkewMs: 300_000,
     logger: new Logger({ logLevel: 'SILENT' }),
@@ -198,21 +198,29 @@ describe('npm run query', () => {
     [['top'], 'top needs one METRIC (given none)'],
     [['metrics', 'revenue'], 'metrics takes no argument (given "revenue")'],
     [['groups', 'revenue', '--by', 'sum'], '--by does not apply to groups (given "sum")'],
+    [['revenue', '--windw', '1m'], 'unknown option --windw (did you mean --window?)'],
+    [
+      ['revenue', '--since', 'yesterday'],
+      '--since must be a duration back from now, such as 15m, 1h or 2d, or an ISO 8601 time with an offset, such as 2026-11-22T10:00Z (given "yesterday")',
+    ],
   ])('refuses arguments %j', (argv, message) => {
     expect(() => parseQueryArgs(argv)).toThrow(new QueryArgsError(message));
   });
 
   it('prints its help and exits 0, and exits 2 on bad arguments, as a process', () => {
     // Act
-    const main = fileURLToPath(new URL('../../../ops/query/main.ts', import.meta.url));
-    const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
-    const help = spawnSync(tsx, [main, '--help'], { encoding: 'utf8' });
-    const bad = spawnSync(tsx, [main, 'top'], { encoding: 'utf8' });
+    const bin = fileURLToPath(new URL('../../../bin/streamfold.js', import.meta.url));
+    const run = (argv: string[]) =>
+      spawnSync(process.execPath, [bin, 'query', ...argv], { encoding: 'utf8' });
+    const help = run(['--help']);
+    const bad = run(['top']);
 
     // Assess
     expect(help.status).toBe(0);
-    expect(help.stdout).toContain('Usage: npm run query');
+    expect(help.stdout).toContain('Usage: streamfold query');
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain('top needs one METRIC');
+    expect(bad.stderr).toBe(
+      'streamfold query: top needs one METRIC (given none)\nRun "streamfold query --help" for the options.\n',
+    );
   });
 });

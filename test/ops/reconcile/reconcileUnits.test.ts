@@ -92,7 +92,7 @@ describe('parseReconcileArgs', () => {
   });
 
   it.each([
-    [['--since', 'yesterday'], '--since must be an ISO 8601 time with an offset'],
+    [['--since', 'yesterday'], '--since must be a duration back from now'],
     [['--since', '2026-11-22T10:00'], '(given "2026-11-22T10:00")'],
     [['--since', '1h', '--until', '2h'], '--since must be before --until'],
     [['--backfill'], '--backfill needs --metric NAME'],
@@ -100,7 +100,8 @@ describe('parseReconcileArgs', () => {
     [['--target', 'gcp'], '--target must be local or aws (given "gcp")'],
     [['--target', 'aws'], '--bucket is required with --target aws'],
     [['--margin', 'soon'], '--margin must be a duration'],
-    [['--what'], "Unknown option '--what'"],
+    [['--what'], 'unknown option --what'],
+    [['--metrc', 'revenue'], 'unknown option --metrc (did you mean --metric?)'],
   ])('refuses %j, naming the option and value', (argv, message) => {
     expect(() => parseReconcileArgs(argv, now)).toThrow(message);
   });

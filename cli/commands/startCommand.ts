@@ -1,0 +1,107 @@
+import { staticRootOf } from '../../core/codec/firehosePrefix.js';
+import type { PipelineStatus } from '../../local/startLocalPipeline.js';
+import { assertLocalPortsFree, portInUseErrorOf } from '../assertLocalPortsFree.js';
+import { commandConfig } from '../commandConfig.js';
+import type { Subcommand } from '../Subcommand.js';
+import { parseStartArgs, START_ARGS_SPEC, START_HELP } from './parseStartArgs.js';
+
+/**
+ * `streamfold start`: runs the whole pipeline on this machine until Ctrl-C
+ * (SIGINT) or SIGTERM, then flushes everything and resolves with 0.
+ */
+export const startCommand: Subcommand = {
+  name: 'start',
+  help: START_HELP,
+  spec: START_ARGS_SPEC,
+  run: async (argv, context) => {
+    const args = parseStartArgs(argv);
+    const config = await commandConfig(
+      argv,
+      START_ARGS_SPEC,
+      context,
+      args.demoRate === undefined ? {} : { local: { demoRate: args.demoRate } },
+    );
+    // Before any process starts: a busy port then leaves nothing behind to clean up.
+    if (!args.ephemeralPorts) await assertLocalPortsFree(config);
+    const { out } = context;
+    const isTty = out.isTTY === true;
+    const notice = (message: string) => out.write(`${isTty ? '\r\x1b[2K' : ''}! ${message}\n`);
+
+    out.write('starting streamfold locally…\n');
+    const { startLocalPipeline } = await import('../../local/startLocalPipeline.js');
+    const pipeline = await startLocalPipeline({
+      config,
+      ...(args.dataDir ? { dataDir: args.dataDir } : {}),
+      ephemeralPorts: args.ephemeralPorts,
+      handlerLogLevel: args.verbose ? 'INFO' : 'WARN',
+      onNotice: notice,
+      chaos: args.chaos,
+    }).catch((error: unknown) => {
+      // Another process may take a port between the check and the start.
+      throw portInUseErrorOf(error, config) ?? error;
+    });
+    if (args.chaos) {
+      const rates = Object.entries(config.local.chaos)
+        .map(([name, rate]) => `${name.replace(/Rate$/, '')} ${(rate * 100).toFixed(1)}%`)
+        .join(', ');
+      out.write(`chaos mode: ${rates}\n`);
+    }
+    const { endpoints, httpUrl } = pipeline;
+    out.write(
+      [
+        '',
+        `  Dashboard  ${httpUrl}/`,
+        '',
+        'streamfold is running:',
+        `  Kinesis   ${endpoints.kinesis}   stream ${config.stream.name} (${config.stream.shardCount} shards)`,
+        `  DynamoDB  ${endpoints.dynamodb}   table ${config.table.name}`,
+        `  S3        ${endpoints.s3}   buckets ${config.archive.bucketName}, ${config.rejects.bucketName}`,
+        `  HTTP      ${httpUrl}   POST ${config.ingest.path} (JSON array of events), GET /health`,
+        `  Firehose  ${endpoints.firehose}   delivery stream ${config.directPut.deliveryStreamName} (direct PUT) → s3://${config.archive.bucketName}/${staticRootOf(config.directPut.prefix)}`,
+        `  demo      ${config.local.demoRate > 0 ? `${config.local.demoRate} events/s` : 'off'}`,
+        '',
+        'Look inside with the aws CLI (any credentials work; S3 wants S3RVER/S3RVER):',
+        `  aws --endpoint-url ${endpoints.dynamodb} dynamodb query --table-name ${config.table.name} \\`,
+        `      --key-condition-expression 'pk = :pk' --expression-attribute-values '{":pk":{"S":"revenue#country=DE"}}'`,
+        `  aws --endpoint-url ${endpoints.s3} s3 ls --recursive s3://${config.archive.bucketName}/`,
+        `  aws --endpoint-url ${endpoints.firehose} firehose put-record --delivery-stream-name ${config.directPut.deliveryStreamName} \\`,
+        `      --cli-binary-format raw-in-base64-out --record '{"Data":"{\\"id\\":\\"cli-1\\"}\\n"}'`,
+        '',
+        'Send events over HTTP (see docs/http-ingest.md):',
+        `  curl -sS -X POST ${httpUrl}${config.ingest.path} -H 'content-type: application/json' \\`,
+        `      -d '[{"id":"e-1","type":"page_view","time":"'$(date -u +%Y-%m-%dT%H:%M:%SZ)'","source":"curl","data":{"path":"/","country":"DE","device":"desktop"}}]'`,
+        '',
+        'Ctrl-C flushes everything and stops.',
+        '',
+      ].join('\n'),
+    );
+
+    const render = (s: PipelineStatus) =>
+      `produced ${s.produced} · aggregated ${s.aggregated} · archived ${s.archivedEvents} (${s.archiveObjects} objects) · ` +
+      `rejected ${s.rejected} · on-failure ${s.sentToOnFailure} · lag ${s.iteratorLagMs} ms · ` +
+      `direct PUT archived ${s.directPutArchivedEvents}` +
+      (args.chaos ? ` · faults ${Object.values(s.faults).reduce((a, b) => a + b, 0)}` : '');
+    let ticks = 0;
+    const timer = setInterval(() => {
+      ticks++;
+      if (isTty) out.write(`\r\x1b[2K${render(pipeline.status())}`);
+      else if (ticks % 5 === 0) out.write(`${render(pipeline.status())}\n`);
+    }, 1_000);
+
+    return new Promise<number>((resolve, reject) => {
+      let stopping = false;
+      const shutdown = () => {
+        if (stopping) return;
+        stopping = true;
+        clearInterval(timer);
+        out.write(`${isTty ? '\n' : ''}stopping: flushing producer, handler and archive…\n`);
+        pipeline.stop().then(() => {
+          out.write(`stopped. ${render(pipeline.status())}\n`);
+          resolve(0);
+        }, reject);
+      };
+      process.on('SIGINT', shutdown);
+      process.on('SIGTERM', shutdown);
+    });
+  },
+};

@@ -1,0 +1,130 @@
+import { parseArgs } from 'node:util';
+import { didYouMeanSuffix } from './didYouMean.js';
+import { UsageError } from './errors.js';
+
+/** One option of a command: `--name VALUE` (string) or `--name` (boolean). */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  /** One-letter alias, e.g. `h` for `-h`. */
+  short?: string;
+  /** May be given more than once; every value is kept. */
+  multiple?: boolean;
+}
+
+/** The options of a command, by long name without the dashes. */
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+
+/** What a command accepts. */
+export interface CommandArgsSpec {
+  options: OptionSpecs;
+  /** Whether arguments other than options are accepted (a metric, SQL, a sub-subcommand). @default false */
+  positionals?: boolean;
+  /**
+   * Builds the error thrown for a command line that cannot be parsed, so a command can keep
+   * its own error class.
+   * @default (message) => new UsageError(message)
+   */
+  error?: (message: string) => Error;
+}
+
+/** A parsed command line, read through typed accessors. */
+export class ParsedCommandArgs {
+  /** Arguments other than options, in order. */
+  public readonly positionals: readonly string[];
+  readonly #values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
+
+  public constructor(
+    values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>,
+    positionals: readonly string[],
+  ) {
+    this.#values = values;
+    this.positionals = positionals;
+  }
+
+  /** The value of a string option (the last one when given twice), or `undefined`. */
+  public text(name: string): string | undefined {
+    const value = this.#values[name];
+    const last = Array.isArray(value) ? value.at(-1) : value;
+    return typeof last === 'string' ? last : undefined;
+  }
+
+  /** Every value of a repeatable string option, in order. */
+  public texts(name: string): string[] {
+    const value = this.#values[name];
+    const all = Array.isArray(value) ? value : value === undefined ? [] : [value];
+    return all.filter((v): v is string => typeof v === 'string');
+  }
+
+  /** Whether a boolean option was given. */
+  public flag(name: string): boolean {
+    return this.#values[name] === true;
+  }
+}
+
+/**
+ * Parses a command line with `node:util` `parseArgs`, after checking every
+ * token itself so that each mistake gets one plain sentence instead of
+ * parseArgs' own text: an unknown option with the closest known one
+ * (`unknown option --windw (did you mean --window?)`), an option missing its
+ * value, a value given to a flag, an argument the command does not take.
+ *
+ * @throws {UsageError} (or `spec.error`'s error) naming the argument that is wrong
+ * @example
+ * const args = parseCommandArgs(['--since', '1h'], { options: { since: { type: 'string' } } });
+ * args.text('since'); // '1h'
+ */
+export function parseCommandArgs(
+  argv: readonly string[],
+  spec: CommandArgsSpec,
+): ParsedCommandArgs {
+  const fail = spec.error ?? ((message: string) => new UsageError(message));
+  const options = spec.options;
+  const longNames = Object.keys(options);
+  const shortNames = new Map(
+    Object.entries(options).flatMap(([name, option]) =>
+      option.short ? [[option.short, name] as const] : [],
+    ),
+  );
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: options as Record<string, OptionSpec>,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  for (const token of tokens) {
+    if (token.kind === 'option') {
+      const isShort = !token.rawName.startsWith('--');
+      const name = isShort ? shortNames.get(token.name) : token.name;
+      const option = name === undefined ? undefined : options[name];
+      if (name === undefined || option === undefined) {
+        const suffix = isShort
+          ? ''
+          : didYouMeanSuffix(token.name, longNames, (candidate) => `--${candidate}`);
+        throw fail(`unknown option ${token.rawName}${suffix}`);
+      }
+      if (option.type === 'string') {
+        const value = token.value;
+        if (value === undefined || (!token.inlineValue && value.startsWith('-') && value !== '-')) {
+          throw fail(`option --${name} needs a value`);
+        }
+      } else if (token.inlineValue) {
+        throw fail(`option --${name} takes no value (given "${token.rawName}=${token.value}")`);
+      }
+    } else if (token.kind === 'positional' && spec.positionals !== true) {
+      throw fail(`unexpected argument "${token.value}"`);
+    }
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: options as Record<string, OptionSpec>,
+      strict: true,
+      allowPositionals: spec.positionals === true,
+    });
+    return new ParsedCommandArgs(values, positionals);
+  } catch (error) {
+    // The checks above catch what users type; this names anything else parseArgs refuses.
+    throw fail(error instanceof Error ? error.message : String(error));
+  }
+}
