@@ -43,3 +43,47 @@ export class UnknownMetricError extends QueryError {
     this.metric = metric;
   }
 }
+
+/** Most known groups an {@link UnknownGroupError} names; the rest are counted. */
+const NAMED_GROUPS = 10;
+
+/**
+ * The group named in a series request has no item at all, in any window or
+ * time (404). Its message names up to ten of the metric's groups, most
+ * events first, and the likeliest one meant.
+ */
+export class UnknownGroupError extends QueryError {
+  /** The metric asked for. */
+  public readonly metric: string;
+  /** The group given. */
+  public readonly group: string;
+  /** The metric's groups in the window, most events first. */
+  public readonly knownGroups: readonly string[];
+  /** The group likely meant, if one is close enough. */
+  public readonly suggestion: string | undefined;
+
+  public constructor(
+    metric: string,
+    group: string,
+    window: string,
+    knownGroups: readonly string[],
+    suggestion: string | undefined,
+  ) {
+    const named = knownGroups.slice(0, NAMED_GROUPS).join(', ');
+    const more = knownGroups.length - NAMED_GROUPS;
+    const known =
+      knownGroups.length === 0
+        ? `it has no groups in window ${window}`
+        : `known groups: ${named}${more > 0 ? `, … (${knownGroups.length} in all)` : ''}`;
+    super(
+      404,
+      'unknown_group',
+      `group: ${metric} has no group ${JSON.stringify(group)}; ${known}${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}`,
+    );
+    this.name = 'UnknownGroupError';
+    this.metric = metric;
+    this.group = group;
+    this.knownGroups = knownGroups;
+    this.suggestion = suggestion;
+  }
+}

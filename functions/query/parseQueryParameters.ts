@@ -40,9 +40,18 @@ export interface RangeParameters {
   lastBucketMs: number;
 }
 
+/**
+ * What a series reads: `group`, one stored group's items as they are (the
+ * `*` group of a metric without `groupBy` included, which holds all its
+ * events); `total`, every group of a grouped metric added up per bucket.
+ */
+export type SeriesScope = 'group' | 'total';
+
 /** Parameters of `GET /api/series`. */
 export interface SeriesParameters extends RangeParameters {
+  /** The stored group, or `*` for the total of a grouped metric. */
   group: string;
+  scope: SeriesScope;
   limit: number;
   /** Opaque cursor of the previous page, decoded by `readSeries`. */
   cursor: string | undefined;
@@ -82,8 +91,13 @@ export function parseGroupsParameters(
 }
 
 /**
- * Parses `GET /api/series` parameters: `metric`, `group` (default `*`),
- * `window`, `since`, `until`, `limit` (default 500, at most 1,000), `cursor`.
+ * Parses `GET /api/series` parameters: `metric`, `group`, `window`, `since`,
+ * `until`, `limit` (default 500, at most 1,000), `cursor`.
+ *
+ * `group` omitted or `*` means all of the metric's events: on a metric with
+ * `groupBy` (which never writes `*`) the total over all its groups, scope
+ * `total`; on a metric without, its one stored group `*`. Any other value
+ * names one stored group, such as `country=DE`.
  *
  * @throws {QueryParameterError} naming the parameter and the value
  * @throws {UnknownMetricError} when `metric` is not declared
@@ -120,6 +134,7 @@ export function parseSeriesParameters(
   return {
     ...range,
     group,
+    scope: group === ALL_GROUP && range.metric.groupBy.length > 0 ? 'total' : 'group',
     limit: parseLimit(values.get('limit'), DEFAULT_SERIES_LIMIT, MAX_SERIES_LIMIT),
     cursor,
   };

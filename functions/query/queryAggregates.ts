@@ -1,10 +1,6 @@
-import {
-  type AttributeValue,
-  type DynamoDBClient,
-  QueryCommand,
-  ScanCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { aggregatePartitionKey, aggregateSortKey } from '../../core/aggregates/aggregateKey.js';
+import type { AggregateSummary } from '../../core/aggregates/summarizeAggregate.js';
 import { PERCENTILE_STATS } from '../../core/config/configSchema.js';
 import { addDecimalStrings } from '../../core/decimal/addDecimalStrings.js';
 import { canonicalDecimal } from '../../core/decimal/canonicalDecimal.js';
@@ -17,9 +13,11 @@ import {
   keptFigures,
   type RangeParameters,
   type SeriesParameters,
+  type SeriesScope,
   type TopParameters,
 } from './parseQueryParameters.js';
 import type { QuerySettings } from './QuerySettings.js';
+import { scanRangeItems } from './scanRangeItems.js';
 import { decodeSeriesCursor, encodeSeriesCursor } from './seriesCursor.js';
 
 /** Where the aggregates are read from. */
@@ -71,11 +69,23 @@ export interface SeriesPoint {
   avgDecimal?: string;
 }
 
-/** Body of `GET /api/series`. */
+/**
+ * Body of `GET /api/series`. With scope `total` (the metric's groups added
+ * up per bucket), `group` is `*` and `groupBy`, `groupCount` and
+ * `largestGroup` say what was added up.
+ */
 export interface SeriesResponse {
   metric: string;
+  /** The stored group read, or `*` for a total. */
   group: string;
+  scope: SeriesScope;
   window: string;
+  /** Scope `total`: the metric's `groupBy` fields. */
+  groupBy?: string[];
+  /** Scope `total`: how many groups have events in the range (all pages, not only this one). */
+  groupCount?: number;
+  /** Scope `total`: the group with the most events in the range (ties by name), to drill into. */
+  largestGroup?: string;
   points: SeriesPoint[];
   nextCursor?: string;
 }
@@ -131,7 +141,8 @@ export function listMetrics(settings: QuerySettings): MetricsResponse {
 }
 
 /**
- * One page of a group's series: a Query on `pk = <metric>#<group>` with
+ * One page of a stored group's series (scope `group`; for the total of a
+ * grouped metric see `readTotalSeries`): a Query on `pk = <metric>#<group>` with
  * `sk BETWEEN <window>#<first bucket> AND <window>#<last bucket>`, ascending,
  * at most `limit` items. `nextCursor` is set when DynamoDB has more to read
  * (it may then yield an empty last page). Items are read whole when the
@@ -174,28 +185,39 @@ export async function readSeries(
   const points: SeriesPoint[] = [];
   for (const item of page.Items ?? []) {
     if (item[A.count]?.N === undefined) continue;
-    const summary = readAggregateSummary(item);
-    const point: SeriesPoint = {
-      bucket: item[A.bucketStart]?.S ?? (item[A.sortKey]?.S ?? '').slice(params.window.length + 1),
-      count: summary.count,
-    };
-    for (const figure of SERIES_FIGURES) {
-      const value = summary[figure];
-      if (kept.has(figure) && value !== undefined) point[figure] = value;
-    }
-    for (const [figure, name] of Object.entries(DECIMAL_FIGURES)) {
-      const value = summary[name];
-      if (kept.has(figure) && value !== undefined) point[name] = value;
-    }
-    points.push(point);
+    const bucket =
+      item[A.bucketStart]?.S ?? (item[A.sortKey]?.S ?? '').slice(params.window.length + 1);
+    points.push(seriesPointOf(bucket, readAggregateSummary(item), kept));
   }
   return {
     metric: params.metric.name,
     group: params.group,
+    scope: 'group',
     window: params.window,
     points,
     ...(page.LastEvaluatedKey ? { nextCursor: encodeSeriesCursor(page.LastEvaluatedKey) } : {}),
   };
+}
+
+/**
+ * A bucket's point: its count and the figures of `summary` the metric keeps
+ * (`kept`, see `keptFigures`), with the exact decimals next to sum and avg.
+ */
+export function seriesPointOf(
+  bucket: string,
+  summary: AggregateSummary,
+  kept: ReadonlySet<string>,
+): SeriesPoint {
+  const point: SeriesPoint = { bucket, count: summary.count };
+  for (const figure of SERIES_FIGURES) {
+    const value = summary[figure];
+    if (kept.has(figure) && value !== undefined) point[figure] = value;
+  }
+  for (const [figure, name] of Object.entries(DECIMAL_FIGURES)) {
+    const value = summary[name];
+    if (kept.has(figure) && value !== undefined) point[name] = value;
+  }
+  return point;
 }
 
 /**
@@ -288,9 +310,8 @@ interface CombinedFigures {
 }
 
 /**
- * Scans the table for the metric's items in the window and range and combines
- * them per group. Items without `cnt` (dedupe markers, group registries) are
- * filtered out by the scan and skipped again here.
+ * The metric's items in the window and range combined per group (see
+ * {@link scanRangeItems}).
  */
 async function scanRange(
   source: AggregateSource,
@@ -298,57 +319,29 @@ async function scanRange(
   withValues: boolean,
 ): Promise<Map<string, CombinedFigures>> {
   const combined = new Map<string, CombinedFigures>();
-  const names: Record<string, string> = {
-    '#metric': A.metric,
-    '#win': A.window,
-    '#bucket': A.bucketStart,
-    '#grp': A.group,
-    '#cnt': A.count,
-    ...(withValues ? { '#sum': A.sum, '#min': A.min, '#max': A.max } : {}),
-  };
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await source.dynamodb.send(
-      new ScanCommand({
-        TableName: source.tableName,
-        FilterExpression:
-          '#metric = :metric AND #win = :win AND #bucket BETWEEN :from AND :to AND attribute_exists(#cnt)',
-        ProjectionExpression: withValues ? '#grp, #cnt, #sum, #min, #max' : '#grp, #cnt',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: {
-          ':metric': { S: params.metric.name },
-          ':win': { S: params.window },
-          ':from': { S: new Date(params.firstBucketMs).toISOString() },
-          ':to': { S: new Date(params.lastBucketMs).toISOString() },
-        },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const group = item[A.group]?.S;
-      const countText = item[A.count]?.N;
-      if (group === undefined || countText === undefined) continue;
-      const entry = combined.get(group) ?? {
-        group,
-        count: 0,
-        sum: undefined,
-        min: undefined,
-        max: undefined,
-      };
-      entry.count += Number(countText);
-      const sum = item[A.sum]?.N;
-      const min = numberOf(item[A.min]);
-      const max = numberOf(item[A.max]);
-      if (sum !== undefined) {
-        entry.sum =
-          entry.sum === undefined ? canonicalDecimal(sum) : addDecimalStrings(entry.sum, sum);
-      }
-      if (min !== undefined) entry.min = Math.min(entry.min ?? min, min);
-      if (max !== undefined) entry.max = Math.max(entry.max ?? max, max);
-      combined.set(group, entry);
+  await scanRangeItems(source, params, withValues ? 'figures' : 'counts', (item) => {
+    const group = item[A.group]?.S;
+    const countText = item[A.count]?.N;
+    if (group === undefined || countText === undefined) return;
+    const entry = combined.get(group) ?? {
+      group,
+      count: 0,
+      sum: undefined,
+      min: undefined,
+      max: undefined,
+    };
+    entry.count += Number(countText);
+    const sum = item[A.sum]?.N;
+    const min = numberOf(item[A.min]);
+    const max = numberOf(item[A.max]);
+    if (sum !== undefined) {
+      entry.sum =
+        entry.sum === undefined ? canonicalDecimal(sum) : addDecimalStrings(entry.sum, sum);
     }
-    start = page.LastEvaluatedKey;
-  } while (start);
+    if (min !== undefined) entry.min = Math.min(entry.min ?? min, min);
+    if (max !== undefined) entry.max = Math.max(entry.max ?? max, max);
+    combined.set(group, entry);
+  });
   return combined;
 }
 

@@ -1,4 +1,5 @@
 import { bucketStart } from '../../core/aggregates/aggregateKey.js';
+import { ALL_GROUP } from '../../core/aggregates/compileMetrics.js';
 import { QueryError } from './errors.js';
 import {
   parseGroupsParameters,
@@ -14,6 +15,8 @@ import {
   readSeries,
   topGroups,
 } from './queryAggregates.js';
+import { readTotalSeries } from './readTotalSeries.js';
+import { requireKnownGroup } from './requireKnownGroup.js';
 
 /** A query API request, as the local server and the Lambda handler both see it. */
 export interface QueryRequest {
@@ -90,10 +93,22 @@ export const queryRoutes: readonly QueryRoute[] = [
       const params = parseSeriesParameters(request.query, deps.settings, nowMs);
       // Closed: the last bucket of the range started before the current one.
       const closed = params.lastBucketMs < bucketStart(nowMs, params.windowMs);
-      return ok(
-        await readSeries(deps, params),
-        closed ? CLOSED_RANGE_CACHE_CONTROL : OPEN_RANGE_CACHE_CONTROL,
-      );
+      const body =
+        params.scope === 'total'
+          ? await readTotalSeries(deps, params)
+          : await readSeries(deps, params);
+      // A first page with nothing at all: the group may not exist. Later pages were reached
+      // through a cursor of a series that did; `*` of an ungrouped metric always exists.
+      if (
+        params.scope === 'group' &&
+        params.group !== ALL_GROUP &&
+        params.cursor === undefined &&
+        body.points.length === 0 &&
+        body.nextCursor === undefined
+      ) {
+        await requireKnownGroup(deps, params);
+      }
+      return ok(body, closed ? CLOSED_RANGE_CACHE_CONTROL : OPEN_RANGE_CACHE_CONTROL);
     },
   },
   {
@@ -106,7 +121,8 @@ export const queryRoutes: readonly QueryRoute[] = [
 
 /**
  * Answers a query API request: the matching route's answer; 400 or 404 with
- * `{error, message}` for a bad parameter or an unknown metric; 404 for an
+ * `{error, message}` for a bad parameter, an unknown metric or (series) a
+ * group the metric has no item for; 404 for an
  * unknown path; 405 with `allow` for another method; 500 (after `onError`)
  * when reading the table fails.
  *

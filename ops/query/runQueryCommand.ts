@@ -1,3 +1,4 @@
+import { ALL_GROUP } from '../../core/aggregates/compileMetrics.js';
 import type { StreamfoldConfig } from '../../core/config/configSchema.js';
 import type {
   GroupsResponse,
@@ -25,6 +26,12 @@ export interface QueryCommandContext {
 /** Most series pages read in one run (1,000 points each): the API's 10,000-bucket range fits. */
 const MAX_SERIES_PAGES = 20;
 
+/**
+ * API errors that mean a name the user typed does not exist: a bad argument (exit 2), like an
+ * unknown option. Other refusals (a window the metric lacks, a range too long) exit 1.
+ */
+const BAD_ARGUMENT_ERRORS: ReadonlySet<string> = new Set(['unknown_metric', 'unknown_group']);
+
 /** Column order of series rows; only the figures present are shown. */
 const SERIES_COLUMNS = ['count', 'sum', 'avg', 'min', 'max', 'p50', 'p90', 'p99'] as const;
 /** Column order of top rows. */
@@ -33,9 +40,11 @@ const TOP_COLUMNS = ['count', 'sum', 'avg', 'min', 'max'] as const;
 /**
  * The query command: answers the request with the query API's own
  * `answerQueryRequest` over the target table and prints a table, or the
- * API's JSON with `--json`. A series is read page by page to the end.
+ * API's JSON with `--json`. A series is read page by page to the end; on a
+ * grouped metric without `--group` it is the total over all groups.
  *
- * @returns exit code 0 when answered, 1 when refused or failed
+ * @returns exit code 0 when answered (an empty range too); 2 when a metric or group
+ *   named does not exist; 1 when the query was refused otherwise or the table could not be read
  */
 export async function runQueryCommand(
   args: QueryArgs,
@@ -72,7 +81,7 @@ export async function runQueryCommand(
       err.write(`${body.message} [${response.status} ${body.error}] on ${target.description}\n`);
       if (failure !== undefined)
         err.write(`${failure instanceof Error ? failure.message : String(failure)}\n`);
-      return 1;
+      return BAD_ARGUMENT_ERRORS.has(body.error) ? 2 : 1;
     }
     out.write(
       `${args.json ? JSON.stringify(response.body, null, 2) : formatBody(args, response.body)}\n`,
@@ -105,12 +114,36 @@ async function readRemainingPages(
   return { ...first, body: { ...rest, points, ...(cursor ? { nextCursor: cursor } : {}) } };
 }
 
+/**
+ * The line above a series: what was read and how many buckets, saying
+ * whether it is a total over groups and, when empty, why.
+ */
+function seriesTitle(series: SeriesResponse): string {
+  const buckets = `${series.points.length} buckets`;
+  if (series.scope === 'total') {
+    const head = `${series.metric} per ${series.window}: ${buckets}`;
+    // The label each group key starts with: `data.country` groups read `country=DE`.
+    const labels = (series.groupBy ?? []).map((path) => path.split('.').at(-1) ?? path).join(', ');
+    if (series.points.length === 0)
+      return `${head} (no group of ${labels} has events in the range)`;
+    const hint =
+      series.largestGroup === undefined ? '' : `; --group ${series.largestGroup} for one`;
+    return `${head}, total over ${series.groupCount ?? 0} groups (${labels})${hint}`;
+  }
+  const head = `${series.metric} ${series.group} per ${series.window}: ${buckets}`;
+  if (series.points.length > 0) return head;
+  // The API answers a named group with no item at all with 404 unknown_group, so this one exists.
+  return series.group === ALL_GROUP
+    ? `${head} (none in the range)`
+    : `${head} (none in the range; the group has events at other times)`;
+}
+
 function formatBody(args: QueryArgs, body: unknown): string {
   switch (args.subcommand) {
     case 'series': {
       const series = body as SeriesResponse;
-      const title = `${series.metric} ${series.group} per ${series.window}: ${series.points.length} buckets`;
-      if (series.points.length === 0) return `${title} (none in the range)`;
+      const title = seriesTitle(series);
+      if (series.points.length === 0) return title;
       const columns = SERIES_COLUMNS.filter((name) =>
         series.points.some((p) => p[name] !== undefined),
       );

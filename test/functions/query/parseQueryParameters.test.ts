@@ -40,10 +40,36 @@ describe('parseSeriesParameters', () => {
 
     // Assess
     expect(params.group).toBe('*');
+    expect(params.scope).toBe('total');
     expect(params.limit).toBe(DEFAULT_SERIES_LIMIT);
     expect(params.lastBucketMs).toBe(Date.parse('2026-11-22T10:15:00.000Z'));
     expect(params.firstBucketMs).toBe(params.lastBucketMs - DEFAULT_RANGE_BUCKETS * MINUTE);
     expect(params.cursor).toBeUndefined();
+  });
+
+  it.each([
+    ['metric=revenue', 'revenue', '*', 'total'],
+    ['metric=revenue&group=*', 'revenue', '*', 'total'],
+    ['metric=revenue&group=country%3DDE', 'revenue', 'country=DE', 'group'],
+    ['metric=flat', 'flat', '*', 'group'],
+    ['metric=flat&group=*', 'flat', '*', 'group'],
+  ])('reads %s as metric %s, group %s, scope %s', (query, metric, group, scope) => {
+    // Prepare
+    const revenue = config.metrics.find((m) => m.name === 'revenue');
+    const settings = {
+      ...config,
+      // An ungrouped metric: its one stored group * holds all its events.
+      metrics: [
+        ...config.metrics,
+        { ...(revenue as NonNullable<typeof revenue>), name: 'flat', groupBy: [] },
+      ],
+    };
+
+    // Act
+    const params = parseSeriesParameters(new URLSearchParams(query), settings, NOW);
+
+    // Assess
+    expect(params).toMatchObject({ metric: { name: metric }, group, scope });
   });
 
   it('reads durations back from now and ISO times with offsets, aligned to bucket starts', () => {
