@@ -80,11 +80,6 @@ export function parseCommandArgs(
   const fail = spec.error ?? ((message: string) => new UsageError(message));
   const options = spec.options;
   const longNames = Object.keys(options);
-  const shortNames = new Map(
-    Object.entries(options).flatMap(([name, option]) =>
-      option.short ? [[option.short, name] as const] : [],
-    ),
-  );
   const { tokens } = parseArgs({
     args: [...argv],
     options: options as Record<string, OptionSpec>,
@@ -95,9 +90,10 @@ export function parseCommandArgs(
   for (const token of tokens) {
     if (token.kind === 'option') {
       const isShort = !token.rawName.startsWith('--');
-      const name = isShort ? shortNames.get(token.name) : token.name;
-      const option = name === undefined ? undefined : options[name];
-      if (name === undefined || option === undefined) {
+      // parseArgs names a known short option by its long name, an unknown one by its letter.
+      const name = token.name;
+      const option = options[name];
+      if (option === undefined) {
         const suffix = isShort
           ? ''
           : didYouMeanSuffix(token.name, longNames, (candidate) => `--${candidate}`);
