@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { didYouMeanSuffix } from './didYouMean.js';
 import { UsageError } from './errors.js';
-import { parseCommandArgs } from './parseCommandArgs.js';
+import { type OptionSpecs, parseCommandArgs } from './parseCommandArgs.js';
 import { reportCommandError } from './reportCommandError.js';
 import type { CommandContext } from './Subcommand.js';
 import { SUBCOMMANDS } from './subcommands.js';
@@ -33,7 +33,11 @@ a bad value, an invalid configuration). STREAMFOLD_DEBUG=1 shows the stack trace
 unexpected error.
 `;
 
-const TOP_LEVEL_OPTIONS = { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } };
+/** The options `streamfold` takes before a command. */
+const TOP_LEVEL_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const satisfies OptionSpecs;
 
 /**
  * Runs `streamfold <command> [arguments]`: `--help`, `--version`, or the
