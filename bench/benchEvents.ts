@@ -1,6 +1,7 @@
 import { encodeEventLine } from '../core/codec/ndjsonCodec.js';
-import { type SampleEvent, sampleEventGenerator } from '../core/events/sampleEvents.js';
 import { seededRandom } from '../core/util/seededRandom.js';
+import type { WebShopEvent } from '../examples/web-shop/catalog.js';
+import { sampleEventGenerator } from '../examples/web-shop/sampleEvents.js';
 
 /** Event size the benchmarks' "500-byte events" aim at: one NDJSON line, newline included. */
 export const BENCH_EVENT_BYTES = 500;
@@ -26,7 +27,7 @@ export interface PaddedEventOptions {
  * const next = paddedEventGenerator({ seed: 7 });
  * encodeEventLine(next()).length; // 500
  */
-export function paddedEventGenerator(options: PaddedEventOptions = {}): () => SampleEvent {
+export function paddedEventGenerator(options: PaddedEventOptions = {}): () => WebShopEvent {
   const target = options.targetBytes ?? BENCH_EVENT_BYTES;
   const next = sampleEventGenerator({
     source: 'bench',
@@ -46,12 +47,12 @@ export function paddedEventGenerator(options: PaddedEventOptions = {}): () => Sa
     const campaign = 'c'.repeat(Math.max(0, missing - 14));
     // Not in the catalog's types: the schemas strip unknown fields on arrival, the archive keeps them.
     const data: Record<string, unknown> = { ...event.data, campaign };
-    return { ...event, data } as unknown as SampleEvent;
+    return { ...event, data } as unknown as WebShopEvent;
   };
 }
 
 /** `count` events from {@link paddedEventGenerator}. */
-export function paddedEvents(count: number, options: PaddedEventOptions = {}): SampleEvent[] {
+export function paddedEvents(count: number, options: PaddedEventOptions = {}): WebShopEvent[] {
   const next = paddedEventGenerator(options);
   return Array.from({ length: count }, () => next());
 }

@@ -7,10 +7,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { compileMetrics } from '../core/aggregates/compileMetrics.js';
 import { type MetricDefinition, metricSchema } from '../core/config/configSchema.js';
-import { eventCatalog } from '../core/events/catalog.js';
 import type { StreamfoldEvent } from '../core/events/envelope.js';
 import { mapConcurrent } from '../core/util/mapConcurrent.js';
 import { seededRandom } from '../core/util/seededRandom.js';
+import { webShopCatalog } from '../examples/web-shop/catalog.js';
 import { aggregateKinesisBatch } from '../functions/aggregate/aggregateKinesisBatch.js';
 import { DynamoAggregateStore } from '../functions/aggregate/DynamoAggregateStore.js';
 import { DynamoAttemptTracker } from '../functions/aggregate/DynamoAttemptTracker.js';
@@ -195,7 +195,7 @@ export async function runDynamoWriteBenchmark(
           attempts,
           rejects: { write: async () => undefined },
           metrics,
-          catalog: eventCatalog,
+          catalog: webShopCatalog,
           maxLatenessMs: 86_400_000,
           maxFutureSkewMs: 300_000,
           logger,

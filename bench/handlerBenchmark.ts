@@ -2,7 +2,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { aggregationSettingsOf, compileMetrics } from '../core/aggregates/compileMetrics.js';
 import { encodeEventLine, packLines, unpackRecord } from '../core/codec/ndjsonCodec.js';
 import type { StreamfoldConfig } from '../core/config/configSchema.js';
-import { eventCatalog } from '../core/events/catalog.js';
+import { webShopCatalog } from '../examples/web-shop/catalog.js';
 import { aggregateKinesisBatch } from '../functions/aggregate/aggregateKinesisBatch.js';
 import { paddedEvents } from './benchEvents.js';
 import { inMemoryDependencies } from './inMemoryFakes.js';
@@ -95,7 +95,7 @@ export async function runHandlerBenchmark(
   let naiveCalls = 0;
   const naive = async () => {
     const store = new InMemoryNaiveStore();
-    const result = await naiveHandler(batch, { metrics, catalog: eventCatalog, store });
+    const result = await naiveHandler(batch, { metrics, catalog: webShopCatalog, store });
     if (result.events !== options.events) {
       throw new Error(`naive handler took ${result.events} of ${options.events} events`);
     }
@@ -122,7 +122,7 @@ export async function runHandlerBenchmark(
   const naiveBad = async () => {
     const result = await naiveHandler(bad.batch, {
       metrics,
-      catalog: eventCatalog,
+      catalog: webShopCatalog,
       store: new InMemoryNaiveStore(),
     });
     if (result.events + result.rejected !== options.events) {

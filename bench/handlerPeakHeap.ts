@@ -6,7 +6,7 @@
  */
 import { aggregationSettingsOf, compileMetrics } from '../core/aggregates/compileMetrics.js';
 import { loadConfig } from '../core/config/loadConfig.js';
-import { eventCatalog } from '../core/events/catalog.js';
+import { webShopCatalog } from '../examples/web-shop/catalog.js';
 import { aggregateKinesisBatch } from '../functions/aggregate/aggregateKinesisBatch.js';
 import { paddedEvents } from './benchEvents.js';
 import { inMemoryDependencies } from './inMemoryFakes.js';
@@ -52,7 +52,7 @@ if (variant === 'streamfold') {
     if (store.calls % 1_000 === 0) sampleHeap();
     return add(updates);
   };
-  await naiveHandler(batch, { metrics, catalog: eventCatalog, store });
+  await naiveHandler(batch, { metrics, catalog: webShopCatalog, store });
 }
 sampleHeap();
 clearInterval(sampler);

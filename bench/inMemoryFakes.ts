@@ -3,7 +3,7 @@ import type { AggregateDelta } from '../core/aggregates/AggregateFold.js';
 import type { CompiledMetric } from '../core/aggregates/compileMetrics.js';
 import { InMemoryGroupRegistry } from '../core/aggregates/InMemoryGroupRegistry.js';
 import { addDecimalStrings } from '../core/decimal/addDecimalStrings.js';
-import { eventCatalog } from '../core/events/catalog.js';
+import { webShopCatalog } from '../examples/web-shop/catalog.js';
 import type {
   AggregateDependencies,
   AggregateStore,
@@ -52,7 +52,7 @@ export function inMemoryDependencies(
     rejects: new CollectingRejectsSink(),
     groups: new InMemoryGroupRegistry(),
     metrics,
-    catalog: eventCatalog,
+    catalog: webShopCatalog,
     // Wide enough that no benchmark event is refused for its time.
     maxLatenessMs: 7 * 86_400_000,
     maxFutureSkewMs: 300_000,

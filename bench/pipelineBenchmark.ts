@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { encodeEventLine } from '../core/codec/ndjsonCodec.js';
 import type { StreamfoldConfig } from '../core/config/configSchema.js';
-import { sampleEventGenerator } from '../core/events/sampleEvents.js';
+import { sampleEventGenerator } from '../examples/web-shop/sampleEvents.js';
 import { LoadGenerator } from '../load/LoadGenerator.js';
 import type { LoadGeneratorResult, LoadGeneratorRun } from '../load/loadGeneratorThread.js';
 import { type LocalPipeline, startLocalPipeline } from '../local/startLocalPipeline.js';

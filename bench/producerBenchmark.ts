@@ -7,8 +7,9 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { KINESIS_LIMITS } from '../core/codec/limits.js';
 import { encodeEventLine } from '../core/codec/ndjsonCodec.js';
-import { type SampleEvent, sampleEventGenerator } from '../core/events/sampleEvents.js';
 import { mapConcurrent } from '../core/util/mapConcurrent.js';
+import { type WebShopEvent, webShopCatalog } from '../examples/web-shop/catalog.js';
+import { sampleEventGenerator } from '../examples/web-shop/sampleEvents.js';
 import { KinesisProducer } from '../producers/KinesisProducer.js';
 import type { PackingMode } from '../producers/RecordDraft.js';
 
@@ -36,7 +37,7 @@ export interface ProducerBenchmarkOptions {
   /** Concurrent PutRecord calls of the naive baseline. */
   naiveConcurrency: number;
   /** Makes each event. @default the sample web-shop generator */
-  makeEvent?: () => SampleEvent;
+  makeEvent?: () => WebShopEvent;
   /** Producer variants to run, by name; the naive baseline always runs. @default all */
   only?: readonly string[];
   onProgress?: (message: string) => void;
@@ -102,6 +103,7 @@ export async function runProducerBenchmark(
     options.onProgress?.(`${variant.name}: ${variant.events} events…`);
     const stream = await createStream(options.kinesis, options.shardCount);
     const producer = new KinesisProducer({
+      catalog: webShopCatalog,
       client: options.kinesis,
       streamName: stream,
       packing: variant.packing,

@@ -10,9 +10,9 @@ import {
   METRICS_NAMESPACE,
 } from '../core/config/aggregateFunctionEnvironment.js';
 import type { StreamfoldConfig } from '../core/config/configSchema.js';
+import { configSourceOf } from '../core/config/configSource.js';
 import { ingestFunctionEnvironment } from '../core/config/ingestFunctionEnvironment.js';
 import { queryFunctionEnvironment } from '../core/config/queryFunctionEnvironment.js';
-import { eventCatalog } from '../core/events/catalog.js';
 import { queryRoutes } from '../functions/query/queryRoutes.js';
 import { cdkDuration } from './cdkDuration.js';
 import { AggregateFunction } from './constructs/AggregateFunction.js';
@@ -37,7 +37,10 @@ import { secureBucket } from './secureBucket.js';
 
 /** Props of {@link StreamfoldStack}. */
 export interface StreamfoldStackProps extends StackProps {
-  /** The validated configuration, from `loadConfig()`. */
+  /**
+   * The validated configuration, from `loadConfigFile()` or `loadConfig()`; the
+   * file it was loaded from is bundled into the functions that need its catalog.
+   */
   config: StreamfoldConfig;
   /** The stage; suffixes resource names and picks the stage defaults. */
   stage: Stage;
@@ -118,6 +121,7 @@ export class StreamfoldStack extends Stack {
   public constructor(scope: Construct, id: string, props: StreamfoldStackProps) {
     super(scope, id, props);
     const { config, stage } = props;
+    const { file: configFile } = configSourceOf(config);
     const stageDefaults = STAGE_DEFAULTS[stage];
     const names = resourceNames(config, stage);
     const storage = {
@@ -163,6 +167,7 @@ export class StreamfoldStack extends Stack {
     });
 
     this.aggregateFunction = new AggregateFunction(this, 'AggregateFunction', {
+      configFile,
       stream,
       table,
       rejectsBucket: rejects,
@@ -221,7 +226,7 @@ export class StreamfoldStack extends Stack {
       ...storage,
       archiveBucket: this.rawArchive.bucket,
       dataOutputPrefix: config.archive.prefix,
-      catalog: eventCatalog,
+      catalog: config.catalog,
       metrics: config.metrics,
       databaseName: names.glueDatabase,
       workGroupName: names.workGroup,
@@ -229,6 +234,7 @@ export class StreamfoldStack extends Stack {
     });
 
     this.ingestFunction = new IngestFunction(this, 'IngestFunction', {
+      configFile,
       stream,
       environment: ingestFunctionEnvironment(config, { streamName: stream.streamName }),
       timeout: cdkDuration('ingest.acknowledgeTimeout', config.ingest.acknowledgeTimeout).plus(

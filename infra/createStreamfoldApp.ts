@@ -1,6 +1,10 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { loadConfig } from '../core/config/loadConfig.js';
+import {
+  DEFAULT_DECLARED_CONFIG,
+  type DeclaredConfig,
+  validateDeclaredConfig,
+} from '../core/config/loadConfig.js';
 import { PROJECT_NAME } from './defaults.js';
 import { readDeployContext } from './readDeployContext.js';
 import { resourceNames, StreamfoldStack } from './StreamfoldStack.js';
@@ -8,14 +12,20 @@ import { resourceNames, StreamfoldStack } from './StreamfoldStack.js';
 /**
  * Adds the streamfold stack for the stage chosen in the context
  * (`-c stage=dev|prod`, `-c capacityMode=...`, `-c alarmEmail=...`) to `app`,
+ * built from the configuration `declared` (imported by `importConfigFile`;
+ * the shipped `streamfold.config.ts` by default),
  * and registers cdk-nag's AwsSolutions checks, so synthesis fails on any
  * finding that is not acknowledged with its reason.
  *
  * @throws {Error} for invalid context values or configuration
  */
-export function createStreamfoldApp(app: App): StreamfoldStack {
+export function createStreamfoldApp(
+  app: App,
+  declared: DeclaredConfig = DEFAULT_DECLARED_CONFIG,
+): StreamfoldStack {
   const context = readDeployContext(app.node);
-  const config = loadConfig(
+  const config = validateDeclaredConfig(
+    declared,
     context.capacityMode === undefined ? {} : { stream: { capacityMode: context.capacityMode } },
   );
   const stack = new StreamfoldStack(app, resourceNames(config, context.stage).stack, {

@@ -17,6 +17,8 @@ export interface DeployContext {
   capacityMode: CapacityMode | undefined;
   /** `-c alarmEmail=ops@example.com`; subscribed to the alarm topic. */
   alarmEmail: string | undefined;
+  /** `-c config=FILE`: the configuration file; else `STREAMFOLD_CONFIG`, else `streamfold.config.ts`. */
+  configFile: string | undefined;
 }
 
 /**
@@ -39,7 +41,7 @@ export function readDeployContext(node: Node): DeployContext {
   if (alarmEmail !== undefined && !EMAIL_PATTERN.test(alarmEmail)) {
     throw new Error(`context alarmEmail must be an e-mail address (given "${alarmEmail}")`);
   }
-  return { stage, capacityMode, alarmEmail };
+  return { stage, capacityMode, alarmEmail, configFile: readString(node, 'config') };
 }
 
 function readString(node: Node, key: string): string | undefined {

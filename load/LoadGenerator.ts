@@ -1,13 +1,17 @@
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
+import { configSourceOf } from '../core/config/configSource.js';
+import { ConfigError } from '../core/config/errors.js';
 import type {
   LoadGeneratorCommand,
   LoadGeneratorMessage,
+  LoadGeneratorOptions,
   LoadGeneratorProgress,
   LoadGeneratorResult,
   LoadGeneratorRun,
   LoadGeneratorSetup,
 } from './loadGeneratorThread.js';
+import { NO_SAMPLE_EVENTS } from './runLoadTest.js';
 import { startTypeScriptWorker } from './startTypeScriptWorker.js';
 
 /** How long the thread may take to load its modules, ms. */
@@ -53,7 +57,10 @@ export class LoadGenerator {
    *
    * @throws {Error} when the thread fails to load or is not ready within 30 s
    */
-  public static async start(setup: LoadGeneratorSetup): Promise<LoadGenerator> {
+  public static async start(options: LoadGeneratorOptions): Promise<LoadGenerator> {
+    const { config, ...connection } = options;
+    if (!config.sampleEvents) throw new ConfigError([NO_SAMPLE_EVENTS]);
+    const setup: LoadGeneratorSetup = { ...connection, configSource: configSourceOf(config) };
     const worker = startTypeScriptWorker(
       new URL('./loadGeneratorThread.ts', import.meta.url),
       setup,

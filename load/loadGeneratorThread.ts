@@ -16,6 +16,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { type AggregateFigures, GroundTruth } from '../core/aggregates/GroundTruth.js';
 import type { StreamfoldConfig } from '../core/config/configSchema.js';
+import type { ConfigSource } from '../core/config/configSource.js';
+import { loadConfigFile } from '../core/config/loadConfig.js';
 import { createAwsClients } from '../local/awsClients.js';
 import { KinesisProducer, type ProducerStatsSnapshot } from '../producers/KinesisProducer.js';
 import type { PackingMode } from '../producers/RecordDraft.js';
@@ -29,12 +31,23 @@ export type KinesisConnection =
   /** AWS, with the default credential chain; the region from the environment when omitted. */
   | { endpoint?: undefined; region: string | undefined };
 
-/** What the thread is started with. */
-export interface LoadGeneratorSetup {
+/** What {@link LoadGenerator.start} is given. */
+export interface LoadGeneratorOptions {
   kinesis: KinesisConnection;
   streamName: string;
-  /** The metrics and windows the ground truth aggregates by. */
+  /**
+   * The configuration: its catalog and sample events make the events, its
+   * metrics and windows the ground truth. It must have been loaded from a file.
+   */
   config: StreamfoldConfig;
+}
+
+/**
+ * What the thread is started with: the configuration travels as where it was
+ * loaded from (its zod schemas and functions cannot be copied to a thread).
+ */
+export interface LoadGeneratorSetup extends Omit<LoadGeneratorOptions, 'config'> {
+  configSource: ConfigSource;
 }
 
 /** One run: a rate held for a duration through a fresh producer. */
@@ -92,6 +105,7 @@ export type LoadGeneratorCommand = { type: 'run'; run: LoadGeneratorRun };
 const setup = workerData as LoadGeneratorSetup;
 const port = parentPort;
 if (!port) throw new Error('loadGeneratorThread.ts runs as a worker thread only');
+const { config } = await loadConfigFile(setup.configSource.file, setup.configSource.overrides);
 const client = kinesisClientFor(setup.kinesis);
 const post = (message: LoadGeneratorMessage) => port.postMessage(message);
 const epochNow = () => performance.timeOrigin + performance.now();
@@ -113,15 +127,17 @@ async function runOnce(run: LoadGeneratorRun): Promise<LoadGeneratorResult> {
   const producer = new KinesisProducer({
     client,
     streamName: setup.streamName,
+    catalog: config.catalog,
     packing: run.packing,
     ...(run.pacing ? {} : { rateLimit: false as const }),
     maxBufferedEvents: run.maxBufferedEvents,
     statsIntervalMs: 0,
   });
-  const truth = run.groundTruth ? new GroundTruth(setup.config) : undefined;
+  const truth = run.groundTruth ? new GroundTruth(config) : undefined;
   const startedAt = epochNow();
   try {
     const result = await runLoadTest(producer, truth, {
+      sampleEvents: config.sampleEvents,
       rate: run.rate,
       durationSeconds: run.durationSeconds,
       keys: run.keys,

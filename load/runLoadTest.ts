@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { GroundTruth } from '../core/aggregates/GroundTruth.js';
-import { sampleEventGenerator } from '../core/events/sampleEvents.js';
+import type { SampleEventFactory } from '../core/events/SampleEventFactory.js';
 import type { KinesisProducer } from '../producers/KinesisProducer.js';
 import type { KeySkew } from './KeySampler.js';
 import { createKeySampler } from './KeySampler.js';
@@ -14,6 +14,8 @@ const MAX_FAILURE_SAMPLES = 5;
 
 /** What to generate. */
 export interface LoadTestOptions {
+  /** Makes the events: the configuration's `sampleEvents`. */
+  sampleEvents: SampleEventFactory | undefined;
   /** Target events per second. */
   rate: number;
   /** Seconds to generate for. */
@@ -52,6 +54,10 @@ export interface LoadRunResult {
   failureSamples: string[];
 }
 
+/** Why there is nothing to load the stream with. */
+export const NO_SAMPLE_EVENTS =
+  'sampleEvents: the configuration declares no generator of sample events, which the load test and the demo producer send (see examples/web-shop/sampleEvents.ts)';
+
 /**
  * Puts sample events through `producer` at `rate` for `durationSeconds`, with
  * partition keys drawn from `keys` under `skew`, then waits for every put to
@@ -66,7 +72,8 @@ export async function runLoadTest(
   options: LoadTestOptions,
 ): Promise<LoadRunResult> {
   const nextKey = createKeySampler(options.keys, options.skew);
-  const nextEvent = sampleEventGenerator({ source: options.source });
+  if (!options.sampleEvents) throw new Error(NO_SAMPLE_EVENTS);
+  const nextEvent = options.sampleEvents({ source: options.source });
   const durationMs = options.durationSeconds * 1_000;
   const total = Math.round(options.rate * options.durationSeconds);
   const counts = { put: 0, acknowledged: 0, failed: 0 };

@@ -282,8 +282,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       });
   const firehoseEndpoint = external.firehose ?? (firehose as LocalFirehose).endpoint;
 
-  const producer = new KinesisProducer({ client: clients.kinesis, streamName: config.stream.name });
-  const ingest = ingestDependenciesFor(config, producer, {
+  const producer = new KinesisProducer({
+    client: clients.kinesis,
+    streamName: config.stream.name,
+    catalog: config.catalog,
+  });
+  const ingest = ingestDependenciesFor(config, config.catalog, producer, {
     warn: (message, details) => notice(`ingest: ${message} ${JSON.stringify(details)}`),
   });
   const router = new HttpRouter({ allowOrigins: config.ingest.allowOrigins })
@@ -309,7 +313,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     stopTimeoutMs: ingest.acknowledgeTimeoutMs + 1_000,
   });
   const demoRate = options.demoRate ?? config.local.demoRate;
-  const demo = demoRate > 0 ? new DemoProducer(producer, demoRate) : undefined;
+  if (demoRate > 0 && !config.sampleEvents) {
+    notice('demo producer off: the configuration declares no sampleEvents to send');
+  }
+  const demo =
+    demoRate > 0 && config.sampleEvents
+      ? new DemoProducer(producer, config.sampleEvents, demoRate)
+      : undefined;
   if (demo) {
     demo.onError = (error) => notice(`demo producer: ${String(error)}`);
     demo.start();
@@ -402,7 +412,10 @@ async function loadAggregateHandler(
     // EMF lines would drown the status line; the same figures are in the status line.
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
-  return import('../functions/aggregate/handler.js');
+  const { createAggregateHandler } = await import(
+    '../functions/aggregate/createAggregateHandler.js'
+  );
+  return createAggregateHandler(config.catalog);
 }
 
 function ms(duration: string): number {

@@ -7,8 +7,7 @@ import {
 } from '@aws-sdk/client-firehose';
 import { FIREHOSE_LIMITS, FIREHOSE_RECORD_TARGET_BYTES } from '../core/codec/limits.js';
 import { encodeEventLine } from '../core/codec/ndjsonCodec.js';
-import { type EventCatalog, eventCatalog } from '../core/events/catalog.js';
-import type { StreamfoldEvent } from '../core/events/envelope.js';
+import type { CatalogEvent, EventCatalog } from '../core/events/catalog.js';
 import { validateEventObject } from '../core/events/validateEvent.js';
 import { type HistogramSummary, LogHistogram } from '../core/stats/LogHistogram.js';
 import { backoffDelay } from './backoff.js';
@@ -22,16 +21,16 @@ import {
   RecordExpiredError,
 } from './errors.js';
 import { describeError, isRetryableCallError } from './retryPolicy.js';
-import { nonNegative, positive } from './validateOptions.js';
+import { nonNegative, positive, requireCatalog } from './validateOptions.js';
 
 /** Options of {@link FirehoseProducer}. */
-export interface FirehoseProducerOptions {
+export interface FirehoseProducerOptions<C extends EventCatalog = EventCatalog> {
   /** A Firehose client (against the local endpoint, any credentials work). */
   client: FirehoseClient;
   /** A delivery stream whose source is direct PUT. */
   deliveryStreamName: string;
-  /** Events are validated against this catalog before they are buffered. @default the sample catalog */
-  catalog?: EventCatalog;
+  /** The event catalog (the configuration's `catalog`): events are validated against it before they are buffered. */
+  catalog: C;
   /** Events buffered or in flight before `put()` waits for room (backpressure). @default 100000 */
   maxBufferedEvents?: number;
   /**
@@ -164,7 +163,9 @@ interface RoomWaiter {
  * });
  * await producer.close(); // sends what is buffered and waits for it
  */
-export class FirehoseProducer extends EventEmitter<FirehoseProducerEvents> {
+export class FirehoseProducer<
+  C extends EventCatalog = EventCatalog,
+> extends EventEmitter<FirehoseProducerEvents> {
   readonly #client: FirehoseClient;
   readonly #deliveryStreamName: string;
   readonly #catalog: EventCatalog;
@@ -215,8 +216,9 @@ export class FirehoseProducer extends EventEmitter<FirehoseProducerEvents> {
   };
 
   /** @throws {ProducerError} naming an option that is out of range */
-  public constructor(options: FirehoseProducerOptions) {
+  public constructor(options: FirehoseProducerOptions<C>) {
     super();
+    requireCatalog(options.catalog);
     if (!options.deliveryStreamName) {
       throw new ProducerError(
         `deliveryStreamName must be a delivery stream name (given ${JSON.stringify(options.deliveryStreamName)})`,
@@ -224,7 +226,7 @@ export class FirehoseProducer extends EventEmitter<FirehoseProducerEvents> {
     }
     this.#client = options.client;
     this.#deliveryStreamName = options.deliveryStreamName;
-    this.#catalog = options.catalog ?? eventCatalog;
+    this.#catalog = options.catalog;
     this.#maxBufferedEvents = positive('maxBufferedEvents', options.maxBufferedEvents ?? 100_000);
     this.#lingerMs = nonNegative('lingerMs', options.lingerMs ?? 100);
     this.#recordTargetBytes = positive(
@@ -262,7 +264,7 @@ export class FirehoseProducer extends EventEmitter<FirehoseProducerEvents> {
    * @throws {RecordExpiredError} not acknowledged within `recordTtlMs`
    * @throws {ProducerClosedError} after `close()`, or when `close()` is called while it waits for room
    */
-  public async put(event: StreamfoldEvent): Promise<FirehoseAcknowledgement> {
+  public async put(event: CatalogEvent<C>): Promise<FirehoseAcknowledgement> {
     const putAt = performance.now();
     if (this.#closed) throw new ProducerClosedError();
     const validation = validateEventObject(event, this.#catalog);

@@ -9,7 +9,7 @@ import {
 import { KINESIS_LIMITS, PACKED_RECORD_TARGET_BYTES } from '../core/codec/limits.js';
 import { encodeEventLine } from '../core/codec/ndjsonCodec.js';
 import type { MetricDefinition } from '../core/config/configSchema.js';
-import { type CatalogEvent, type EventCatalog, eventCatalog } from '../core/events/catalog.js';
+import type { CatalogEvent, EventCatalog } from '../core/events/catalog.js';
 import {
   checkStorableValues,
   type ValueSource,
@@ -31,7 +31,7 @@ import { createRecordDraft, PACKING_MODES, type PackingMode } from './RecordDraf
 import { describeError, isRetryableCallError } from './retryPolicy.js';
 import { partitionKeyHash, ShardMap, type ShardRoute } from './ShardMap.js';
 import { TokenBucket } from './TokenBucket.js';
-import { atMost, MAX_TIMER_MS, nonNegative, positive } from './validateOptions.js';
+import { atMost, MAX_TIMER_MS, nonNegative, positive, requireCatalog } from './validateOptions.js';
 
 /** Per-shard write limits of Kinesis Data Streams (provisioned and on-demand alike). */
 export const SHARD_WRITE_LIMITS = { recordsPerSecond: 1_000, bytesPerSecond: 1024 * 1024 } as const;
@@ -43,12 +43,15 @@ export interface ProducerLogger {
 }
 
 /** Options of {@link KinesisProducer}. */
-export interface KinesisProducerOptions<C extends EventCatalog = typeof eventCatalog> {
+export interface KinesisProducerOptions<C extends EventCatalog = EventCatalog> {
   /** A Kinesis client; against kinesalite give it `requestHandler: new NodeHttpHandler()`. */
   client: KinesisClient;
   streamName: string;
-  /** Events are validated against this catalog before they are buffered. @default the sample catalog */
-  catalog?: C;
+  /**
+   * The event catalog (the configuration's `catalog`): `put()` accepts only its
+   * events, checked by type at compile time and by schema before buffering.
+   */
+  catalog: C;
   /**
    * The metric definitions the events are aggregated by (the configuration's `metrics`):
    * values they read are refused with `InvalidEventError` (`unstorable_number`) where the
@@ -225,7 +228,7 @@ const LONGEST_HASH_KEY = (2n ** 128n - 1n).toString();
  * await producer.close(); // flushes
  */
 export class KinesisProducer<
-  C extends EventCatalog = typeof eventCatalog,
+  C extends EventCatalog = EventCatalog,
 > extends EventEmitter<KinesisProducerEvents> {
   readonly #client: KinesisClient;
   readonly #streamName: string;
@@ -296,9 +299,10 @@ export class KinesisProducer<
 
   public constructor(options: KinesisProducerOptions<C>) {
     super();
+    requireCatalog(options.catalog);
     this.#client = options.client;
     this.#streamName = options.streamName;
-    this.#catalog = options.catalog ?? eventCatalog;
+    this.#catalog = options.catalog;
     this.#valueSources = valueSourcesOf(options.metrics ?? []);
     this.#packing = options.packing ?? 'ndjson';
     if (!PACKING_MODES.includes(this.#packing)) {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
+import type { EventCatalog } from '../events/catalog.js';
+import type { SampleEventFactory } from '../events/SampleEventFactory.js';
 
 const duration = z
   .string()
@@ -9,6 +11,10 @@ const duration = z
   );
 
 const port = z.number().int().min(1).max(65_535);
+
+const bucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name');
 
 /**
  * Percentile statistics. They are read from a log-bucketed histogram kept per
@@ -88,161 +94,276 @@ export const chaosSchema = z.object({
   duplicateDeliveryRate: rate(0.05),
 });
 
-/** The whole configuration; every part of streamfold reads its settings from here. */
+/**
+ * The catalog as declared: its shape is checked in `validateConfig`, type by
+ * type, so a mistake names the event type.
+ */
+const catalogSetting = z.custom<EventCatalog>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  'must map event type names to zod object schemas, e.g. { signup: z.object({ plan: z.string() }) }',
+);
+
+const sampleEventsSetting = z.custom<SampleEventFactory>(
+  (value) => typeof value === 'function',
+  'must be a function returning a generator of events (see examples/web-shop/sampleEvents.ts)',
+);
+
+/**
+ * The whole configuration; every part of streamfold reads its settings from
+ * here. Only `catalog` and `metrics` must be declared: every other setting has
+ * a default chosen for a small production stream, explained where it is set.
+ */
 export const configSchema = z.object({
-  stream: z.object({
-    /** Kinesis stream name. */
-    name: z.string().regex(/^[a-zA-Z0-9_.-]{1,128}$/, 'must be 1-128 of a-z A-Z 0-9 _ . -'),
-    /** `provisioned` uses `shardCount`; `on-demand` scales by itself (AWS only). */
-    capacityMode: z.enum(['provisioned', 'on-demand']).default('provisioned'),
-    /** Open shards, for provisioned mode and for the local stream. */
-    shardCount: z.number().int().min(1).max(64),
-    /** How long records stay readable (24h to 365d). */
-    retention: duration,
-  }),
+  /**
+   * Every event type accepted and the zod schema of its `data` (see
+   * `defineCatalog`); `examples/web-shop/catalog.ts` is the shipped example.
+   */
+  catalog: catalogSetting,
+  /**
+   * Makes plausible events of the catalog for the demo producer and the load
+   * test; without it both are unavailable (they say so).
+   */
+  sampleEvents: sampleEventsSetting.optional(),
+  stream: z
+    .object({
+      /** Kinesis stream name. */
+      name: z
+        .string()
+        .regex(/^[a-zA-Z0-9_.-]{1,128}$/, 'must be 1-128 of a-z A-Z 0-9 _ . -')
+        .default('streamfold-events'),
+      /** `provisioned` uses `shardCount`; `on-demand` scales by itself (AWS only). */
+      capacityMode: z.enum(['provisioned', 'on-demand']).default('provisioned'),
+      /**
+       * Open shards, for provisioned mode and for the local stream. 2 shards = 2 MB/s and
+       * 2,000 records/s in; packing puts ~50 events in a record.
+       */
+      shardCount: z.number().int().min(1).max(64).default(2),
+      /** How long records stay readable (24h to 365d). */
+      retention: duration.default('24h'),
+    })
+    .prefault({}),
   /** The event source mapping from the stream to the aggregate function, and the function. */
-  aggregation: z.object({
-    /** Most records per invocation (Kinesis ESM allows 1-10000). */
-    batchSize: z.number().int().min(1).max(10_000),
-    /** How long to gather records before invoking (0-300s). */
-    maxBatchingWindow: duration,
-    /** Split a failing batch in two and retry the halves separately. */
-    bisectBatchOnError: z.boolean(),
-    /** Retries of a failing batch before it goes to the on-failure destination (0-10000). */
-    maxRetryAttempts: z.number().int().min(0).max(10_000),
-    /** Records older than this go to the on-failure destination without processing (60s-7d). */
-    maxRecordAge: duration,
-    /** Concurrent batches per shard. Exactly-once aggregation requires 1. */
-    parallelizationFactor: z.literal(1),
-    /** Where a new mapping starts reading. */
-    startingPosition: z.enum(['TRIM_HORIZON', 'LATEST']),
-    /** Function timeout. */
-    timeout: duration,
-    /** Function memory, MB. */
-    memorySize: z.number().int().min(128).max(10_240),
-  }),
+  aggregation: z
+    .object({
+      /**
+       * Most records per invocation (Kinesis ESM allows 1-10000). Large batches fold more
+       * events into each DynamoDB write.
+       */
+      batchSize: z.number().int().min(1).max(10_000).default(1_000),
+      /**
+       * How long to gather records before invoking (0-300s). 1 s trades a little latency for
+       * far fewer writes when traffic is light.
+       */
+      maxBatchingWindow: duration.default('1s'),
+      /** Split a failing batch in two and retry the halves separately. */
+      bisectBatchOnError: z.boolean().default(true),
+      /** Retries of a failing batch before it goes to the on-failure destination (0-10000). */
+      maxRetryAttempts: z.number().int().min(0).max(10_000).default(5),
+      /**
+       * Records older than this go to the on-failure destination without processing
+       * (60s-7d). 1 h: well inside the 24 h retention, so nothing expires while it is being
+       * retried.
+       */
+      maxRecordAge: duration.default('1h'),
+      /** Concurrent batches per shard. Exactly-once aggregation requires 1. */
+      parallelizationFactor: z.literal(1).default(1),
+      /** Where a new mapping starts reading. */
+      startingPosition: z.enum(['TRIM_HORIZON', 'LATEST']).default('TRIM_HORIZON'),
+      /** Function timeout. */
+      timeout: duration.default('60s'),
+      /** Function memory, MB. */
+      memorySize: z.number().int().min(128).max(10_240).default(512),
+    })
+    .prefault({}),
   /** The Firehose archive of raw records in S3. */
-  archive: z.object({
-    /** Local bucket name; on AWS the stack names the bucket. */
-    bucketName: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
-    /** Firehose S3 prefix expression, `!{timestamp:...}` placeholders allowed. */
-    prefix: z.string().min(1),
-    /** Firehose error output prefix expression. */
-    errorOutputPrefix: z.string().min(1),
-    /** Flush when this many MiB are buffered (Firehose allows 1-128). */
-    bufferingSizeMiB: z.number().int().min(1).max(128),
-    /** Flush at least this often (Firehose allows 0-900s). */
-    bufferingInterval: duration,
-    /** Object compression. */
-    compression: z.literal('GZIP'),
-  }),
+  archive: z
+    .object({
+      /** Local bucket name; on AWS the stack names the bucket. */
+      bucketName: bucketName.default('streamfold-archive'),
+      /** Firehose S3 prefix expression, `!{timestamp:...}` placeholders allowed. */
+      prefix: z
+        .string()
+        .min(1)
+        .default(
+          'events/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/',
+        ),
+      /** Firehose error output prefix expression. */
+      errorOutputPrefix: z
+        .string()
+        .min(1)
+        .default(
+          'errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/',
+        ),
+      /** Flush when this many MiB are buffered (Firehose allows 1-128). */
+      bufferingSizeMiB: z.number().int().min(1).max(128).default(64),
+      /**
+       * Flush at least this often (Firehose allows 0-900s). 60 s keeps objects few and large
+       * on AWS and the local archive visibly fresh.
+       */
+      bufferingInterval: duration.default('60s'),
+      /** Object compression. */
+      compression: z.literal('GZIP').default('GZIP'),
+    })
+    .prefault({}),
   /**
    * A Firehose delivery stream that producers PUT to directly (`FirehoseProducer`),
    * delivering into the archive bucket under its own prefix with the archive's
    * buffering and compression.
    */
-  directPut: z.object({
-    /** Delivery stream name; on AWS the stage is appended. */
-    deliveryStreamName: z
-      .string()
-      .regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'must be 1-64 of a-z A-Z 0-9 _ . -'),
-    /** Firehose S3 prefix expression of delivered objects, apart from `archive.prefix`. */
-    prefix: z.string().min(1),
-    /** Firehose error output prefix expression. */
-    errorOutputPrefix: z.string().min(1),
-  }),
+  directPut: z
+    .object({
+      /** Delivery stream name; on AWS the stage is appended. */
+      deliveryStreamName: z
+        .string()
+        .regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'must be 1-64 of a-z A-Z 0-9 _ . -')
+        .default('streamfold-direct'),
+      /**
+       * Firehose S3 prefix expression of delivered objects: a folder of its own, so the
+       * archive table over `events/` never reads direct-PUT objects twice.
+       */
+      prefix: z
+        .string()
+        .min(1)
+        .default(
+          'direct/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/',
+        ),
+      /** Firehose error output prefix expression. */
+      errorOutputPrefix: z
+        .string()
+        .min(1)
+        .default(
+          'direct-errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/',
+        ),
+    })
+    .prefault({}),
   /** Rejected events and on-failure records. */
-  rejects: z.object({
-    /** Local bucket name; on AWS the stack names the bucket. */
-    bucketName: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
-    /** Prefix of objects holding events refused as bad input. */
-    rejectsPrefix: z.string().min(1),
-    /** Prefix of on-failure destination objects (batches that exhausted their retries). */
-    onFailurePrefix: z.string().min(1),
-  }),
+  rejects: z
+    .object({
+      /** Local bucket name; on AWS the stack names the bucket. */
+      bucketName: bucketName.default('streamfold-rejects'),
+      /** Prefix of objects holding events refused as bad input. */
+      rejectsPrefix: z.string().min(1).default('rejects/'),
+      /**
+       * Prefix of on-failure destination objects (batches that exhausted their retries).
+       * Lambda always writes them under `aws/lambda/` on AWS; the local runtime matches it.
+       */
+      onFailurePrefix: z.string().min(1).default('aws/lambda/'),
+    })
+    .prefault({}),
   /** The DynamoDB aggregates table. */
-  table: z.object({
-    name: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be 3-255 of a-z A-Z 0-9 _ . -'),
-  }),
+  table: z
+    .object({
+      name: z
+        .string()
+        .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be 3-255 of a-z A-Z 0-9 _ . -')
+        .default('streamfold-aggregates'),
+    })
+    .prefault({}),
   /** Acceptance rules for events arriving at the handler. */
-  events: z.object({
-    /** Oldest accepted event time, relative to arrival. */
-    maxLateness: duration,
-    /** Newest accepted event time, relative to arrival (producer clock skew). */
-    maxFutureSkew: duration,
-    /**
-     * Count each event `id` once, across producer retries, for this long after its first
-     * copy; off when omitted. Costs one conditional write per event (see README).
-     */
-    dedupeWindow: duration.optional(),
-  }),
-  /** Window definitions, keyed by their size written as a duration (`1m`, `1h`, `1d`). */
-  windows: z.record(duration, windowSchema),
+  events: z
+    .object({
+      /** Oldest accepted event time, relative to arrival. */
+      maxLateness: duration.default('7d'),
+      /** Newest accepted event time, relative to arrival (producer clock skew). */
+      maxFutureSkew: duration.default('5m'),
+      /**
+       * Count each event `id` once, across producer retries, for this long after its first
+       * copy; off when omitted. Costs one conditional write per event (see README).
+       */
+      dedupeWindow: duration.optional(),
+    })
+    .prefault({}),
+  /**
+   * Window definitions, keyed by their size written as a duration (`1m`, `1h`, `1d`).
+   * Minute buckets are for live dashboards, kept two days to compare with yesterday.
+   */
+  windows: z
+    .record(duration, windowSchema)
+    .default({ '1m': { retention: '2d' }, '1h': { retention: '90d' }, '1d': {} }),
   /** Declared metrics. */
   metrics: z.array(metricSchema).min(1),
   /** HTTP ingest: `POST <path>` for producers that cannot hold AWS credentials. */
-  ingest: z.object({
-    /** Route of the ingest endpoint, locally and on the deployed API. */
-    path: z
-      .string()
-      .regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, 'must be a path such as /events'),
-    /**
-     * Largest request body accepted, bytes. At most 4 MiB: base64-encoded by API Gateway, the
-     * body must still fit Lambda's 6 MB request payload.
-     */
-    maxRequestBytes: z
-      .number()
-      .int()
-      .min(1_024)
-      .max(4 * 1024 * 1024),
-    /** Most events accepted in one request. */
-    maxEventsPerRequest: z.number().int().min(1).max(10_000),
-    /**
-     * How long a request waits for the stream to acknowledge its events before it answers 503
-     * (1s-20s: the function times out 5 s later, inside API Gateway's 30 s integration limit).
-     */
-    acknowledgeTimeout: duration.refine((text) => {
-      const ms = parseDuration(text) ?? 0;
-      return ms >= 1_000 && ms <= 20_000;
-    }, 'must be between 1s and 20s'),
-    /**
-     * Origins of web pages allowed to call the ingest endpoint from a browser (CORS), for
-     * example `https://shop.example.com`; empty for none.
-     */
-    allowOrigins: z
-      .array(
-        z
-          .string()
-          .regex(/^https?:\/\/[^/]+$/, 'must be an origin such as https://shop.example.com'),
-      )
-      .default([]),
-  }),
-  /** The embedded runtime started by `npm start`. */
-  local: z.object({
-    /** Interface every local server binds to. */
-    host: z.string().min(1),
-    /** Region reported to the SDK clients. */
-    region: z.string().min(1),
-    /** Ports of the local emulators and of the HTTP server. */
-    ports: z.object({ kinesis: port, dynamodb: port, s3: port, http: port, firehose: port }),
-    /** External endpoints that replace an emulator (LocalStack, a real account). */
-    endpoints: z
-      .object({
-        kinesis: z.url().optional(),
-        dynamodb: z.url().optional(),
-        s3: z.url().optional(),
-        firehose: z.url().optional(),
-      })
-      .default({}),
-    /** Events per second of the demo producer; 0 switches it off. */
-    demoRate: z.number().min(0).max(1_000_000),
-    /** Fault rates of `npm start -- --chaos` (each 0..1); see `local/chaos/`. */
-    chaos: chaosSchema.default(chaosSchema.parse({})),
-  }),
+  ingest: z
+    .object({
+      /** Route of the ingest endpoint, locally and on the deployed API. */
+      path: z
+        .string()
+        .regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, 'must be a path such as /events')
+        .default('/events'),
+      /**
+       * Largest request body accepted, bytes. At most 4 MiB: base64-encoded by API Gateway,
+       * the body must still fit Lambda's 6 MB request payload. 1 MiB: a request at the limit
+       * still fits one PutRecords call (5 MiB), so it is acknowledged in one round trip.
+       */
+      maxRequestBytes: z
+        .number()
+        .int()
+        .min(1_024)
+        .max(4 * 1024 * 1024)
+        .default(1_048_576),
+      /**
+       * Most events accepted in one request. 500: as many as one PutRecords call takes, so
+       * clients batching for Kinesis can keep their batches; bounds validation work and the
+       * error list of one response.
+       */
+      maxEventsPerRequest: z.number().int().min(1).max(10_000).default(500),
+      /**
+       * How long a request waits for the stream to acknowledge its events before it answers
+       * 503 (1s-20s: the function times out 5 s later, inside API Gateway's 30 s integration
+       * limit). 10 s covers the producer's first six retries (backoff ceilings 0.1 s .. 3.2 s)
+       * and lets a client re-send long before its own timeout.
+       */
+      acknowledgeTimeout: duration
+        .refine((text) => {
+          const ms = parseDuration(text) ?? 0;
+          return ms >= 1_000 && ms <= 20_000;
+        }, 'must be between 1s and 20s')
+        .default('10s'),
+      /**
+       * Origins of web pages allowed to call the ingest endpoint from a browser (CORS), for
+       * example `https://shop.example.com`; empty for none.
+       */
+      allowOrigins: z
+        .array(
+          z
+            .string()
+            .regex(/^https?:\/\/[^/]+$/, 'must be an origin such as https://shop.example.com'),
+        )
+        .default([]),
+    })
+    .prefault({}),
+  /** The embedded runtime started by `streamfold start`. */
+  local: z
+    .object({
+      /** Interface every local server binds to. */
+      host: z.string().min(1).default('127.0.0.1'),
+      /** Region reported to the SDK clients. */
+      region: z.string().min(1).default('us-east-1'),
+      /** Ports of the local emulators and of the HTTP server. */
+      ports: z
+        .object({
+          kinesis: port.default(4567),
+          dynamodb: port.default(4568),
+          s3: port.default(4569),
+          http: port.default(4570),
+          firehose: port.default(4571),
+        })
+        .prefault({}),
+      /** External endpoints that replace an emulator (LocalStack, a real account). */
+      endpoints: z
+        .object({
+          kinesis: z.url().optional(),
+          dynamodb: z.url().optional(),
+          s3: z.url().optional(),
+          firehose: z.url().optional(),
+        })
+        .default({}),
+      /** Events per second of the demo producer; 0 switches it off. */
+      demoRate: z.number().min(0).max(1_000_000).default(200),
+      /** Fault rates of `streamfold start --chaos` (each 0..1); see `local/chaos/`. */
+      chaos: chaosSchema.prefault({}),
+    })
+    .prefault({}),
 });
 
 /** The configuration as written, before defaults are applied. */

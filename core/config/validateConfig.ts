@@ -15,26 +15,59 @@ interface DurationBound {
   bounds: string;
 }
 
+/** Event type names: what the envelope's `type` accepts, without spaces or quotes. */
+const EVENT_TYPE_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+
 /**
- * Validates a configuration against its schema and against the event catalog,
- * and applies defaults.
+ * Validates a configuration against its schema and its metrics against its
+ * event catalog, and applies defaults.
  *
  * @throws {ConfigError} naming every invalid setting and the value given
  */
-export function validateConfig(
-  input: StreamfoldConfigInput,
-  catalog: EventCatalog,
-): StreamfoldConfig {
+export function validateConfig(input: StreamfoldConfigInput): StreamfoldConfig {
   const parsed = configSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map(describeIssue));
   const config = parsed.data;
+  const catalogProblems = checkCatalog(config.catalog);
+  if (catalogProblems.length > 0) throw new ConfigError(catalogProblems);
   const problems = [
     ...checkDurations(config),
-    ...checkMetrics(config, catalog),
+    ...checkMetrics(config, config.catalog),
     ...checkDirectPut(config),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * Each catalog entry must be a zod object schema. Checked by shape rather than
+ * `instanceof`: a configuration outside this repository brings its own copy
+ * of zod 4, whose schemas are the same shape but other classes.
+ */
+function checkCatalog(catalog: EventCatalog): string[] {
+  const entries = Object.entries(catalog);
+  if (entries.length === 0) return ['catalog: must declare at least one event type (given {})'];
+  const problems: string[] = [];
+  for (const [type, schema] of entries) {
+    if (!EVENT_TYPE_NAME.test(type)) {
+      problems.push(
+        `catalog: event type names must be 1-64 of A-Z a-z 0-9 _ . : - (given ${JSON.stringify(type)})`,
+      );
+    }
+    const definition = (schema as { _zod?: { def?: { type?: unknown } } } | null)?._zod?.def;
+    if (definition?.type !== 'object') {
+      problems.push(
+        `catalog.${type}: must be a zod 4 object schema such as z.object({ ... }) (given ${describeValue(schema)})`,
+      );
+    }
+  }
+  return problems;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? typeof value;
+  const type = (value as { _zod?: { def?: { type?: unknown } } })._zod?.def?.type;
+  return typeof type === 'string' ? `a zod ${type} schema` : 'an object that is not a zod schema';
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -3,7 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type AggregationSettings, compileMetrics } from '../../core/aggregates/compileMetrics.js';
 import { parseDuration } from '../../core/duration.js';
-import { eventCatalog } from '../../core/events/catalog.js';
+import type { EventCatalog } from '../../core/events/catalog.js';
 import type { AggregateDependencies } from './aggregateKinesisBatch.js';
 import { DynamoAggregateStore } from './DynamoAggregateStore.js';
 import { DynamoEventDeduper } from './DynamoEventDeduper.js';
@@ -18,6 +18,8 @@ export interface AggregateResources {
   rejectsBucketName: string;
   rejectsPrefix: string;
   settings: AggregationSettings;
+  /** The configuration's event catalog, which arriving events are validated against. */
+  catalog: EventCatalog;
   logger: Logger;
 }
 
@@ -39,7 +41,7 @@ export function aggregateDependencies(
     groups: new DynamoGroupRegistry(dynamodb, tableName),
     rejects: new S3RejectsSink(resources.s3, resources.rejectsBucketName, resources.rejectsPrefix),
     metrics: compileMetrics(settings),
-    catalog: eventCatalog,
+    catalog: resources.catalog,
     maxLatenessMs: parseDuration(settings.events.maxLateness) ?? 0,
     maxFutureSkewMs: parseDuration(settings.events.maxFutureSkew) ?? 0,
     ...(dedupeWindowMs === undefined

@@ -1,6 +1,6 @@
 import type { IngestSettings } from '../../core/config/ingestFunctionEnvironment.js';
 import { parseDuration } from '../../core/duration.js';
-import { eventCatalog } from '../../core/events/catalog.js';
+import type { EventCatalog } from '../../core/events/catalog.js';
 import type { EventSink, IngestDependencies, IngestLogger } from './types.js';
 
 /**
@@ -9,17 +9,18 @@ import type { EventSink, IngestDependencies, IngestLogger } from './types.js';
  * so both enforce the same limits and the same event time window.
  *
  * @example
- * const dependencies = ingestDependenciesFor(config, producer);
+ * const dependencies = ingestDependenciesFor(config, config.catalog, producer);
  */
 export function ingestDependenciesFor(
   settings: IngestSettings,
+  catalog: EventCatalog,
   sink: EventSink,
   logger?: IngestLogger,
 ): IngestDependencies {
   const { ingest, events } = settings;
   return {
     sink,
-    catalog: eventCatalog,
+    catalog,
     limits: {
       maxRequestBytes: ingest.maxRequestBytes,
       maxEventsPerRequest: ingest.maxEventsPerRequest,

@@ -10,14 +10,17 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE_MAPPING_DEFAULTS, FUNCTION_DEFAULTS } from '../defaults.js';
+import { lambdaEntry, PROJECT_ROOT } from '../lambdaEntry.js';
 import { objectWildcardFinding } from '../nagFindings.js';
 import { ScopedS3OnFailureDestination } from '../ScopedS3OnFailureDestination.js';
 
-/** The handler module, relative to this file so synth works from any directory. */
-const HANDLER_ENTRY = fileURLToPath(
-  new URL('../../functions/aggregate/handler.ts', import.meta.url),
-);
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The handler factory, relative to this file so synth works from any directory. */
+const HANDLER_FACTORY = {
+  module: fileURLToPath(
+    new URL('../../functions/aggregate/createAggregateHandler.ts', import.meta.url),
+  ),
+  exportName: 'createAggregateHandler',
+};
 
 /** Props of {@link AggregateFunction}. */
 export interface AggregateFunctionProps {
@@ -31,6 +34,8 @@ export interface AggregateFunctionProps {
   rejectsPrefix: string;
   /** The function's environment, from `aggregateFunctionEnvironment()`. */
   environment: Record<string, string>;
+  /** The configuration file whose event catalog the function validates events against. */
+  configFile: string;
   /**
    * Function timeout.
    *
@@ -154,7 +159,7 @@ export class AggregateFunction extends Construct {
 
     this.handler = new nodejs.NodejsFunction(this, 'Function', {
       description: 'Folds Kinesis batches into DynamoDB aggregates, exactly once per record',
-      entry: HANDLER_ENTRY,
+      entry: lambdaEntry(HANDLER_FACTORY, props.configFile),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,

@@ -6,10 +6,13 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FUNCTION_DEFAULTS, INGEST_FUNCTION_DEFAULTS } from '../defaults.js';
+import { lambdaEntry, PROJECT_ROOT } from '../lambdaEntry.js';
 
-/** The handler module, relative to this file so synth works from any directory. */
-const HANDLER_ENTRY = fileURLToPath(new URL('../../functions/ingest/handler.ts', import.meta.url));
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The handler factory, relative to this file so synth works from any directory. */
+const HANDLER_FACTORY = {
+  module: fileURLToPath(new URL('../../functions/ingest/createIngestHandler.ts', import.meta.url)),
+  exportName: 'createIngestHandler',
+};
 
 /** Largest timeout API Gateway HTTP APIs wait for an integration. */
 const MAX_INTEGRATION_TIMEOUT_S = 30;
@@ -20,6 +23,8 @@ export interface IngestFunctionProps {
   stream: kinesis.IStream;
   /** The function's environment, from `ingestFunctionEnvironment()`. */
   environment: Record<string, string>;
+  /** The configuration file whose event catalog the function validates events against. */
+  configFile: string;
   /**
    * Function timeout; below API Gateway's 30 s so the function, not the gateway, answers.
    *
@@ -91,7 +96,7 @@ export class IngestFunction extends Construct {
     this.handler = new nodejs.NodejsFunction(this, 'Function', {
       description:
         'POST /events: validates a JSON array of events and puts the valid ones into the stream',
-      entry: HANDLER_ENTRY,
+      entry: lambdaEntry(HANDLER_FACTORY, props.configFile),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,

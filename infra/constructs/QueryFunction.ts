@@ -6,10 +6,10 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FUNCTION_DEFAULTS, QUERY_FUNCTION_DEFAULTS } from '../defaults.js';
+import { PROJECT_ROOT } from '../lambdaEntry.js';
 
 /** The handler module, relative to this file so synth works from any directory. */
 const HANDLER_ENTRY = fileURLToPath(new URL('../../functions/query/handler.ts', import.meta.url));
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Largest timeout API Gateway HTTP APIs wait for an integration. */
 const MAX_INTEGRATION_TIMEOUT_S = 30;

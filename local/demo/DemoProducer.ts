@@ -1,17 +1,18 @@
-import { sampleEventGenerator } from '../../core/events/sampleEvents.js';
+import type { StreamfoldEvent } from '../../core/events/envelope.js';
+import type { SampleEventFactory } from '../../core/events/SampleEventFactory.js';
 import type { KinesisProducer } from '../../producers/KinesisProducer.js';
 
 const TICK_MS = 100;
 
 /**
- * Puts sample web-shop events through a {@link KinesisProducer} at a steady
+ * Puts the configuration's sample events through a {@link KinesisProducer} at a steady
  * rate so the dashboard has live data. It skips a tick rather than queue
  * without bound when the producer falls behind.
  */
 export class DemoProducer {
   readonly #producer: KinesisProducer;
   readonly #ratePerSecond: number;
-  readonly #next = sampleEventGenerator({ source: 'demo' });
+  readonly #next: () => StreamfoldEvent;
   #timer: NodeJS.Timeout | undefined;
   #carry = 0;
   /** Events put and their outcomes. */
@@ -19,8 +20,13 @@ export class DemoProducer {
   /** Told about each failed put. */
   public onError: (error: unknown) => void = () => undefined;
 
-  public constructor(producer: KinesisProducer, ratePerSecond: number) {
+  public constructor(
+    producer: KinesisProducer,
+    sampleEvents: SampleEventFactory,
+    ratePerSecond: number,
+  ) {
     this.#producer = producer;
+    this.#next = sampleEvents({ source: 'demo' });
     this.#ratePerSecond = ratePerSecond;
   }
 

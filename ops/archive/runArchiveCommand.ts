@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StreamfoldConfig } from '../../core/config/configSchema.js';
-import { eventCatalog } from '../../core/events/catalog.js';
 import { ArchiveCache, type ArchiveFetchProgress } from './ArchiveCache.js';
 import { type ArchiveTarget, connectArchiveTarget } from './connectArchiveTarget.js';
 import { ArchiveSqlError } from './errors.js';
@@ -86,7 +85,7 @@ export async function runArchiveCommand(
     );
     const database = await openArchiveDatabase({
       files: fetched.files,
-      catalog: eventCatalog,
+      catalog: config.catalog,
       prefix: config.archive.prefix,
       dedupe: args.dedupe,
       aliases: [{ database: saved.database, table: saved.table }],

@@ -3,7 +3,6 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { AggregateFigures } from '../../core/aggregates/GroundTruth.js';
 import type { MetricDefinition, StreamfoldConfig } from '../../core/config/configSchema.js';
 import { parseDuration } from '../../core/duration.js';
-import { eventCatalog } from '../../core/events/catalog.js';
 import { valueSourcesOf } from '../../core/events/checkStorableValues.js';
 import { mapConcurrent } from '../../core/util/mapConcurrent.js';
 import { DynamoGroupRegistry } from '../../functions/aggregate/DynamoGroupRegistry.js';
@@ -142,7 +141,7 @@ export async function reconcileAggregates(options: ReconcileOptions): Promise<Re
     arrivalToMs,
     sinceMs: options.sinceMs,
     untilMs: options.untilMs,
-    catalog: eventCatalog,
+    catalog: config.catalog,
     valueSources: valueSourcesOf(config.metrics),
     maxLatenessMs,
     maxFutureSkewMs,

@@ -52,6 +52,7 @@ export async function runRedriveCommand(
         rejectsBucketName: target.bucket,
         rejectsPrefix: config.rejects.rejectsPrefix,
         settings: aggregationSettingsOf(config),
+        catalog: config.catalog,
         // Per-object lines on stderr say what happened; the handler's warnings would repeat them.
         logger: new Logger({ logLevel: 'ERROR', serviceName: 'streamfold-redrive' }),
       }),

@@ -9,6 +9,7 @@ import {
 import { readStreamRecords } from '../../bench/firehoseBilling.js';
 import { KINESIS_LIMITS } from '../../core/codec/limits.js';
 import { encodeEventLine } from '../../core/codec/ndjsonCodec.js';
+import { webShopCatalog } from '../../examples/web-shop/catalog.js';
 import { type AwsClients, createAwsClients } from '../../local/awsClients.js';
 import { type RunningEmulators, startEmulators } from '../../local/emulators/startEmulators.js';
 import { KinesisProducer } from '../../producers/KinesisProducer.js';
@@ -50,6 +51,7 @@ describe('benchmark figures that must not regress', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const producer = new KinesisProducer({
+      catalog: webShopCatalog,
       client: clients.kinesis,
       streamName,
       packing: 'ndjson',

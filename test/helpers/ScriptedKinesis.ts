@@ -10,6 +10,7 @@ import {
 import { unpackRecord } from '../../core/codec/ndjsonCodec.js';
 import type { EventCatalog } from '../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
+import { webShopCatalog } from '../../examples/web-shop/catalog.js';
 import { KinesisProducer, type KinesisProducerOptions } from '../../producers/KinesisProducer.js';
 
 /** One entry of a PutRecords call. */
@@ -98,6 +99,7 @@ export function scriptedProducer(
   options: Partial<KinesisProducerOptions<EventCatalog>> = {},
 ): KinesisProducer<EventCatalog> {
   return new KinesisProducer<EventCatalog>({
+    catalog: webShopCatalog,
     client: kinesis.client,
     streamName: 'test-stream',
     lingerMs: 0,

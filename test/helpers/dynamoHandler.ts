@@ -3,8 +3,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { compileMetrics } from '../../core/aggregates/compileMetrics.js';
 import type { StreamfoldConfig } from '../../core/config/configSchema.js';
-import { eventCatalog } from '../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
+import { webShopCatalog } from '../../examples/web-shop/catalog.js';
 import {
   type AggregateDependencies,
   aggregateKinesisBatch,
@@ -30,7 +30,7 @@ export function dynamoHandlerDependencies(
     groups: new DynamoGroupRegistry(client, tableName),
     rejects: { write: async () => undefined },
     metrics: compileMetrics(config),
-    catalog: eventCatalog,
+    catalog: webShopCatalog,
     maxLatenessMs: 3_600_000,
     maxFutureSkewMs: 300_000,
     logger: new Logger({ logLevel: 'SILENT' }),

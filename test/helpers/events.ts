@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { EventData, EventType } from '../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
+import type {
+  WebShopEventData as EventData,
+  WebShopEventType as EventType,
+} from '../../examples/web-shop/catalog.js';
 
 /** Valid payloads of each sample catalog type; tests override only what they care about. */
 const DEFAULT_DATA: { [T in EventType]: EventData<T> } = {

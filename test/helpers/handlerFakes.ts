@@ -16,8 +16,8 @@ import { InMemoryGroupRegistry } from '../../core/aggregates/InMemoryGroupRegist
 import type { WriteScope } from '../../core/aggregates/ShardLedger.js';
 import { addDecimalStrings } from '../../core/decimal/addDecimalStrings.js';
 import type { EventCatalog } from '../../core/events/catalog.js';
-import { eventCatalog } from '../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
+import { webShopCatalog } from '../../examples/web-shop/catalog.js';
 import type {
   AggregateDependencies,
   AggregateStore,
@@ -224,7 +224,7 @@ export function handlerDeps(
   metrics: readonly CompiledMetric[],
   now: number,
   extra: Partial<AggregateDependencies> = {},
-  catalog: EventCatalog = eventCatalog,
+  catalog: EventCatalog = webShopCatalog,
 ): AggregateDependencies & { store: FigureStore; rejects: MemoryRejects } {
   return {
     store: new FigureStore(),

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { eventCatalog } from '../../core/events/catalog.js';
+import { webShopCatalog } from '../../examples/web-shop/catalog.js';
 import { archiveTableColumns } from '../../infra/archiveTableColumns.js';
 
 describe('archiveTableColumns', () => {
   it('gives the envelope fields as columns and data as one struct when given the sample catalog', () => {
     // Act
-    const columns = archiveTableColumns(eventCatalog);
+    const columns = archiveTableColumns(webShopCatalog);
 
     // Assess
     expect(columns).toEqual([

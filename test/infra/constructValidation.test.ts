@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG_FILE } from '../../core/config/loadConfig.js';
 import { cdkDuration } from '../../infra/cdkDuration.js';
 import { AggregateFunction } from '../../infra/constructs/AggregateFunction.js';
 import { ArchiveAnalytics } from '../../infra/constructs/ArchiveAnalytics.js';
@@ -76,6 +77,7 @@ describe('AggregateFunction', () => {
           rejectsBucket: bucket,
           rejectsPrefix: 'rejects/',
           environment: {},
+          configFile: DEFAULT_CONFIG_FILE,
           ...override,
         }),
     ).toThrow(message);

@@ -9,7 +9,7 @@ import {
   INGEST_FUNCTION_ENV,
   ingestFunctionEnvironment,
 } from '../../core/config/ingestFunctionEnvironment.js';
-import { loadConfig } from '../../core/config/loadConfig.js';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../../core/config/loadConfig.js';
 import { parseDuration } from '../../core/duration.js';
 import { queryRoutes } from '../../functions/query/queryRoutes.js';
 import { IngestFunction } from '../../infra/constructs/IngestFunction.js';
@@ -285,7 +285,13 @@ describe('IngestFunction', () => {
     const { stack, stream } = fixture();
 
     expect(
-      () => new IngestFunction(stack, 'Ingest', { stream, environment: {}, ...override }),
+      () =>
+        new IngestFunction(stack, 'Ingest', {
+          stream,
+          environment: {},
+          configFile: DEFAULT_CONFIG_FILE,
+          ...override,
+        }),
     ).toThrow(message);
   });
 });

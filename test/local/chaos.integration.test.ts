@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config/loadConfig.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
-import { sampleEventGenerator } from '../../core/events/sampleEvents.js';
+import { sampleEventGenerator } from '../../examples/web-shop/sampleEvents.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/startLocalPipeline.js';
 import { seededRandom } from '../helpers/seededRandom.js';
 import { expectedAggregates, expectMatchesGroundTruth } from './groundTruth.js';

@@ -3,8 +3,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileMetrics } from '../../core/aggregates/compileMetrics.js';
 import { loadConfig } from '../../core/config/loadConfig.js';
-import { eventCatalog } from '../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
+import { webShopCatalog } from '../../examples/web-shop/catalog.js';
 import {
   type AggregateDependencies,
   aggregateKinesisBatch,
@@ -64,7 +64,7 @@ function dependencies(client: DynamoDBClient, table: string): AggregateDependenc
     attempts: new DynamoAttemptTracker(new DynamoShardLedger(client, table)),
     rejects: { write: async () => undefined },
     metrics: compileMetrics(config),
-    catalog: eventCatalog,
+    catalog: webShopCatalog,
     // Each round writes its own day's items, so rounds share one table without touching each other.
     maxLatenessMs: 100 * 86_400_000,
     maxFutureSkewMs: 300_000,

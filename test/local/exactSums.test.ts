@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileMetrics } from '../../core/aggregates/compileMetrics.js';
 import { loadConfig } from '../../core/config/loadConfig.js';
 import { SUMMABLE_NUMBER_LIMITS } from '../../core/decimal/summableNumberRule.js';
-import { eventCatalog } from '../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
+import { webShopCatalog } from '../../examples/web-shop/catalog.js';
 import { aggregateKinesisBatch } from '../../functions/aggregate/aggregateKinesisBatch.js';
 import { DynamoAggregateStore } from '../../functions/aggregate/DynamoAggregateStore.js';
 import { DynamoGroupRegistry } from '../../functions/aggregate/DynamoGroupRegistry.js';
@@ -47,7 +47,7 @@ async function aggregate(table: string, events: readonly StreamfoldEvent[]): Pro
     rejects: { write: async () => undefined },
     metrics: compileMetrics(config),
     groups: new DynamoGroupRegistry(dynamodb, table),
-    catalog: eventCatalog,
+    catalog: webShopCatalog,
     maxLatenessMs: 86_400_000,
     maxFutureSkewMs: 300_000,
     logger: new Logger({ logLevel: 'SILENT' }),

@@ -2,7 +2,8 @@ import { DescribeDeliveryStreamCommand } from '@aws-sdk/client-firehose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticRootOf } from '../../core/codec/firehosePrefix.js';
 import { loadConfig } from '../../core/config/loadConfig.js';
-import { sampleEventGenerator } from '../../core/events/sampleEvents.js';
+import { webShopCatalog } from '../../examples/web-shop/catalog.js';
+import { sampleEventGenerator } from '../../examples/web-shop/sampleEvents.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/startLocalPipeline.js';
 import { FirehoseProducer } from '../../producers/FirehoseProducer.js';
 import { linesOf, readDeliveredObjects } from '../helpers/firehose.js';
@@ -41,6 +42,7 @@ describe('direct-PUT delivery stream of the local pipeline', () => {
   it('archives events put with FirehoseProducer under the direct-PUT prefix only', async () => {
     // Prepare
     const producer = new FirehoseProducer({
+      catalog: webShopCatalog,
       client: pipeline.directPut.client,
       deliveryStreamName: pipeline.directPut.deliveryStreamName,
     });

@@ -7,7 +7,8 @@ import {
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
-import { sampleEventGenerator } from '../../core/events/sampleEvents.js';
+import { webShopCatalog } from '../../examples/web-shop/catalog.js';
+import { sampleEventGenerator } from '../../examples/web-shop/sampleEvents.js';
 import { type AwsClients, createAwsClients, createFirehoseClient } from '../../local/awsClients.js';
 import { type RunningEmulators, startEmulators } from '../../local/emulators/startEmulators.js';
 import { LocalFirehose } from '../../local/firehose/LocalFirehose.js';
@@ -122,7 +123,11 @@ const asLines = (events: readonly StreamfoldEvent[]) =>
 describe('FirehoseProducer against the local Firehose endpoint', () => {
   it('delivers 20,000 events exactly once as gzip NDJSON under the prefix, packed many to a record', async () => {
     // Prepare
-    const producer = new FirehoseProducer({ client, deliveryStreamName: 'direct-all' });
+    const producer = new FirehoseProducer({
+      client,
+      deliveryStreamName: 'direct-all',
+      catalog: webShopCatalog,
+    });
     const next = sampleEventGenerator({ source: 'firehose-test', random: seededRandom(7) });
     const events = Array.from({ length: 20_000 }, next);
 
@@ -161,6 +166,7 @@ describe('FirehoseProducer against the local Firehose endpoint', () => {
       (call) => call === 2,
     );
     const producer = new FirehoseProducer({
+      catalog: webShopCatalog,
       client: faulty.client,
       deliveryStreamName: 'direct-faults',
       recordTargetBytes: 2_000,
@@ -201,6 +207,7 @@ describe('FirehoseProducer against the local Firehose endpoint', () => {
       lingerMs: 20,
     });
     const smallProducer = new FirehoseProducer({
+      catalog: webShopCatalog,
       client,
       deliveryStreamName: 'direct-limits',
       recordTargetBytes: 1,
@@ -240,6 +247,7 @@ describe('FirehoseProducer against the local Firehose endpoint', () => {
   it('close() while calls are in flight resolves once every accepted event is stored', async () => {
     // Prepare
     const producer = new FirehoseProducer({
+      catalog: webShopCatalog,
       client,
       deliveryStreamName: 'direct-close',
       recordTargetBytes: 1_000,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamfoldConfig } from '../../core/config/configSchema.js';
 import { loadConfig } from '../../core/config/loadConfig.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
+import { webShopCatalog } from '../../examples/web-shop/catalog.js';
 import { ingestDependenciesFor } from '../../functions/ingest/ingestDependenciesFor.js';
 import type { IngestResultBody, StreamUnavailableBody } from '../../functions/ingest/types.js';
 import { createIngestRoute } from '../../local/http/createIngestRoute.js';
@@ -171,13 +172,14 @@ describe('POST /events when the stream refuses the puts', () => {
   beforeAll(async () => {
     // Prepare: a real refusal, PutRecords to a stream kinesalite does not have
     const producer = new KinesisProducer({
+      catalog: webShopCatalog,
       client: pipeline.clients.kinesis,
       streamName: 'no-such-stream',
     });
     const router = new HttpRouter().add(
       'POST',
       config.ingest.path,
-      createIngestRoute(ingestDependenciesFor(config, producer)),
+      createIngestRoute(ingestDependenciesFor(config, config.catalog, producer)),
     );
     server = await startHttpServer({ host: config.local.host, port: 0, router });
   });

@@ -3,9 +3,9 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileMetrics } from '../../core/aggregates/compileMetrics.js';
 import { loadConfig } from '../../core/config/loadConfig.js';
-import { eventCatalog } from '../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
-import { sampleEventGenerator } from '../../core/events/sampleEvents.js';
+import { webShopCatalog } from '../../examples/web-shop/catalog.js';
+import { sampleEventGenerator } from '../../examples/web-shop/sampleEvents.js';
 import { aggregateKinesisBatch } from '../../functions/aggregate/aggregateKinesisBatch.js';
 import { DynamoAggregateStore } from '../../functions/aggregate/DynamoAggregateStore.js';
 import { DynamoGroupRegistry } from '../../functions/aggregate/DynamoGroupRegistry.js';
@@ -48,7 +48,7 @@ function dependencies(tableName: string) {
     rejects: { write: async () => undefined },
     metrics: compileMetrics(config),
     groups: new DynamoGroupRegistry(dynamodb, tableName),
-    catalog: eventCatalog,
+    catalog: webShopCatalog,
     maxLatenessMs: 86_400_000,
     maxFutureSkewMs: 300_000,
     logger: new Logger({ logLevel: 'SILENT' }),

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config/loadConfig.js';
 import { parseDuration } from '../../core/duration.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
-import { sampleEventGenerator } from '../../core/events/sampleEvents.js';
+import { sampleEventGenerator } from '../../examples/web-shop/sampleEvents.js';
 import type { RejectEntry } from '../../functions/aggregate/RejectsSink.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/startLocalPipeline.js';
 import { hostileCorpus } from '../fixtures/hostile/hostileCorpus.js';

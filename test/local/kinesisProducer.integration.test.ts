@@ -5,7 +5,8 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unpackRecord } from '../../core/codec/ndjsonCodec.js';
-import { sampleEventGenerator } from '../../core/events/sampleEvents.js';
+import { webShopCatalog } from '../../examples/web-shop/catalog.js';
+import { sampleEventGenerator } from '../../examples/web-shop/sampleEvents.js';
 import { type AwsClients, createAwsClients } from '../../local/awsClients.js';
 import { type RunningEmulators, startEmulators } from '../../local/emulators/startEmulators.js';
 import { ShardReader } from '../../local/kinesis/ShardReader.js';
@@ -52,7 +53,11 @@ afterAll(async () => {
 describe('KinesisProducer against kinesalite', () => {
   it('delivers every event exactly once, packed several to a record, when 20,000 events are put', async () => {
     // Prepare
-    const producer = new KinesisProducer({ client: clients.kinesis, streamName: STREAM });
+    const producer = new KinesisProducer({
+      client: clients.kinesis,
+      streamName: STREAM,
+      catalog: webShopCatalog,
+    });
     const next = sampleEventGenerator({ source: 'producer-test' });
     const events = Array.from({ length: 20_000 }, next);
     // Act
@@ -70,7 +75,11 @@ describe('KinesisProducer against kinesalite', () => {
 
   it('rejects an invalid event naming the field and sends nothing for it', async () => {
     // Prepare
-    const producer = new KinesisProducer({ client: clients.kinesis, streamName: STREAM });
+    const producer = new KinesisProducer({
+      client: clients.kinesis,
+      streamName: STREAM,
+      catalog: webShopCatalog,
+    });
     const event = {
       ...sampleEventGenerator()(),
       type: 'purchase' as const,

@@ -13,7 +13,8 @@ import { KINESIS_LIMITS } from '../../core/codec/limits.js';
 import { unpackRecord } from '../../core/codec/ndjsonCodec.js';
 import type { EventCatalog } from '../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
-import { sampleEventGenerator } from '../../core/events/sampleEvents.js';
+import { webShopCatalog } from '../../examples/web-shop/catalog.js';
+import { sampleEventGenerator } from '../../examples/web-shop/sampleEvents.js';
 import { type AwsClients, createAwsClients } from '../../local/awsClients.js';
 import { type RunningEmulators, startEmulators } from '../../local/emulators/startEmulators.js';
 import { ShardReader } from '../../local/kinesis/ShardReader.js';
@@ -106,7 +107,11 @@ describe('KinesisProducer shard routing against kinesalite', () => {
   it('packs per shard and lands every event on the shard its partition key hashes to', async () => {
     // Prepare
     const stream = await createStream(4);
-    const producer = new KinesisProducer({ client: clients.kinesis, streamName: stream });
+    const producer = new KinesisProducer({
+      client: clients.kinesis,
+      streamName: stream,
+      catalog: webShopCatalog,
+    });
     const next = sampleEventGenerator();
     const sent = Array.from({ length: 3_000 }, (_, i) => ({
       event: next(),
@@ -143,6 +148,7 @@ describe('KinesisProducer shard routing against kinesalite', () => {
     // Prepare
     const stream = await createStream(2);
     const producer = new KinesisProducer({
+      catalog: webShopCatalog,
       client: clients.kinesis,
       streamName: stream,
       packing: 'kpl',
@@ -195,6 +201,7 @@ describe('KinesisProducer shard routing against kinesalite', () => {
     // Prepare
     const stream = await createStream(1);
     const producer = new KinesisProducer({
+      catalog: webShopCatalog,
       client: clients.kinesis,
       streamName: stream,
       lingerMs: 5,
@@ -256,6 +263,7 @@ describe('KinesisProducer at the PutRecords limits against kinesalite', () => {
     const stream = await createStream(1);
     const { client, calls } = recordingClient();
     const producer = new KinesisProducer({
+      catalog: webShopCatalog,
       client,
       streamName: stream,
       packing: 'none',

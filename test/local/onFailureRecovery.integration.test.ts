@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregationSettingsOf } from '../../core/aggregates/compileMetrics.js';
 import { loadConfig } from '../../core/config/loadConfig.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
+import { webShopCatalog } from '../../examples/web-shop/catalog.js';
 import { aggregateDependencies } from '../../functions/aggregate/aggregateDependencies.js';
 import {
   type AggregateDependencies,
@@ -222,7 +223,7 @@ async function runScenario(scenario: Scenario) {
     ...scenario.settings,
   };
   const deps: AggregateDependencies = {
-    ...aggregateDependencies({ ...resources, dynamodb }),
+    ...aggregateDependencies({ ...resources, catalog: webShopCatalog, dynamodb }),
     attempts: new DynamoAttemptTracker(new DynamoShardLedger(dynamodb, table), {
       nextRecordAfter: (stream, shardId, sequenceNumber) =>
         nextSequenceNumberAfter(clients.kinesis, stream, shardId, sequenceNumber),
@@ -294,7 +295,11 @@ async function runScenario(scenario: Scenario) {
       kinesis: clients.kinesis,
       bucket: BUCKET,
       prefix,
-      aggregation: aggregateDependencies({ ...resources, dynamodb: clients.dynamodb }),
+      aggregation: aggregateDependencies({
+        ...resources,
+        catalog: webShopCatalog,
+        dynamodb: clients.dynamodb,
+      }),
       ledger: new DynamoShardLedger(clients.dynamodb, table),
     });
   const first = await recover();
@@ -305,7 +310,11 @@ async function runScenario(scenario: Scenario) {
     kinesis: clients.kinesis,
     bucket: BUCKET,
     prefix,
-    aggregation: aggregateDependencies({ ...resources, dynamodb: clients.dynamodb }),
+    aggregation: aggregateDependencies({
+      ...resources,
+      catalog: webShopCatalog,
+      dynamodb: clients.dynamodb,
+    }),
     ledger: new DynamoShardLedger(clients.dynamodb, table),
     markerPrefix: 'markers-of-a-run-that-never-finished/',
   });

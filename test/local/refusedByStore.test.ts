@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileMetrics } from '../../core/aggregates/compileMetrics.js';
 import { loadConfig } from '../../core/config/loadConfig.js';
-import { eventCatalog } from '../../core/events/catalog.js';
+import { webShopCatalog } from '../../examples/web-shop/catalog.js';
 import {
   type AggregateDependencies,
   aggregateKinesisBatch,
@@ -75,7 +75,7 @@ describe('a value the store refuses', () => {
       groups: new DynamoGroupRegistry(client, 'refused-test'),
       rejects: { write: async (entries) => void rejects.push(...entries) },
       metrics: compileMetrics(config),
-      catalog: eventCatalog,
+      catalog: webShopCatalog,
       maxLatenessMs: 3_600_000,
       maxFutureSkewMs: 300_000,
       logger: new Logger({ logLevel: 'SILENT' }),
@@ -134,7 +134,7 @@ describe('a value the store refuses', () => {
       groups: new DynamoGroupRegistry(client, 'poison-number'),
       rejects: { write: async (entries) => void rejects.push(...entries) },
       metrics: compileMetrics(config),
-      catalog: eventCatalog,
+      catalog: webShopCatalog,
       maxLatenessMs: 3_600_000,
       maxFutureSkewMs: 300_000,
       logger: new Logger({ logLevel: 'SILENT' }),

@@ -8,7 +8,9 @@ import {
 import { describe, expect, it } from 'vitest';
 import { FIREHOSE_LIMITS } from '../../core/codec/limits.js';
 import { unpackRecord } from '../../core/codec/ndjsonCodec.js';
+import type { EventCatalog } from '../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
+import { webShopCatalog } from '../../examples/web-shop/catalog.js';
 import {
   EventTooLargeError,
   InvalidEventError,
@@ -100,8 +102,12 @@ function awsError(name: string, message = name): Error {
   return error;
 }
 
-function producerFor(firehose: ScriptedFirehose, options: Partial<FirehoseProducerOptions> = {}) {
-  return new FirehoseProducer({
+function producerFor(
+  firehose: ScriptedFirehose,
+  options: Partial<FirehoseProducerOptions<EventCatalog>> = {},
+) {
+  return new FirehoseProducer<EventCatalog>({
+    catalog: webShopCatalog,
     client: firehose.client,
     deliveryStreamName: 'test-direct',
     lingerMs: 0,

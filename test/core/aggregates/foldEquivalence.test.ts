@@ -17,8 +17,8 @@ import { InMemoryGroupRegistry } from '../../../core/aggregates/InMemoryGroupReg
 import { sequenceOrderKey } from '../../../core/aggregates/sequenceOrder.js';
 import { encodeEventLine } from '../../../core/codec/ndjsonCodec.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
-import { eventCatalog } from '../../../core/events/catalog.js';
 import { validateEventLine } from '../../../core/events/validateEvent.js';
+import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
 import { groupsToAdmit, ReferenceFold } from '../../helpers/ReferenceFold.js';
 import { seededRandom } from '../../helpers/seededRandom.js';
 
@@ -141,7 +141,7 @@ function workload(count: number, seed: number, scatter: boolean): FoldableEvent[
     )
       .toString('utf8')
       .trimEnd();
-    const validated = validateEventLine(line, eventCatalog, {
+    const validated = validateEventLine(line, webShopCatalog, {
       now: NOW,
       maxLatenessMs: 7 * 86_400_000,
       maxFutureSkewMs: 300_000,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../core/config/errors.js';
 import { type ConfigOverrides, loadConfig } from '../../../core/config/loadConfig.js';
 import { validateConfig } from '../../../core/config/validateConfig.js';
-import { eventCatalog } from '../../../core/events/catalog.js';
+import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
 import declared from '../../../streamfold.config.js';
 
 function configErrorOf(run: () => unknown): ConfigError {
@@ -29,8 +29,8 @@ describe('loadConfig', () => {
     const config = loadConfig();
 
     // Assess
-    expect(config.stream.name).toBe(declared.stream.name);
-    expect(config.aggregation.batchSize).toBe(declared.aggregation.batchSize);
+    expect(config.catalog).toBe(declared.catalog);
+    expect(config.windows).toEqual(declared.windows);
     expect(config.metrics.map((m) => m.name)).toEqual(declared.metrics.map((m) => m.name));
   });
 
@@ -40,7 +40,7 @@ describe('loadConfig', () => {
 
     // Assess
     expect(config.aggregation.batchSize).toBe(10);
-    expect(config.aggregation.maxBatchingWindow).toBe(declared.aggregation.maxBatchingWindow);
+    expect(config.aggregation.maxBatchingWindow).toBe('1s');
   });
 
   it('applies schema defaults when optional settings are left out', () => {
@@ -166,12 +166,12 @@ describe('loadConfig', () => {
 });
 
 describe('validateConfig', () => {
-  it('checks metrics against the catalog it is given', () => {
+  it('checks metrics against the catalog it declares', () => {
     // Prepare: a catalog without purchase
-    const { purchase: _, ...catalog } = eventCatalog;
+    const { purchase: _, ...catalog } = webShopCatalog;
 
     // Act
-    const error = configErrorOf(() => validateConfig(declared, catalog));
+    const error = configErrorOf(() => validateConfig({ ...declared, catalog }));
 
     // Assess
     expect(error.message).toContain('unknown event type "purchase"');
@@ -179,7 +179,7 @@ describe('validateConfig', () => {
 
   it('names (root) when the input is not an object', () => {
     // Act
-    const error = configErrorOf(() => validateConfig(null as never, eventCatalog));
+    const error = configErrorOf(() => validateConfig(null as never));
 
     // Assess
     expect(error.problems[0]).toMatch(/^\(root\): /);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { compileMetrics } from '../../../core/aggregates/compileMetrics.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
-import { eventCatalog } from '../../../core/events/catalog.js';
 import { checkStorableValues, valueSourcesOf } from '../../../core/events/checkStorableValues.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
 import { validateEventLine } from '../../../core/events/validateEvent.js';
+import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
 import { sampleEvent } from '../../helpers/events.js';
 
 /** A metric over a payload field with no range of its own, so only the storable rule limits it. */
@@ -74,7 +74,7 @@ describe('checkStorableValues', () => {
       '"amount":5e-324',
     );
     // Act
-    const validation = validateEventLine(line, eventCatalog);
+    const validation = validateEventLine(line, webShopCatalog);
     const reason = validation.ok ? checkStorableValues(validation.event, metrics) : undefined;
     // Assess
     expect(validation.ok).toBe(true);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { z as z3 } from 'zod/v3';
-import { type EventCatalog, eventCatalog } from '../../../core/events/catalog.js';
+import type { EventCatalog } from '../../../core/events/catalog.js';
 import {
   compileEventValidator,
   type EventVerdict,
@@ -12,6 +12,7 @@ import {
   validateEventLineWithFastPath,
   validateEventObject,
 } from '../../../core/events/validateEvent.js';
+import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
 import { sampleEvent } from '../../helpers/events.js';
 
 /** An event of `type` with `data`, at a fixed time. */
@@ -39,10 +40,10 @@ describe('compileEventValidator', () => {
       id: 'evt-1',
     };
     const envelope = envelopeSchema.parse(value);
-    const expected = { ...envelope, data: eventCatalog.page_view.parse(envelope.data) };
+    const expected = { ...envelope, data: webShopCatalog.page_view.parse(envelope.data) };
 
     // Act
-    const event = compileEventValidator(eventCatalog)(value);
+    const event = compileEventValidator(webShopCatalog)(value);
 
     // Assess
     expect(JSON.stringify(event)).toBe(JSON.stringify(expected));
@@ -50,7 +51,7 @@ describe('compileEventValidator', () => {
 
   it('leaves an unknown type to zod, which names it', () => {
     // Act
-    const event = compileEventValidator(eventCatalog)(eventOf('signup', {}));
+    const event = compileEventValidator(webShopCatalog)(eventOf('signup', {}));
 
     // Assess
     expect(event).toBeUndefined();
@@ -92,10 +93,10 @@ describe('compileEventValidator', () => {
 
   it('follows a catalog edited after its first event, rather than the compiled copy', () => {
     // Prepare
-    const catalog: EventCatalog = { ...eventCatalog };
+    const catalog: EventCatalog = { ...webShopCatalog };
     const line = JSON.stringify(sampleEvent('page_view', { data: { country: 'DE' } }));
     const before = validateEventLine(line, catalog);
-    catalog.page_view = eventCatalog.page_view.extend({ country: z.literal('FR') });
+    catalog.page_view = webShopCatalog.page_view.extend({ country: z.literal('FR') });
 
     // Act
     const after = validateEventLine(line, catalog);
@@ -131,17 +132,17 @@ describe('compileEventValidator', () => {
     },
   ])('for an object that JSON.parse would not make ($name)', ({ value }) => {
     it('leaves it to zod', () => {
-      expect(compileEventValidator(eventCatalog)(value())).toBeUndefined();
+      expect(compileEventValidator(webShopCatalog)(value())).toBeUndefined();
     });
 
     it('validates it as zod does', () => {
       // Prepare
       const event = value();
       const envelope = envelopeSchema.safeParse(event);
-      const data = envelope.success && eventCatalog.page_view.safeParse(envelope.data.data);
+      const data = envelope.success && webShopCatalog.page_view.safeParse(envelope.data.data);
 
       // Act
-      const result = validateEventObject(event, eventCatalog);
+      const result = validateEventObject(event, webShopCatalog);
 
       // Assess
       expect(result.ok).toBe(data !== false && data.success);
@@ -150,7 +151,7 @@ describe('compileEventValidator', () => {
   });
 
   describe('verdict', () => {
-    const validator = compileEventValidator(eventCatalog);
+    const validator = compileEventValidator(webShopCatalog);
     const verdictOf = (value: object): EventVerdict => {
       const verdict = validator.verdict?.(value);
       if (verdict === undefined) throw new Error('the compiled validator has no verdict');
@@ -195,7 +196,7 @@ describe('compileEventValidator', () => {
       // Assess
       expect(verdict).toEqual({
         kind: 'data_refused',
-        issue: firstIssue(eventCatalog.page_view, value.data),
+        issue: firstIssue(webShopCatalog.page_view, value.data),
       });
       expect(verdict.kind === 'data_refused' && verdict.issue?.path).toEqual(['country']);
     });
@@ -211,7 +212,7 @@ describe('compileEventValidator', () => {
       );
       const value = JSON.parse(line);
       const envelope = envelopeSchema.parse(value);
-      const expected = { ...envelope, data: eventCatalog.page_view.parse(envelope.data) };
+      const expected = { ...envelope, data: webShopCatalog.page_view.parse(envelope.data) };
 
       // Act
       const verdict = verdictOf(value);
@@ -245,7 +246,7 @@ describe('a catalog with a schema of another zod major version', () => {
   it('validates every event with safeParse as written, instead of throwing', () => {
     // Prepare: zod 3's object has no `_zod` internals to compile from.
     const catalog = {
-      ...eventCatalog,
+      ...webShopCatalog,
       legacy: z3.object({ n: z3.number().int() }) as unknown as z.ZodObject,
     };
     const line = (type: string, data: unknown) =>

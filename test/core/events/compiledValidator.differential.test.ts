@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type EventCatalog, eventCatalog } from '../../../core/events/catalog.js';
+import type { EventCatalog } from '../../../core/events/catalog.js';
 import {
   type CompiledEventValidator,
   compileEventValidator,
@@ -10,6 +10,7 @@ import {
   validateEventLine,
   validateEventLineWithFastPath,
 } from '../../../core/events/validateEvent.js';
+import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
 import { type DifferentialCase, differentialEventCases } from './differentialEventCases.js';
 
 /** Enough to reach every mutation with every edge value many times over. */
@@ -66,7 +67,7 @@ function summary(disagreements: readonly Disagreement[]): string {
 describe('compiled event validator, against zod alone', () => {
   beforeAll(() => {
     zodResults = cases.map(({ line, window }) =>
-      describeValidation(validateEventLineWithFastPath(line, eventCatalog, window, undefined)),
+      describeValidation(validateEventLineWithFastPath(line, webShopCatalog, window, undefined)),
     );
   });
 
@@ -99,7 +100,7 @@ describe('compiled event validator, against zod alone', () => {
   it('gives the same result as zod for every case', () => {
     // Act
     const disagreements = disagreementsWithZod(CASE_COUNT, (line, window) =>
-      validateEventLine(line, eventCatalog, window),
+      validateEventLine(line, webShopCatalog, window),
     );
 
     // Assess
@@ -108,7 +109,7 @@ describe('compiled event validator, against zod alone', () => {
 
   it('vouches on its own for everything zod accepts but what it hands to zod on purpose', () => {
     // Prepare
-    const fastPath = compileEventValidator(eventCatalog);
+    const fastPath = compileEventValidator(webShopCatalog);
     // An own `__proto__` key, and a `constructor` key in `data`, which zod's record test reads.
     const handedOver = /own __proto__|extra data\.constructor/;
     let vouched = 0;
@@ -133,11 +134,11 @@ describe('compiled event validator, against zod alone', () => {
   describe('when the compiled validator is weakened', () => {
     /** Enough cases for each weakened check to meet several values it lets through wrongly. */
     const someCases = 20_000;
-    const compiled = compileEventValidator(eventCatalog);
+    const compiled = compileEventValidator(webShopCatalog);
 
     /** The fast path with a check removed: compiled from a weakened copy of one catalog type. */
     function withPayloadSchema(type: string, schema: z.ZodObject): CompiledEventValidator {
-      return compileEventValidator({ ...eventCatalog, [type]: schema });
+      return compileEventValidator({ ...webShopCatalog, [type]: schema });
     }
 
     /** The fast path with an envelope field's check bypassed: it sees a valid value instead. */
@@ -154,14 +155,14 @@ describe('compiled event validator, against zod alone', () => {
       {
         name: 'the country pattern dropped',
         fastPath: () =>
-          withPayloadSchema('page_view', eventCatalog.page_view.extend({ country: z.string() })),
+          withPayloadSchema('page_view', webShopCatalog.page_view.extend({ country: z.string() })),
       },
       {
         name: 'int dropped from quantity',
         fastPath: () =>
           withPayloadSchema(
             'add_to_cart',
-            eventCatalog.add_to_cart.extend({ quantity: z.number().min(1).max(1_000) }),
+            webShopCatalog.add_to_cart.extend({ quantity: z.number().min(1).max(1_000) }),
           ),
       },
       {
@@ -169,7 +170,7 @@ describe('compiled event validator, against zod alone', () => {
         fastPath: () =>
           withPayloadSchema(
             'page_view',
-            eventCatalog.page_view.extend({
+            webShopCatalog.page_view.extend({
               durationMs: z.number().int().min(0).max(86_400_001).optional(),
             }),
           ),
@@ -185,7 +186,7 @@ describe('compiled event validator, against zod alone', () => {
 
       // Act
       const disagreements = disagreementsWithZod(someCases, (line, window) =>
-        validateEventLineWithFastPath(line, eventCatalog, window, weakened),
+        validateEventLineWithFastPath(line, webShopCatalog, window, weakened),
       );
 
       // Assess
@@ -203,12 +204,12 @@ describe('compiled event validator, for a catalog it compiles only in part, agai
   const someCases = 20_000;
   /** A refined payload and a payload with a union field, which the compiler leaves to zod whole. */
   const partlyCompiled: EventCatalog = {
-    ...eventCatalog,
-    page_view: eventCatalog.page_view.refine(
+    ...webShopCatalog,
+    page_view: webShopCatalog.page_view.refine(
       (data) => data.device !== 'tablet',
       'tablets are counted elsewhere',
     ),
-    add_to_cart: eventCatalog.add_to_cart.extend({
+    add_to_cart: webShopCatalog.add_to_cart.extend({
       price: z.union([z.number().min(0).max(1_000_000), z.string().regex(/^\d+$/)]),
     }),
   };

@@ -1,6 +1,6 @@
-import { sampleEventGenerator } from '../../../core/events/sampleEvents.js';
 import type { EventTimeWindow } from '../../../core/events/validateEvent.js';
 import { seededRandom } from '../../../core/util/seededRandom.js';
+import { sampleEventGenerator } from '../../../examples/web-shop/sampleEvents.js';
 
 /** One NDJSON line to validate, with the window to validate it in and how it was made. */
 export interface DifferentialCase {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { eventCatalog } from '../../../core/events/catalog.js';
 import { MAX_EVENT_ID_LENGTH } from '../../../core/events/envelope.js';
 import type { RejectCode } from '../../../core/events/RejectReason.js';
 import { validateEventLine, validateEventObject } from '../../../core/events/validateEvent.js';
+import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
 import { sampleEvent } from '../../helpers/events.js';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
@@ -16,7 +16,7 @@ describe('validateEventObject', () => {
       const event = sampleEvent(type, { time: '2026-11-22T10:30:00+01:00' });
 
       // Act
-      const result = validateEventObject(event, eventCatalog, WINDOW);
+      const result = validateEventObject(event, webShopCatalog, WINDOW);
 
       // Assess
       expect(result).toEqual({ ok: true, event, timeMs: Date.parse('2026-11-22T09:30:00Z') });
@@ -29,7 +29,7 @@ describe('validateEventObject', () => {
     (event.data as Record<string, unknown>).extra = 'x';
 
     // Act
-    const result = validateEventObject(event, eventCatalog);
+    const result = validateEventObject(event, webShopCatalog);
 
     // Assess
     expect(result.ok && result.event.data).not.toHaveProperty('extra');
@@ -117,7 +117,7 @@ describe('validateEventObject', () => {
   ])('when given $name', ({ value, code, field, mentions }) => {
     it(`rejects with code ${code} and names the field and value`, () => {
       // Act
-      const result = validateEventObject(value, eventCatalog, WINDOW);
+      const result = validateEventObject(value, webShopCatalog, WINDOW);
 
       // Assess
       expect(result.ok).toBe(false);
@@ -132,7 +132,7 @@ describe('validateEventObject', () => {
     { time: '2026-11-22T09:00:00.000Z', edge: 'earliest' },
     { time: '2026-11-22T10:05:00.000Z', edge: 'latest' },
   ])('accepts a time exactly at the $edge edge of the window', ({ time }) => {
-    expect(validateEventObject(sampleEvent('page_view', { time }), eventCatalog, WINDOW).ok).toBe(
+    expect(validateEventObject(sampleEvent('page_view', { time }), webShopCatalog, WINDOW).ok).toBe(
       true,
     );
   });
@@ -142,7 +142,7 @@ describe('validateEventObject', () => {
     const event = sampleEvent('page_view', { time: '2001-01-01T00:00:00Z' });
 
     // Act / Assess
-    expect(validateEventObject(event, eventCatalog).ok).toBe(true);
+    expect(validateEventObject(event, webShopCatalog).ok).toBe(true);
   });
 
   it('rejects a type inherited from Object.prototype as unknown', () => {
@@ -150,7 +150,7 @@ describe('validateEventObject', () => {
     const event = { ...sampleEvent('page_view'), type: 'constructor' };
 
     // Act
-    const result = validateEventObject(event, eventCatalog);
+    const result = validateEventObject(event, webShopCatalog);
 
     // Assess
     expect(!result.ok && result.reason.code).toBe('unknown_type');
@@ -161,7 +161,7 @@ describe('validateEventObject', () => {
     const event = sampleEvent('page_view', { data: { path: 'p'.repeat(5_000) } });
 
     // Act
-    const result = validateEventObject(event, eventCatalog);
+    const result = validateEventObject(event, webShopCatalog);
 
     // Assess
     expect(!result.ok && result.reason.message.length).toBeLessThan(300);
@@ -176,7 +176,7 @@ describe('validateEventObject', () => {
       const event = sampleEvent('page_view', { data: { path } });
 
       // Act
-      const result = validateEventObject(event, eventCatalog);
+      const result = validateEventObject(event, webShopCatalog);
 
       // Assess
       expect(!result.ok && result.reason.message).toContain(
@@ -192,7 +192,7 @@ describe('validateEventLine', () => {
     const event = sampleEvent('purchase');
 
     // Act
-    const result = validateEventLine(JSON.stringify(event), eventCatalog);
+    const result = validateEventLine(JSON.stringify(event), webShopCatalog);
 
     // Assess
     expect(result.ok && result.event).toEqual(event);
@@ -202,7 +202,7 @@ describe('validateEventLine', () => {
     'rejects %j with malformed_json quoting the line',
     (line) => {
       // Act
-      const result = validateEventLine(line, eventCatalog);
+      const result = validateEventLine(line, webShopCatalog);
 
       // Assess
       expect(result.ok).toBe(false);
@@ -224,9 +224,9 @@ describe('validateEventLine', () => {
     }
 
     // Act
-    const refused = validateEventLine(line, eventCatalog);
+    const refused = validateEventLine(line, webShopCatalog);
     const limitAfterRefused = Error.stackTraceLimit;
-    const accepted = validateEventLine(JSON.stringify(sampleEvent('purchase')), eventCatalog);
+    const accepted = validateEventLine(JSON.stringify(sampleEvent('purchase')), webShopCatalog);
 
     // Assess
     expect(expected).not.toBe('');

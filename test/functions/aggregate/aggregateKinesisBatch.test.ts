@@ -6,8 +6,8 @@ import { InMemoryGroupRegistry } from '../../../core/aggregates/InMemoryGroupReg
 import type { WriteScope } from '../../../core/aggregates/ShardLedger.js';
 import { encodeEventLine, unpackRecord } from '../../../core/codec/ndjsonCodec.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
-import { eventCatalog } from '../../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
+import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
 import {
   type AggregateDependencies,
   type AggregateStore,
@@ -83,7 +83,7 @@ function dependencies(store: AggregateStore, rejects: RejectsSink): AggregateDep
     rejects,
     metrics,
     groups: new InMemoryGroupRegistry(),
-    catalog: eventCatalog,
+    catalog: webShopCatalog,
     maxLatenessMs: 3_600_000,
     maxFutureSkewMs: 300_000,
     logger: new Logger({ logLevel: 'SILENT' }),

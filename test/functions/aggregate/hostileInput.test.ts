@@ -7,8 +7,8 @@ import { InMemoryGroupRegistry } from '../../../core/aggregates/InMemoryGroupReg
 import { loadConfig } from '../../../core/config/loadConfig.js';
 import { addDecimalStrings } from '../../../core/decimal/addDecimalStrings.js';
 import { parseDuration } from '../../../core/duration.js';
-import { eventCatalog } from '../../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
+import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
 import {
   type AggregateStore,
   aggregateKinesisBatch,
@@ -79,7 +79,7 @@ describe('aggregateKinesisBatch on the hostile-input corpus', () => {
       rejects: { write: async (entries) => void rejects.push(...entries) },
       groups: new InMemoryGroupRegistry(),
       metrics: compileMetrics(aggregationSettingsOf(config)),
-      catalog: eventCatalog,
+      catalog: webShopCatalog,
       maxLatenessMs: window.maxLatenessMs,
       maxFutureSkewMs: window.maxFutureSkewMs,
       logger: new Logger({ logLevel: 'SILENT' }),

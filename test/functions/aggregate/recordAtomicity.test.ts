@@ -6,7 +6,7 @@ import {
   compileMetrics,
 } from '../../../core/aggregates/compileMetrics.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
-import { eventCatalog } from '../../../core/events/catalog.js';
+import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
 import { aggregateKinesisBatch } from '../../../functions/aggregate/aggregateKinesisBatch.js';
 import { sampleEvent } from '../../helpers/events.js';
 import { fromSequence, handlerDeps, MemoryDeduper } from '../../helpers/handlerFakes.js';
@@ -69,7 +69,7 @@ describe('a record is folded all or nothing', () => {
   it('groups by an object whose own toString is not a function, as its JSON', async () => {
     // Prepare: a user catalog may group by a record-valued field; JSON can set `toString`.
     const catalog = {
-      ...eventCatalog,
+      ...webShopCatalog,
       tagged: z.object({ tag: z.record(z.string(), z.unknown()) }),
     };
     const byTag = compileMetrics({

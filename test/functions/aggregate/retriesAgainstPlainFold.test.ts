@@ -10,11 +10,11 @@ import {
 import { sequenceOrderKey } from '../../../core/aggregates/sequenceOrder.js';
 import { unpackEvents } from '../../../core/codec/unpackEvents.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
-import { eventCatalog } from '../../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
-import { sampleEventGenerator } from '../../../core/events/sampleEvents.js';
 import { validateEventLine } from '../../../core/events/validateEvent.js';
 import { seededRandom } from '../../../core/util/seededRandom.js';
+import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
+import { sampleEventGenerator } from '../../../examples/web-shop/sampleEvents.js';
 import { aggregateKinesisBatch } from '../../../functions/aggregate/aggregateKinesisBatch.js';
 import {
   expectedFigures,
@@ -124,7 +124,7 @@ function makeStream(seed: number, records: number): Stream {
     if (corrupt.has(spec.sequenceNumber)) continue;
     const list = lines ?? unpackEvents((spec as { data: Uint8Array }).data).lines;
     list.forEach((line, lineIndex) => {
-      const v = validateEventLine(line, eventCatalog, WINDOW);
+      const v = validateEventLine(line, webShopCatalog, WINDOW);
       if (v.ok) accepted.push({ event: v.event, timeMs: v.timeMs, order, lineIndex });
     });
   }

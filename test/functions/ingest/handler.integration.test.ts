@@ -56,7 +56,8 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_KINESIS: endpoint,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   });
-  ({ handler } = await import('../../../functions/ingest/handler.js'));
+  const { createIngestHandler } = await import('../../../functions/ingest/createIngestHandler.js');
+  handler = createIngestHandler(config.catalog);
 });
 
 afterAll(async () => {

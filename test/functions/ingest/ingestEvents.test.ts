@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { eventCatalog } from '../../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
+import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
 import { checkJsonContentType } from '../../../functions/ingest/checkJsonContentType.js';
 import { ingestEvents, MAX_ENCODED_EVENT_BYTES } from '../../../functions/ingest/ingestEvents.js';
 import type {
@@ -25,7 +25,7 @@ const LIMITS = { maxRequestBytes: 16 * 1024, maxEventsPerRequest: 10 };
 function dependencies(sink: EventSink, overrides: Partial<IngestDependencies> = {}) {
   return {
     sink,
-    catalog: eventCatalog,
+    catalog: webShopCatalog,
     limits: LIMITS,
     acknowledgeTimeoutMs: 2_000,
     timeWindow: { maxLatenessMs: 7 * 86_400_000, maxFutureSkewMs: 300_000 },

@@ -10,8 +10,8 @@ import { summarizeAggregate } from '../../../core/aggregates/summarizeAggregate.
 import { loadConfig } from '../../../core/config/loadConfig.js';
 import { queryFunctionEnvironment } from '../../../core/config/queryFunctionEnvironment.js';
 import { addDecimalStrings } from '../../../core/decimal/addDecimalStrings.js';
-import { eventCatalog } from '../../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
+import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
 import { aggregateKinesisBatch } from '../../../functions/aggregate/aggregateKinesisBatch.js';
 import { DynamoAggregateStore } from '../../../functions/aggregate/DynamoAggregateStore.js';
 import { DynamoGroupRegistry } from '../../../functions/aggregate/DynamoGroupRegistry.js';
@@ -139,7 +139,7 @@ beforeAll(async () => {
     groups: new DynamoGroupRegistry(dynamodb, TABLE),
     rejects: { write: async () => undefined },
     metrics: compileMetrics(config),
-    catalog: eventCatalog,
+    catalog: webShopCatalog,
     maxLatenessMs: 86_400_000,
     maxFutureSkewMs: 300_000,
     logger: new Logger({ logLevel: 'SILENT' }),

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { aggregationSettingsOf } from '../../../core/aggregates/compileMetrics.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
+import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
 import { aggregateDependencies } from '../../../functions/aggregate/aggregateDependencies.js';
 import {
   type AggregateDependencies,
@@ -164,6 +165,7 @@ export function handlerDeps(
   options: { now: number; attempts?: AttemptTracker | 'none'; rejects?: RejectEntry[] },
 ): AggregateDependencies {
   const base = aggregateDependencies({
+    catalog: webShopCatalog,
     dynamodb: client,
     s3: h.clients.s3,
     tableName: table,
@@ -352,6 +354,7 @@ export async function redrive(
     bucket: BUCKET,
     prefix,
     aggregation: aggregateDependencies({
+      catalog: webShopCatalog,
       dynamodb: client,
       s3: h.clients.s3,
       tableName: table,

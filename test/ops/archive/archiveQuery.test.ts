@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../core/config/loadConfig.js';
-import { eventCatalog } from '../../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
+import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
 import { archivePartitioning } from '../../../infra/archivePartitioning.js';
 import { archiveTableColumns } from '../../../infra/archiveTableColumns.js';
 import { S3DeliveryBuffer } from '../../../local/archiver/S3DeliveryBuffer.js';
@@ -184,11 +184,11 @@ describe('npm run archive -- query', () => {
     // Assess
     expect(code).toBe(0);
     const described = JSON.parse(out) as { column_name: string; column_type: string }[];
-    const glue = archiveTableColumns(eventCatalog).map((column) => column.name);
+    const glue = archiveTableColumns(webShopCatalog).map((column) => column.name);
     const partitions = archivePartitioning(config.archive.prefix).keys.map((key) => key.name);
     expect(described.map((c) => c.column_name)).toEqual([...glue, ...partitions]);
     // The catalog's fields are flat: every Glue member `name:type` becomes `name TYPE`.
-    const glueData = archiveTableColumns(eventCatalog).find((c) => c.name === 'data')?.type;
+    const glueData = archiveTableColumns(webShopCatalog).find((c) => c.name === 'data')?.type;
     const members = [...(glueData ?? '').matchAll(/([a-z0-9_]+):(string|double|bigint)/g)].map(
       ([, name, type]) =>
         `${name} ${{ string: 'VARCHAR', double: 'DOUBLE', bigint: 'BIGINT' }[type as string]}`,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../core/config/loadConfig.js';
 import { canonicalDecimal, DecimalSum } from '../../../core/decimal/index.js';
-import { sampleEventGenerator } from '../../../core/events/sampleEvents.js';
+import { sampleEventGenerator } from '../../../examples/web-shop/sampleEvents.js';
 import { type LocalPipeline, startLocalPipeline } from '../../../local/startLocalPipeline.js';
 import { parseArchiveArgs } from '../../../ops/archive/parseArchiveArgs.js';
 import { runArchiveCommand } from '../../../ops/archive/runArchiveCommand.js';

@@ -5,8 +5,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandFirehosePrefix } from '../../../core/codec/firehosePrefix.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
-import { eventCatalog } from '../../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
+import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
 import { namedArchiveQueries } from '../../../ops/archive/namedArchiveQueries.js';
 import {
   type ArchiveDatabase,
@@ -43,7 +43,7 @@ beforeAll(async () => {
   await writeFile(file, gzipSync(Buffer.from(OBJECT_TEXT)));
   db = await openArchiveDatabase({
     files: [file],
-    catalog: eventCatalog,
+    catalog: webShopCatalog,
     prefix: config.archive.prefix,
     aliases: [{ database: saved.database, table: saved.table }],
   });

@@ -2,8 +2,8 @@ import { gzipSync } from 'node:zlib';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../core/config/loadConfig.js';
-import { eventCatalog } from '../../../core/events/catalog.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
+import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
 import type { RunningEmulators } from '../../../local/emulators/startEmulators.js';
 import {
   type ArchiveReadSummary,
@@ -63,7 +63,7 @@ async function read(): Promise<{ summary: ArchiveReadSummary; handedOn: Streamfo
     arrivalToMs: T0 + 60 * MINUTE,
     sinceMs: T0,
     untilMs: T0 + 60 * MINUTE,
-    catalog: eventCatalog,
+    catalog: webShopCatalog,
     maxLatenessMs: 7 * 24 * 60 * MINUTE,
     maxFutureSkewMs: 5 * MINUTE,
     onEvent: (event) => handedOn.push(event),

@@ -2,9 +2,9 @@ import { gzipSync } from 'node:zlib';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../core/config/loadConfig.js';
-import { eventCatalog } from '../../../core/events/catalog.js';
 import { valueSourcesOf } from '../../../core/events/checkStorableValues.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
+import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
 import type { RunningEmulators } from '../../../local/emulators/startEmulators.js';
 import { readArchivedEvents } from '../../../ops/reconcile/readArchivedEvents.js';
 import { sampleEvent } from '../../helpers/events.js';
@@ -55,7 +55,7 @@ describe('readArchivedEvents with the handler value sources', () => {
       arrivalToMs: T0 + 3_600_000,
       sinceMs: T0,
       untilMs: T0 + 3_600_000,
-      catalog: eventCatalog,
+      catalog: webShopCatalog,
       valueSources: valueSourcesOf(config.metrics),
       maxLatenessMs: 7 * 86_400_000,
       maxFutureSkewMs: 300_000,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregationSettingsOf } from '../../../core/aggregates/compileMetrics.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
+import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
 import { aggregateDependencies } from '../../../functions/aggregate/aggregateDependencies.js';
 import { DynamoShardLedger } from '../../../functions/aggregate/DynamoShardLedger.js';
 import { createAggregatesTable } from '../../../local/provisionResources.js';
@@ -76,6 +77,7 @@ describe('redrive with the local pipeline', () => {
         bucket: config.rejects.bucketName,
         prefix: config.rejects.onFailurePrefix,
         aggregation: aggregateDependencies({
+          catalog: webShopCatalog,
           dynamodb: pipeline.clients.dynamodb,
           s3: pipeline.clients.s3,
           tableName: config.table.name,

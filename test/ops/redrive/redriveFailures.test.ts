@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregationSettingsOf } from '../../../core/aggregates/compileMetrics.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
+import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
 import { aggregateDependencies } from '../../../functions/aggregate/aggregateDependencies.js';
 import { DynamoShardLedger } from '../../../functions/aggregate/DynamoShardLedger.js';
 import type { AwsClients } from '../../../local/awsClients.js';
@@ -147,6 +148,7 @@ function options(
     bucket: BUCKET,
     prefix,
     aggregation: aggregateDependencies({
+      catalog: webShopCatalog,
       dynamodb: clients.dynamodb,
       s3: clients.s3,
       tableName,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { EventData, EventType } from './catalog.js';
-import type { StreamfoldEvent } from './envelope.js';
+import type { SampleEventOptions } from '../../core/events/SampleEventFactory.js';
+import type { WebShopEvent } from './catalog.js';
 
 const COUNTRIES = ['DE', 'FR', 'US', 'GB', 'ES', 'IT', 'NL', 'PL', 'SE', 'JP'] as const;
 const DEVICES = ['desktop', 'mobile', 'tablet'] as const;
@@ -15,9 +15,6 @@ const PATHS = [
   '/product/3',
 ] as const;
 
-/** A web-shop event of one of the sample catalog's types. */
-export type SampleEvent = { [T in EventType]: StreamfoldEvent<T, EventData<T>> }[EventType];
-
 /**
  * Generates plausible web-shop events: mostly page views, some cart adds, a
  * few purchases. `random` makes the stream reproducible in tests.
@@ -26,9 +23,7 @@ export type SampleEvent = { [T in EventType]: StreamfoldEvent<T, EventData<T>> }
  * const next = sampleEventGenerator({ source: 'demo' });
  * const event = next(); // { id, type: 'page_view', time, source: 'demo', data: {...} }
  */
-export function sampleEventGenerator(
-  options: { source?: string; random?: () => number; now?: () => number } = {},
-): () => SampleEvent {
+export function sampleEventGenerator(options: SampleEventOptions = {}): () => WebShopEvent {
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
   const source = options.source ?? 'web-shop';
