@@ -70,7 +70,7 @@ export function reportCommandError(
   if (typeof code === 'string' && SYSTEM_ERROR_CODES.has(code)) {
     const hint =
       code === 'ECONNREFUSED'
-        ? '\nIs "streamfold start" running, on these ports? --host and --<service>-port (or STREAMFOLD_HOST, STREAMFOLD_<SERVICE>_PORT) point elsewhere.'
+        ? '\nIs "streamfold start" running there? --host and --<service>-port (or STREAMFOLD_HOST, STREAMFOLD_<SERVICE>_PORT) choose where to connect.'
         : '';
     err.write(`${prefix}: ${message}${hint}\n${stack}`);
     return 1;
