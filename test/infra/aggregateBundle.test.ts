@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CfnElement } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateFunctionEnvironment } from '../../core/config/aggregateFunctionEnvironment.js';
-import { loadConfig } from '../../core/config/loadConfig.js';
+import { importConfigFile, loadConfig } from '../../core/config/loadConfig.js';
 import { FUNCTION_DEFAULTS } from '../../infra/defaults.js';
 import { type SynthesizedApp, synthStreamfoldApp } from './synthStreamfoldApp.js';
 
@@ -73,3 +74,45 @@ describe('aggregate function bundle', () => {
     expect(output.trim().split('\n').at(-1)).toBe('function');
   });
 });
+
+describe("the functions' bundles with a team's own configuration", () => {
+  let synthesized: SynthesizedApp;
+
+  beforeAll(async () => {
+    // Prepare: what `cdk synth -c config=test/fixtures/configs/accounts.config.ts` builds
+    const declared = await importConfigFile(
+      fileURLToPath(new URL('../fixtures/configs/accounts.config.ts', import.meta.url)),
+      {},
+    );
+    synthesized = synthStreamfoldApp({ bundle: true, declared });
+  });
+
+  afterAll(() => synthesized.cleanUp());
+
+  it.each([
+    ['aggregate', (stack: SynthesizedApp['stack']) => stack.aggregateFunction.handler],
+    ['ingest', (stack: SynthesizedApp['stack']) => stack.ingestFunction.handler],
+  ])(
+    'bundles the catalog of that configuration into the %s function, not the example',
+    (_name, functionOf) => {
+      // Act
+      const code = readFileSync(bundlePathOf(synthesized, functionOf(synthesized.stack)), 'utf8');
+
+      // Assess: the messages of the team's schemas are there, the web shop's are not
+      expect(code).toContain('must be a region such as eu-west');
+      expect(code).toContain('must be the plan free or pro');
+      expect(code).not.toContain('must be a two-letter upper-case country code');
+    },
+  );
+});
+
+function bundlePathOf(synthesized: SynthesizedApp, fn: IFunction): string {
+  const { stack, template, assembly } = synthesized;
+  const id = stack.resolve((fn.node.defaultChild as CfnElement).logicalId) as string;
+  const resource = template.toJSON().Resources[id] as {
+    Properties: { Code: { S3Key: string }; Handler: string };
+  };
+  const assetHash = resource.Properties.Code.S3Key.replace(/\.zip$/, '');
+  const [file] = resource.Properties.Handler.split('.');
+  return join(assembly.directory, `asset.${assetHash}`, `${file}.mjs`);
+}

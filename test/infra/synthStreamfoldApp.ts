@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import type { DeclaredConfig } from '../../core/config/loadConfig.js';
 import { createStreamfoldApp } from '../../infra/createStreamfoldApp.js';
 import type { StreamfoldStack } from '../../infra/StreamfoldStack.js';
 
@@ -19,6 +20,8 @@ export interface SynthOptions {
    * real bundle, and the template does not depend on it.
    */
   bundle?: boolean;
+  /** The configuration, as `importConfigFile` gives it. @default the shipped streamfold.config.ts */
+  declared?: DeclaredConfig;
   /** Changes the stack before synthesis, to check what synthesis does with a change. */
   beforeSynth?: (stack: StreamfoldStack) => void;
 }
@@ -54,7 +57,7 @@ export function synthStreamfoldApp(options: SynthOptions = {}): SynthesizedApp {
   });
   const cleanUp = () => rmSync(outdir, { recursive: true, force: true });
   try {
-    const stack = createStreamfoldApp(app);
+    const stack = createStreamfoldApp(app, options.declared);
     options.beforeSynth?.(stack);
     const assembly = app.synth();
     const template = Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template);
