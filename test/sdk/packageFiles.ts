@@ -67,6 +67,17 @@ export async function strayDeclarationReferences(
   return stray;
 }
 
+/** The modules an ES module bundle imports statically or dynamically, each once, sorted. */
+export function importedModules(bundle: string): string[] {
+  const modules = new Set<string>();
+  for (const match of bundle.matchAll(
+    /^import\s[^;]*?from\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']/gm,
+  )) {
+    modules.add((match[1] ?? match[2]) as string);
+  }
+  return [...modules].sort();
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await lstat(path);

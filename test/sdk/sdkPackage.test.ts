@@ -10,7 +10,7 @@ import { loadConfigFile } from '../../core/config/loadConfig.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/startLocalPipeline.js';
 import { readAggregates } from '../local/readAggregates.js';
 import { type ConsumerApp, MISSPELLED_FIELD, writeConsumerApp } from './consumerApp.js';
-import { directoryBytes, strayDeclarationReferences } from './packageFiles.js';
+import { directoryBytes, importedModules, strayDeclarationReferences } from './packageFiles.js';
 
 const run = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -126,6 +126,30 @@ describe('@streamfold/sdk, packed and installed into an app outside the reposito
       'README.md',
       'package.json',
     ]);
+  });
+
+  it('declares an ESM entry with its types, Node 20 and up, no side effects and only peers', async () => {
+    // Assess
+    const manifest = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8'));
+    expect(manifest).toMatchObject({
+      type: 'module',
+      sideEffects: false,
+      engines: { node: '>=20' },
+      license: 'Apache-2.0',
+      exports: { '.': { types: './dist/types/sdk/index.d.ts', import: './dist/index.js' } },
+    });
+    expect(Object.keys(manifest.peerDependencies).sort()).toEqual([...PEERS].sort());
+    expect(manifest.dependencies).toBeUndefined();
+  });
+
+  it('bundles its own code and imports nothing but its peers and Node builtins', async () => {
+    // Assess
+    const bundle = await readFile(join(packageDir, 'dist', 'index.js'), 'utf8');
+    const foreign = importedModules(bundle).filter(
+      (name) => !name.startsWith('node:') && !(PEERS as readonly string[]).includes(name),
+    );
+    expect(foreign).toEqual([]);
+    expect(importedModules(bundle)).toEqual(expect.arrayContaining([...PEERS]));
   });
 
   it('ships declarations that reference only files inside the package, its peers and Node', async () => {
