@@ -8,7 +8,6 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { KINESIS_LIMITS, PACKED_RECORD_TARGET_BYTES } from '../core/codec/limits.js';
 import { encodeEventLine } from '../core/codec/ndjsonCodec.js';
-import type { MetricDefinition } from '../core/config/configSchema.js';
 import type { CatalogEvent, EventCatalog } from '../core/events/catalog.js';
 import {
   checkStorableValues,
@@ -58,7 +57,9 @@ export interface KinesisProducerOptions<C extends EventCatalog = EventCatalog> {
    * aggregate handler would refuse them, as numbers DynamoDB could not sum exactly.
    * @default none - only the catalog is checked; the handler still refuses such values
    */
-  metrics?: readonly Pick<MetricDefinition, 'on' | 'value'>[];
+  // Spelled out rather than picked from the configuration schema, so the published
+  // declarations of the producer do not carry the whole schema's types.
+  metrics?: readonly { on: string | string[]; value?: string }[];
   /** How events are put into records. @default 'ndjson' */
   packing?: PackingMode;
   /** Target size of a packed record's data, bytes. @default 25600 (one PUT payload unit) */
