@@ -2,7 +2,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importedModules, strayDeclarationReferences } from './packageFiles.js';
+import {
+  importedModules,
+  reachableDeclarations,
+  strayDeclarationReferences,
+} from './packageFiles.js';
 
 describe('strayDeclarationReferences', () => {
   let packageDir: string;
@@ -60,6 +64,31 @@ describe('strayDeclarationReferences', () => {
       { file, specifier: '../core/gone.js', why: 'no such declaration file' },
       { file, specifier: '@aws-lambda-powertools/logger', why: 'not a peer dependency' },
     ]);
+  });
+});
+
+describe('reachableDeclarations', () => {
+  it('follows relative references from the entry, and only those', async () => {
+    // Prepare
+    const packageDir = await mkdtemp(join(tmpdir(), 'streamfold-dts-'));
+    const write = async (path: string, text: string) => {
+      await mkdir(join(packageDir, path, '..'), { recursive: true });
+      await writeFile(join(packageDir, path), text);
+    };
+    await write('types/index.d.ts', "export * from './a.js';\nimport { z } from 'zod';\n");
+    await write('types/a.d.ts', "export type { B } from './deep/b.js';\n");
+    await write('types/deep/b.d.ts', "export type B = import('../a.js').A;\n");
+    await write('types/unused.d.ts', 'export {};\n');
+
+    try {
+      // Act
+      const reachable = await reachableDeclarations(packageDir, 'types/index.d.ts');
+
+      // Assess
+      expect(reachable).toEqual(['types/a.d.ts', 'types/deep/b.d.ts', 'types/index.d.ts']);
+    } finally {
+      await rm(packageDir, { recursive: true, force: true });
+    }
   });
 });
 

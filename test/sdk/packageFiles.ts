@@ -67,6 +67,26 @@ export async function strayDeclarationReferences(
   return stray;
 }
 
+/**
+ * The declaration files a compiler reads for `entry`: it and every file inside the package it
+ * reaches through relative references, package-relative paths, sorted.
+ */
+export async function reachableDeclarations(packageDir: string, entry: string): Promise<string[]> {
+  const seen = new Set<string>();
+  const pending = [resolve(packageDir, entry)];
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    if (seen.has(file) || !(await exists(file))) continue;
+    seen.add(file);
+    for (const match of (await readFile(file, 'utf8')).matchAll(SPECIFIER)) {
+      const specifier = (match[1] ?? match[2]) as string;
+      if (specifier.startsWith('.')) {
+        pending.push(resolve(dirname(file), specifier.replace(/\.js$/, '.d.ts')));
+      }
+    }
+  }
+  return [...seen].map((file) => relative(packageDir, file)).sort();
+}
+
 /** The modules an ES module bundle imports statically or dynamically, each once, sorted. */
 export function importedModules(bundle: string): string[] {
   const modules = new Set<string>();

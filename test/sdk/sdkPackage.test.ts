@@ -10,7 +10,12 @@ import { loadConfigFile } from '../../core/config/loadConfig.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/startLocalPipeline.js';
 import { readAggregates } from '../local/readAggregates.js';
 import { type ConsumerApp, MISSPELLED_FIELD, writeConsumerApp } from './consumerApp.js';
-import { directoryBytes, importedModules, strayDeclarationReferences } from './packageFiles.js';
+import {
+  directoryBytes,
+  importedModules,
+  reachableDeclarations,
+  strayDeclarationReferences,
+} from './packageFiles.js';
 
 const run = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -155,6 +160,15 @@ describe('@streamfold/sdk, packed and installed into an app outside the reposito
   it('ships declarations that reference only files inside the package, its peers and Node', async () => {
     // Assess
     expect(await strayDeclarationReferences(packageDir, PEERS)).toEqual([]);
+  });
+
+  it("gives a user's compiler the producers' types without the configuration schema", async () => {
+    // Act
+    const reachable = await reachableDeclarations(packageDir, 'dist/types/sdk/index.d.ts');
+
+    // Assess
+    expect(reachable).toContain('dist/types/producers/KinesisProducer.d.ts');
+    expect(reachable.filter((file) => file.startsWith('dist/types/core/config/'))).toEqual([]);
   });
 
   it('installs without the local runtime, DuckDB, tsx, the CDK or Powertools', async () => {
