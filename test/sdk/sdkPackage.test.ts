@@ -133,13 +133,13 @@ describe('@streamfold/sdk, packed and installed into an app outside the reposito
     ]);
   });
 
-  it('declares an ESM entry with its types, Node 20 and up, no side effects and only peers', async () => {
+  it('declares an ESM entry with its types, Node 22 and up, no side effects and only peers', async () => {
     // Assess
     const manifest = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8'));
     expect(manifest).toMatchObject({
       type: 'module',
       sideEffects: false,
-      engines: { node: '>=20' },
+      engines: { node: '>=22' },
       license: 'Apache-2.0',
       exports: { '.': { types: './dist/types/sdk/index.d.ts', import: './dist/index.js' } },
     });
