@@ -337,6 +337,24 @@ export const configSchema = z.object({
     .object({
       /** Interface every local server binds to. */
       host: z.string().min(1).default('127.0.0.1'),
+      /**
+       * More `Host` header values the local servers (emulators, Firehose endpoint, HTTP
+       * server) answer, for example `devbox.local` or `devbox.local:14570` behind a dev
+       * container's port forward; a name without a port is allowed on every port. Empty by
+       * default: only `host`, `localhost`, `127.0.0.1` and `[::1]` with the server's own port
+       * are answered, so a web page whose domain name is rebound to this machine (DNS
+       * rebinding) gets 403 or 421 instead of the data.
+       */
+      allowHosts: z
+        .array(
+          z
+            .string()
+            .regex(
+              /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/,
+              'must be a host such as devbox.local or devbox.local:4570',
+            ),
+        )
+        .default([]),
       /** Region reported to the SDK clients. */
       region: z.string().min(1).default('us-east-1'),
       /** Ports of the local emulators and of the HTTP server. */
