@@ -1,8 +1,5 @@
-import {
-  type MetricDefinition,
-  type MetricStat,
-  PERCENTILE_QUANTILES,
-} from '../core/config/configSchema.js';
+import type { MetricDefinition } from '../core/config/configSchema.js';
+import { type MetricStat, PERCENTILE_QUANTILES } from '../core/config/metricStats.js';
 import type { ArchivePartitionKey } from './archivePartitioning.js';
 
 /** A saved Athena query. */

@@ -1,4 +1,5 @@
-import { PERCENTILE_STATS, type StreamfoldConfig } from '../config/configSchema.js';
+import type { StreamfoldConfig } from '../config/configSchema.js';
+import { PERCENTILE_STATS } from '../config/metricStats.js';
 import { addDecimalStrings } from '../decimal/addDecimalStrings.js';
 import { DecimalSum } from '../decimal/DecimalSum.js';
 import { parseDuration } from '../duration.js';

@@ -1,8 +1,5 @@
-import {
-  type MetricDefinition,
-  PERCENTILE_STATS,
-  type StreamfoldConfig,
-} from '../config/configSchema.js';
+import type { MetricDefinition, StreamfoldConfig } from '../config/configSchema.js';
+import { PERCENTILE_STATS } from '../config/metricStats.js';
 import { parseDuration } from '../duration.js';
 import type { StreamfoldEvent } from '../events/envelope.js';
 

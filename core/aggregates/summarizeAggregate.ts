@@ -1,4 +1,4 @@
-import { PERCENTILE_QUANTILES } from '../config/configSchema.js';
+import { PERCENTILE_QUANTILES } from '../config/metricStats.js';
 import { divideDecimal } from '../decimal/divideDecimal.js';
 import { histogramBucketValue } from './aggregateHistogram.js';
 import type { AggregateFigures } from './GroundTruth.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDuration } from '../duration.js';
 import type { EventCatalog } from '../events/catalog.js';
 import type { SampleEventFactory } from '../events/SampleEventFactory.js';
+import { METRIC_STATS } from './metricStats.js';
 
 const duration = z
   .string()
@@ -15,28 +16,6 @@ const port = z.number().int().min(1).max(65_535);
 const bucketName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name');
-
-/**
- * Percentile statistics. They are read from a log-bucketed histogram kept per
- * aggregate item, within 1 % of the exact value (see `aggregateHistogram`).
- */
-export const PERCENTILE_STATS = ['p50', 'p90', 'p99'] as const;
-
-/**
- * Statistics a metric can keep. `avg` is derived from `sum` and `count` when
- * read; the percentiles from the item's histogram.
- */
-export const METRIC_STATS = ['count', 'sum', 'min', 'max', 'avg', ...PERCENTILE_STATS] as const;
-
-/** One statistic a metric can keep. */
-export type MetricStat = (typeof METRIC_STATS)[number];
-
-/** The quantile (0..1) of each percentile statistic. */
-export const PERCENTILE_QUANTILES: Readonly<Record<(typeof PERCENTILE_STATS)[number], number>> = {
-  p50: 0.5,
-  p90: 0.9,
-  p99: 0.99,
-};
 
 /** A declared metric: what to fold, over which events, grouped how, in which windows. */
 export const metricSchema = z.object({

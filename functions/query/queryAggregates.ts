@@ -1,7 +1,7 @@
 import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { aggregatePartitionKey, aggregateSortKey } from '../../core/aggregates/aggregateKey.js';
 import type { AggregateSummary } from '../../core/aggregates/summarizeAggregate.js';
-import { PERCENTILE_STATS } from '../../core/config/configSchema.js';
+import { PERCENTILE_STATS } from '../../core/config/metricStats.js';
 import { addDecimalStrings } from '../../core/decimal/addDecimalStrings.js';
 import { canonicalDecimal } from '../../core/decimal/canonicalDecimal.js';
 import { compareDecimalStrings } from '../../core/decimal/compareDecimalStrings.js';

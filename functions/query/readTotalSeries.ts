@@ -2,7 +2,7 @@ import { aggregatePartitionKey, aggregateSortKey } from '../../core/aggregates/a
 import { ALL_GROUP } from '../../core/aggregates/compileMetrics.js';
 import { type AggregateFigures, mergeAggregateFigures } from '../../core/aggregates/GroundTruth.js';
 import { summarizeAggregate } from '../../core/aggregates/summarizeAggregate.js';
-import { PERCENTILE_STATS } from '../../core/config/configSchema.js';
+import { PERCENTILE_STATS } from '../../core/config/metricStats.js';
 import { aggregateFiguresOf } from '../aggregate/aggregateFiguresOf.js';
 import { AGGREGATE_ATTRIBUTES as A } from '../aggregate/DynamoAggregateStore.js';
 import { keptFigures, type SeriesParameters } from './parseQueryParameters.js';
