@@ -23,3 +23,13 @@ export interface GroupRegistry {
    */
   admit(metric: string, maxGroups: number, groups: readonly string[]): Promise<ReadonlySet<string>>;
 }
+
+/**
+ * The Powertools (CloudWatch) metric the aggregate handler publishes with the
+ * events folded into {@link OTHER_GROUP} because a metric's cap is full; the
+ * stack alarms on it.
+ */
+export const EVENTS_OVER_GROUP_CAP_METRIC = 'EventsOverGroupCap';
+
+/** Dimension naming the capped metric on the per-metric copy of {@link EVENTS_OVER_GROUP_CAP_METRIC}. */
+export const GROUP_CAP_METRIC_DIMENSION = 'metric';

@@ -14,7 +14,7 @@ import {
 } from '../../core/aggregates/AggregateFold.js';
 import type { CompiledMetric } from '../../core/aggregates/compileMetrics.js';
 import type { DedupeClaim, EventDeduper } from '../../core/aggregates/EventDeduper.js';
-import type { GroupRegistry } from '../../core/aggregates/GroupRegistry.js';
+import { type GroupRegistry, OTHER_GROUP } from '../../core/aggregates/GroupRegistry.js';
 import { laneZeroScope, type WriteScope } from '../../core/aggregates/ShardLedger.js';
 import { sequenceOrderKey } from '../../core/aggregates/sequenceOrder.js';
 import { unpackEvents } from '../../core/codec/unpackEvents.js';
@@ -102,6 +102,23 @@ export interface BatchSummary {
   failedRecords: number;
   /** Events DynamoDB refused to store although they passed validation (sent to the rejects sink). */
   eventsRefusedByStore: number;
+  /**
+   * Events folded into {@link OTHER_GROUP} because their metric's group
+   * registry is full, summed over metrics (an event counted by two capped
+   * metrics counts twice). Like `eventsFolded`, a retried batch counts again.
+   */
+  eventsOverGroupCap: number;
+  /** The metrics whose full registry refused a group of this batch, in configuration order. */
+  cappedMetrics: CappedMetric[];
+}
+
+/** A metric whose group registry is full, and what that cost in one batch. */
+export interface CappedMetric {
+  metric: string;
+  /** The cap that is full (the metric's `maxGroups`). */
+  maxGroups: number;
+  /** Events of this metric folded into {@link OTHER_GROUP} because of it. */
+  eventsOverGroupCap: number;
 }
 
 /** Thrown for records after the first failure of a batch: they must be replayed, not applied. */
@@ -313,6 +330,7 @@ export async function aggregateKinesisBatch(
   fold = fold.regrouped(admission);
   const refold = (delta: AggregateDelta, afterOrder: string) => fold.refold(delta, afterOrder);
   const deltas = [...fold.deltas()];
+  const cappedMetrics = cappedMetricsOf(deltas, deps.metrics);
   const scope = attempt?.scope ?? laneZeroScope(shardId);
   const refused: RefusedRecords = { events: new Set() };
   const [outcomes, rejectsWritten] = await Promise.all([
@@ -402,6 +420,8 @@ export async function aggregateKinesisBatch(
     itemsAlreadyApplied,
     itemsFailed,
     eventsRefusedByStore: refused.events.size,
+    eventsOverGroupCap: cappedMetrics.reduce((sum, capped) => sum + capped.eventsOverGroupCap, 0),
+    cappedMetrics,
     failedRecords:
       batchItemFailures.length === 0
         ? 0
@@ -440,6 +460,35 @@ async function admitGroups(
     }),
   );
   return admissionFrom(admitted);
+}
+
+/**
+ * The capped metrics with events in {@link OTHER_GROUP}, read off the
+ * regrouped deltas: no event's own group can be that group (group keys read
+ * `label=value`), so every event in it was refused by a full registry. Each
+ * event lands in every window of its metric, so one window counts it once.
+ */
+function cappedMetricsOf(
+  deltas: readonly AggregateDelta[],
+  metrics: readonly CompiledMetric[],
+): CappedMetric[] {
+  const over = new Map<string, number>();
+  const countedWindow = new Map(
+    metrics
+      .filter((metric) => metric.maxGroups !== undefined)
+      .map((metric) => [metric.name, metric.windows[0]?.name]),
+  );
+  for (const delta of deltas) {
+    if (delta.group !== OTHER_GROUP || countedWindow.get(delta.metric) !== delta.window) continue;
+    over.set(delta.metric, (over.get(delta.metric) ?? 0) + delta.count);
+  }
+  const capped: CappedMetric[] = [];
+  for (const metric of metrics) {
+    const events = over.get(metric.name);
+    if (events === undefined || metric.maxGroups === undefined) continue;
+    capped.push({ metric: metric.name, maxGroups: metric.maxGroups, eventsOverGroupCap: events });
+  }
+  return capped;
 }
 
 /**

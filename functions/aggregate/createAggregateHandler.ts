@@ -9,6 +9,7 @@ import { aggregateDependencies } from './aggregateDependencies.js';
 import { aggregateKinesisBatch, type BatchSummary } from './aggregateKinesisBatch.js';
 import { DynamoAttemptTracker, lazyNextRecordAfter } from './DynamoAttemptTracker.js';
 import { DynamoShardLedger } from './DynamoShardLedger.js';
+import { GroupCapReporter } from './GroupCapReporter.js';
 import { readAggregateEnvironment } from './readAggregateEnvironment.js';
 
 /** The Lambda function's handler and the totals it keeps. */
@@ -18,7 +19,11 @@ export interface AggregateHandler {
    * `ReportBatchItemFailures`). All the work is in {@link aggregateKinesisBatch}.
    */
   handler: (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
-  /** Totals since the container started; the local runtime shows them in its status line. */
+  /**
+   * Totals since the container started; the local runtime shows them in its
+   * status line and health. `cappedMetrics` holds, per metric found full, the
+   * events folded into `__other__` since the start.
+   */
   processingTotals: BatchSummary;
 }
 
@@ -76,15 +81,21 @@ export function createAggregateHandler(
     itemsFailed: 0,
     failedRecords: 0,
     eventsRefusedByStore: 0,
+    eventsOverGroupCap: 0,
+    cappedMetrics: [],
   };
+  const groupCaps = new GroupCapReporter(dependencies.metrics, logger, metrics);
   const handler = async (
     event: KinesisStreamEvent,
     context: Context,
   ): Promise<KinesisStreamBatchResponse> => {
     logger.addContext(context);
     const { response, summary } = await aggregateKinesisBatch(event, dependencies);
-    for (const key of Object.keys(summary) as (keyof BatchSummary)[])
-      processingTotals[key] += summary[key];
+    const { cappedMetrics, ...counts } = summary;
+    for (const key of Object.keys(counts) as (keyof typeof counts)[])
+      processingTotals[key] += counts[key];
+    groupCaps.report(cappedMetrics);
+    processingTotals.cappedMetrics = groupCaps.totals();
     metrics.addMetric('EventsFolded', MetricUnit.Count, summary.eventsFolded);
     metrics.addMetric('EventsRejected', MetricUnit.Count, summary.eventsRejected);
     metrics.addMetric('AggregateWrites', MetricUnit.Count, summary.itemsApplied);

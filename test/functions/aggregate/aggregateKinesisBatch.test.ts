@@ -450,6 +450,8 @@ describe('aggregateKinesisBatch', () => {
       itemsFailed: 0,
       failedRecords: 0,
       eventsRefusedByStore: 0,
+      eventsOverGroupCap: 0,
+      cappedMetrics: [],
     });
   });
 
