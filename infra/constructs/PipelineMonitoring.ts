@@ -8,6 +8,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { EVENTS_OVER_GROUP_CAP_METRIC, OTHER_GROUP } from '../../core/aggregates/GroupRegistry.js';
 import { MONITORING_DEFAULTS } from '../defaults.js';
 
 /** Props of {@link PipelineMonitoring}. */
@@ -56,6 +57,9 @@ export interface PipelineMonitoringProps {
  *   Both are Lambda's own counts; an S3 request metric on the prefix would also
  *   count objects written by a redrive or by hand.
  * - Firehose `DeliveryToS3.DataFreshness`.
+ * - Events folded into the other group because a metric's group cap is full
+ *   (the function's `EventsOverGroupCap`): totals stay exact, but the groups
+ *   of those events are lost for good, so the first one notifies.
  */
 export class PipelineMonitoring extends Construct {
   /** Every alarm publishes here, on alarm and on recovery. */
@@ -70,6 +74,7 @@ export class PipelineMonitoring extends Construct {
     onFailureRecords: cloudwatch.Alarm;
     onFailureDeliveryFailures: cloudwatch.Alarm;
     archiveDataFreshness: cloudwatch.Alarm;
+    eventsOverGroupCap: cloudwatch.Alarm;
   };
   /** The dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
@@ -112,6 +117,15 @@ export class PipelineMonitoring extends Construct {
     const dataFreshness = props.deliveryStream.metric('DeliveryToS3.DataFreshness', {
       statistic: cloudwatch.Stats.MAXIMUM,
       period: MONITORING_DEFAULTS.lagPeriod,
+    });
+    // The total over all metrics (service dimension only): one alarm whatever metrics the
+    // configuration declares; the copies with a `metric` dimension say which one is full.
+    const eventsOverGroupCap = new cloudwatch.Metric({
+      namespace: props.customMetricsNamespace,
+      metricName: EVENTS_OVER_GROUP_CAP_METRIC,
+      dimensionsMap: { service: props.serviceName },
+      statistic: cloudwatch.Stats.SUM,
+      period: MONITORING_DEFAULTS.period,
     });
     const freshnessThreshold = Math.max(
       props.bufferingInterval.toSeconds() * MONITORING_DEFAULTS.dataFreshnessBufferingIntervals,
@@ -196,6 +210,12 @@ export class PipelineMonitoring extends Construct {
         freshnessThreshold,
         `The oldest record not yet archived by Firehose is ${freshnessThreshold} s old (${MONITORING_DEFAULTS.dataFreshnessBufferingIntervals} buffering intervals).`,
         MONITORING_DEFAULTS.lagEvaluationPeriods,
+      ),
+      eventsOverGroupCap: alarm(
+        'events-over-group-cap',
+        eventsOverGroupCap,
+        1,
+        `A metric's group registry is full: events of new groups are counted in ${OTHER_GROUP} and their own groups are lost for good. The function's log names the metric and the metrics.N.maxGroups setting to raise (EventsOverGroupCap by metric dimension shows it too).`,
       ),
     };
 

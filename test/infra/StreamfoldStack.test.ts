@@ -2,6 +2,11 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENTS_OVER_GROUP_CAP_METRIC } from '../../core/aggregates/GroupRegistry.js';
+import {
+  AGGREGATE_SERVICE_NAME,
+  METRICS_NAMESPACE,
+} from '../../core/config/aggregateFunctionEnvironment.js';
 import { loadConfig } from '../../core/config/loadConfig.js';
 import { parseDuration } from '../../core/duration.js';
 import {
@@ -579,9 +584,25 @@ describe('StreamfoldStack (dev stage)', () => {
       });
     });
 
+    it('alarms on the first event folded into __other__ by a full group cap, over every metric', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: alarmNamed('events-over-group-cap'),
+        AlarmDescription: Match.stringLikeRegexp('metrics\\.N\\.maxGroups'),
+        Namespace: METRICS_NAMESPACE,
+        MetricName: EVENTS_OVER_GROUP_CAP_METRIC,
+        Dimensions: [{ Name: 'service', Value: AGGREGATE_SERVICE_NAME }],
+        Statistic: 'Sum',
+        Period: MONITORING_DEFAULTS.period.toSeconds(),
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
     it('sends every alarm and recovery to the SSL-only topic, with no subscriber unless asked', () => {
       const topic = refOf(stack, stack.monitoring.alarmTopic);
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
       template.allResourcesProperties('AWS::CloudWatch::Alarm', {
         AlarmActions: [topic],
         OKActions: [topic],
