@@ -189,6 +189,9 @@ export function keptFigures(metric: MetricDefinition): Set<string> {
   return kept;
 }
 
+/** ECMAScript's time values end 100,000,000 days either side of the epoch (year -271821 to 275760). */
+const MAX_TIME_VALUE_MS = 8.64e15;
+
 /**
  * Parses a time given as ISO 8601 (date, or date and time with an offset) or
  * as a duration back from `nowMs` (`15m`, `1h`, `2d`).
@@ -197,7 +200,18 @@ export function keptFigures(metric: MetricDefinition): Set<string> {
  */
 export function parseQueryTime(name: string, text: string, nowMs: number): number {
   const duration = parseDuration(text);
-  if (duration !== undefined) return nowMs - duration;
+  if (duration !== undefined) {
+    const ms = nowMs - duration;
+    // Past the earliest time a Date holds, every later `toISOString()` would throw a RangeError.
+    if (!(ms >= -MAX_TIME_VALUE_MS)) {
+      throw new QueryParameterError(
+        name,
+        text,
+        `${name}: ${JSON.stringify(text)} back from now is before the earliest time a date can hold (${new Date(-MAX_TIME_VALUE_MS).toISOString()}); give a shorter duration or an ISO 8601 time`,
+      );
+    }
+    return ms;
+  }
   const ms = ISO_TIME.test(text) ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(ms)) {
     throw new QueryParameterError(

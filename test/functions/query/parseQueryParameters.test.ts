@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../core/config/loadConfig.js';
 import { QueryParameterError, UnknownMetricError } from '../../../functions/query/errors.js';
@@ -10,6 +11,7 @@ import {
   parseSeriesParameters,
   parseTopParameters,
 } from '../../../functions/query/parseQueryParameters.js';
+import { answerQueryRequest } from '../../../functions/query/queryRoutes.js';
 
 const config = loadConfig();
 const NOW = Date.parse('2026-11-22T10:15:30.000Z');
@@ -116,6 +118,18 @@ describe('parseSeriesParameters', () => {
       '2026-11-22T10:00:00',
     ],
     ['until not a time', 'metric=revenue&until=12', 'until', '12'],
+    [
+      'since a duration back past the earliest date',
+      'metric=revenue&since=99999999999999999999d',
+      'since',
+      '99999999999999999999d',
+    ],
+    [
+      'until a duration of more digits than a double holds',
+      `metric=revenue&until=1${'0'.repeat(400)}ms`,
+      'until',
+      `1${'0'.repeat(400)}ms`,
+    ],
     ['since after until', 'metric=revenue&since=1h&until=2h', 'since', '1h'],
     [
       'range over 10,000 buckets',
@@ -197,4 +211,42 @@ describe('parseGroupsParameters and parseMetricsParameters', () => {
       value: '1',
     });
   });
+});
+
+describe('GET /api/series with a time no date can hold', () => {
+  it.each([
+    ['since', '99999999999999999999d'],
+    ['until', `1${'0'.repeat(400)}ms`],
+  ])(
+    'answers 400 naming %s and its value instead of failing with a RangeError',
+    async (parameter, value) => {
+      // Prepare: the range is refused before the table is read, so no client is needed.
+      const errors: unknown[] = [];
+      const dependencies = {
+        dynamodb: {} as DynamoDBClient,
+        tableName: 'unused',
+        settings: config,
+        now: () => NOW,
+      };
+
+      // Act
+      const response = await answerQueryRequest(
+        {
+          method: 'GET',
+          path: '/api/series',
+          query: new URLSearchParams({ metric: 'revenue', [parameter]: value }),
+        },
+        dependencies,
+        (error) => errors.push(error),
+      );
+
+      // Assess
+      expect(errors).toEqual([]);
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ error: 'bad_parameter' });
+      const { message } = response.body as { message: string };
+      expect(message.startsWith(`${parameter}: "${value}"`)).toBe(true);
+      expect(message).toContain('-271821-04-20T00:00:00.000Z');
+    },
+  );
 });
