@@ -6,6 +6,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { refuseBrowserRequests } from '../http/refuseBrowserRequests.js';
 
 /** A request as the proxy sees it: the operation from `X-Amz-Target` and the raw body. */
 export interface ProxiedRequest {
@@ -32,6 +33,12 @@ export interface ChaosProxyOptions {
   /** The emulator requests go to, e.g. `http://127.0.0.1:40123`. */
   target: string;
   decide: (request: ProxiedRequest) => ProxyDecision;
+  /**
+   * More `Host` values to answer besides `host`, `localhost`, `127.0.0.1` and `[::1]` on
+   * this port, as in `local.allowHosts`.
+   * @default - none
+   */
+  allowHosts?: readonly string[];
 }
 
 /** A running proxy. */
@@ -44,7 +51,9 @@ export interface ChaosProxy {
  * An HTTP proxy in front of an emulator that speaks the AWS JSON protocols,
  * so faults reach every client the way the real service would send them:
  * over the wire, seen by the SDK's own retry logic. It forwards everything
- * `decide` does not turn into a fault, byte for byte.
+ * `decide` does not turn into a fault, byte for byte, except `Host`, which
+ * it sets to the emulator's. So the proxy checks `Host` (and refuses browser
+ * requests) itself, before forwarding, the way the emulator behind it would.
  */
 export async function startChaosProxy(options: ChaosProxyOptions): Promise<ChaosProxy> {
   const target = new URL(options.target);
@@ -54,6 +63,7 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
       res.end(`chaos proxy: ${String(error)}`);
     });
   });
+  refuseBrowserRequests(server, { host: options.host, allowHosts: options.allowHosts });
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);

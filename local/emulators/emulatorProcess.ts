@@ -10,6 +10,11 @@
  * Protocol: the parent passes {@link EmulatorRequest} as JSON in argv[2]; the
  * child answers `{ ready: ports }` over IPC, or an {@link EmulatorFailure}, and
  * exits when the parent disconnects or sends `'stop'`.
+ *
+ * Every emulator answers only its SDK and CLI callers: a request from a web
+ * browser or with a foreign `Host` gets 403 before the emulator sees it (see
+ * `refuseBrowserRequests`), since kinesalite and dynalite would grant any web
+ * page CORS.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +22,7 @@ import { join } from 'node:path';
 import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
 import S3rver from 's3rver';
+import { refuseBrowserRequests } from '../http/refuseBrowserRequests.js';
 import { deliverWholeBodies } from './deliverWholeBodies.js';
 
 /** What to start; a port of 0 picks a free one. */
@@ -29,6 +35,8 @@ export interface EmulatorRequest {
   dataDir: string;
   /** Keep Kinesis and DynamoDB state on disk under `dataDir` (S3 always uses disk). */
   persist: boolean;
+  /** More `Host` values the emulators answer, as in `local.allowHosts`. */
+  allowHosts: readonly string[];
 }
 
 /** What a child that could not start answers: the error's message, and its code and port if any. */
@@ -49,6 +57,7 @@ export interface EmulatorPorts {
 
 const request = JSON.parse(process.argv[2] ?? '{}') as EmulatorRequest;
 const closers: (() => Promise<void>)[] = [];
+const guard = { host: request.host, allowHosts: request.allowHosts };
 
 async function listen(server: Server, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
@@ -70,7 +79,10 @@ async function start(): Promise<EmulatorPorts> {
       shardLimit: 1_000,
       ...(request.persist ? { path: join(request.dataDir, 'kinesis') } : {}),
     });
-    ports.kinesis = await listen(deliverWholeBodies(server), request.kinesis);
+    ports.kinesis = await listen(
+      refuseBrowserRequests(deliverWholeBodies(server), guard),
+      request.kinesis,
+    );
   }
   if (request.dynamodb !== undefined) {
     const server = dynalite({
@@ -79,7 +91,10 @@ async function start(): Promise<EmulatorPorts> {
       deleteTableMs: 50,
       ...(request.persist ? { path: join(request.dataDir, 'dynamodb') } : {}),
     });
-    ports.dynamodb = await listen(deliverWholeBodies(server), request.dynamodb);
+    ports.dynamodb = await listen(
+      refuseBrowserRequests(deliverWholeBodies(server), guard),
+      request.dynamodb,
+    );
   }
   if (request.s3 !== undefined) {
     const s3 = new S3rver({
@@ -89,6 +104,8 @@ async function start(): Promise<EmulatorPorts> {
       directory: join(request.dataDir, 's3'),
     });
     const address = (await s3.run()) as AddressInfo;
+    // s3rver creates its server in run(); no request is read before this line runs.
+    if (s3.httpServer) refuseBrowserRequests(s3.httpServer, guard);
     closers.push(() => s3.close());
     ports.s3 = address.port;
   }

@@ -25,6 +25,7 @@ declare module 'dynalite' {
 }
 
 declare module 's3rver' {
+  import type { Server } from 'node:http';
   import type { AddressInfo } from 'node:net';
 
   interface S3rverOptions {
@@ -36,6 +37,8 @@ declare module 's3rver' {
   }
   export default class S3rver {
     public constructor(options?: S3rverOptions);
+    /** The server `run()` listens with; set once it has started. */
+    public httpServer?: Server;
     public run(): Promise<AddressInfo>;
     public close(): Promise<void>;
   }

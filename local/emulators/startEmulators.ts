@@ -13,6 +13,12 @@ export interface EmulatorOptions {
   ports: EmulatorPorts;
   /** Persist state here; without it, state lives in memory and a temporary folder. */
   dataDir?: string;
+  /**
+   * More `Host` values the emulators answer besides `host`, `localhost`, `127.0.0.1` and
+   * `[::1]` on their own port, as in `local.allowHosts`.
+   * @default - none
+   */
+  allowHosts?: readonly string[];
 }
 
 /** Running emulators. */
@@ -31,7 +37,8 @@ const STOP_TIMEOUT_MS = 5_000;
 /**
  * Starts kinesalite, dynalite and s3rver on `host`, each in a child process
  * of its own, so that one emulator's work never waits for another's on a
- * shared event loop. A child exits when it is told to stop or when this
+ * shared event loop. Each answers 403 to requests from web browsers and to
+ * foreign `Host` names. A child exits when it is told to stop or when this
  * process goes away (its IPC channel closes).
  *
  * @throws {Error} when a port is taken (with Node's `code` EADDRINUSE and the `port`) or a child
@@ -49,6 +56,7 @@ export async function startEmulators(options: EmulatorOptions): Promise<RunningE
       [name]: options.ports[name],
       dataDir,
       persist: options.dataDir !== undefined,
+      allowHosts: options.allowHosts ?? [],
     }),
   );
   const stop = async () => {

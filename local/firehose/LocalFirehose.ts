@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Delivery } from '../archiver/S3DeliveryBuffer.js';
+import { refuseBrowserRequests } from '../http/refuseBrowserRequests.js';
 import {
   DirectPutDeliveryStream,
   type DirectPutDeliveryStreamSettings,
@@ -28,6 +29,12 @@ export interface LocalFirehoseOptions {
   host: string;
   /** Port to bind; 0 picks a free one. */
   port: number;
+  /**
+   * More `Host` values to answer besides `host`, `localhost`, `127.0.0.1` and `[::1]` on
+   * this port, as in `local.allowHosts`.
+   * @default - none
+   */
+  allowHosts?: readonly string[];
   /** Region shown in ARNs. */
   region: string;
   /** Account shown in ARNs and error messages. @default '000000000000' */
@@ -56,7 +63,8 @@ export interface LocalFirehoseStats {
  * unchanged. It serves `PutRecord`, `PutRecordBatch`, `DescribeDeliveryStream`
  * and `ListDeliveryStreams` for direct-PUT delivery streams whose records are
  * delivered to S3 with Firehose's buffering, compression, prefix and naming.
- * Requests are not authenticated: any credentials work.
+ * Requests are not authenticated: any credentials work. Requests from web
+ * browsers and with a foreign `Host` get 403 (see `refuseBrowserRequests`).
  *
  * @example
  * const firehose = await LocalFirehose.start({ host: '127.0.0.1', port: 4571, region: 'us-east-1', s3,
@@ -120,6 +128,7 @@ export class LocalFirehose {
         );
     });
     server.keepAliveTimeout = 5_000;
+    refuseBrowserRequests(server, { host: options.host, allowHosts: options.allowHosts });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, options.host, () => {
