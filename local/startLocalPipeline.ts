@@ -303,6 +303,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     settings: config,
     now: () => Date.now(),
     status: () => pipeline.status(),
+    eventsOverGroupCap: () => processingTotals.cappedMetrics,
     onError: (error) => notice(`query API: ${String(error)}`),
   });
   const http = await startHttpServer({

@@ -78,6 +78,23 @@ export class DynamoGroupRegistry implements GroupRegistry {
     return this.#readAll(metric);
   }
 
+  /**
+   * How many groups of `metric` are admitted: the size of its registry item's
+   * set, one eventually consistent `GetItem` of that item alone, for a health
+   * page polled every few seconds. A full registry holds exactly its cap.
+   */
+  public async groupCount(metric: string): Promise<number> {
+    const result = await this.#client.send(
+      new GetItemCommand({
+        TableName: this.#tableName,
+        Key: registryKey(metric),
+        ProjectionExpression: '#g',
+        ExpressionAttributeNames: { '#g': GROUPS_ATTRIBUTE },
+      }),
+    );
+    return result.Item?.[GROUPS_ATTRIBUTE]?.SS?.length ?? 0;
+  }
+
   async #tryAdd(metric: string, maxGroups: number, hash: string): Promise<boolean> {
     try {
       await this.#client.send(

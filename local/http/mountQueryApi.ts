@@ -1,3 +1,6 @@
+import { compileMetrics } from '../../core/aggregates/compileMetrics.js';
+import type { CappedMetric } from '../../functions/aggregate/aggregateKinesisBatch.js';
+import { DynamoGroupRegistry } from '../../functions/aggregate/DynamoGroupRegistry.js';
 import {
   answerQueryRequest,
   type QueryDependencies,
@@ -5,6 +8,7 @@ import {
 } from '../../functions/query/queryRoutes.js';
 import { EventRateWindow } from '../EventRateWindow.js';
 import type { HttpRouter } from './HttpRouter.js';
+import { readGroupCapHealth } from './readGroupCapHealth.js';
 import { sendJson } from './sendJson.js';
 
 /** Window of `eventsPerSecond` in `GET /api/health`, ms. */
@@ -27,6 +31,13 @@ export interface HealthCounters {
 export interface QueryApiOptions extends QueryDependencies {
   /** The running pipeline's counters. */
   status: () => HealthCounters;
+  /**
+   * Per metric found full, the events the handler folded into `__other__`
+   * since the start (its `processingTotals.cappedMetrics`).
+   *
+   * @default - none reported
+   */
+  eventsOverGroupCap?: () => readonly CappedMetric[];
   /** Told about every failed read of the aggregates. */
   onError?: (error: unknown) => void;
 }
@@ -39,11 +50,14 @@ export interface MountedQueryApi {
 /**
  * Adds the query API's routes (`GET /api/metrics`, `/api/groups`,
  * `/api/series`, `/api/top`: the same `queryRoutes` the Lambda function
- * serves) and `GET /api/health` (the pipeline's counters and the events
- * produced per second over the last ~5 s) to the local router.
+ * serves) and `GET /api/health` (the pipeline's counters, the events
+ * produced per second over the last ~5 s, and each capped metric's groups
+ * used against its `maxGroups`, see `readGroupCapHealth`) to the local router.
  */
 export function mountQueryApi(router: HttpRouter, options: QueryApiOptions): MountedQueryApi {
-  const { status, onError, ...dependencies } = options;
+  const { status, onError, eventsOverGroupCap, ...dependencies } = options;
+  const registry = new DynamoGroupRegistry(dependencies.dynamodb, dependencies.tableName);
+  const metrics = compileMetrics(dependencies.settings);
   for (const route of queryRoutes) {
     router.add(route.method, route.path, async (request, response) => {
       const url = new URL(request.url ?? '/', 'http://localhost');
@@ -63,6 +77,15 @@ export function mountQueryApi(router: HttpRouter, options: QueryApiOptions): Mou
   router.add('GET', '/api/health', async (_request, response) => {
     const counters = status();
     rate.record(counters.produced);
+    // The counters are worth answering without the caps: a failed read is told and left out.
+    const groupCaps = await readGroupCapHealth(
+      registry,
+      metrics,
+      eventsOverGroupCap?.() ?? [],
+    ).catch((error: unknown) => {
+      onError?.(error);
+      return undefined;
+    });
     sendJson(
       response,
       200,
@@ -75,6 +98,7 @@ export function mountQueryApi(router: HttpRouter, options: QueryApiOptions): Mou
         sentToOnFailure: counters.sentToOnFailure,
         iteratorLagMs: counters.iteratorLagMs,
         eventsPerSecond: Math.round(rate.perSecond() * 10) / 10,
+        groupCaps,
       },
       { 'cache-control': 'no-store' },
     );

@@ -148,6 +148,7 @@ describe('query API routes on the local HTTP server (startLocalPipeline)', () =>
         'sentToOnFailure',
         'iteratorLagMs',
         'eventsPerSecond',
+        'groupCaps',
       ].sort(),
     );
     expect(body.produced).toBe(events.length + 200);
