@@ -56,6 +56,7 @@ const view = {
     buckets: $('[data-testid="total-buckets"]'),
   },
   health: $('[data-testid="health"]'),
+  groupCapNotice: $('[data-testid="group-cap-notice"]'),
 };
 
 const state = {
@@ -384,6 +385,27 @@ function renderHealth(health) {
   set('health-on-failure', formatExact(health.sentToOnFailure));
   set('health-archived-events', formatExact(health.archivedEvents));
   set('health-archive-objects', formatExact(health.archiveObjects));
+  renderGroupCaps(health.groupCaps ?? []);
+}
+
+/**
+ * One line per metric whose group cap is full: events of its new groups are counted in
+ * `__other__` from now on, which the charts alone do not show.
+ */
+function renderGroupCaps(groupCaps) {
+  const full = groupCaps.filter((cap) => cap.full);
+  view.groupCapNotice.replaceChildren(
+    ...full.map((cap) => {
+      const line = document.createElement('p');
+      line.dataset.metric = cap.metric;
+      line.textContent =
+        `Group cap full: ${cap.metric} uses all ${formatExact(cap.maxGroups)} groups; ` +
+        `${formatExact(cap.eventsOverGroupCap)} events of new groups counted in __other__ since start. ` +
+        `Raise ${cap.setting} to keep new groups apart.`;
+      return line;
+    }),
+  );
+  view.groupCapNotice.hidden = full.length === 0;
 }
 
 async function readSeries(params) {

@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StreamfoldConfig } from '../../core/config/configSchema.js';
+import { loadConfig } from '../../core/config/loadConfig.js';
+import { type LocalPipeline, startLocalPipeline } from '../../local/startLocalPipeline.js';
+import { sampleEvent } from '../helpers/events.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
+const CAP = 2;
+/** revenue capped at 2 countries, so a third country fills it. */
+const config: StreamfoldConfig = loadConfig({
+  local: { demoRate: 0 },
+  metrics: [
+    {
+      name: 'revenue',
+      on: 'purchase',
+      value: 'data.amount',
+      groupBy: ['data.country'],
+      maxGroups: CAP,
+      stats: ['count', 'sum'],
+      windows: ['1m'],
+    },
+  ],
+});
+
+const purchase = (country: string) => sampleEvent('purchase', { data: { country, amount: 10 } });
+
+describe('dashboard group cap notice in headless Chromium', () => {
+  const pageErrors: string[] = [];
+  let pipeline: LocalPipeline;
+  let browser: Browser | undefined;
+  let page: Page;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `Chromium is not installed at ${CHROMIUM}; the dashboard test needs it (apt-get install -y chromium)`,
+      );
+    }
+    pipeline = await startLocalPipeline({ config, ephemeralPorts: true });
+    // One country first, so the page has a group to show while the cap still has room.
+    await pipeline.producer.put(purchase('DE'));
+    await pipeline.waitForDrain(30_000);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await pipeline?.stop();
+  });
+
+  it('shows no notice while every cap has room', async () => {
+    // Act
+    await page.goto(`${pipeline.httpUrl}/`);
+    await expect.poll(() => page.getByTestId('health-aggregated').textContent()).toBe('1');
+
+    // Assess
+    expect(await page.getByTestId('group-cap-notice').isVisible()).toBe(false);
+  });
+
+  it('shows a notice naming the metric, the cap and the setting once a cap is full', async () => {
+    // Act: FR takes the second place, IT is refused (twice) and folds into __other__
+    for (const country of ['FR', 'IT', 'IT']) await pipeline.producer.put(purchase(country));
+    await pipeline.waitForDrain(30_000);
+
+    // Assess: the live refresh (every 2 s) picks it up
+    const notice = page.getByTestId('group-cap-notice');
+    await expect.poll(() => notice.isVisible(), { timeout: 15_000 }).toBe(true);
+    expect(await notice.textContent()).toBe(
+      `Group cap full: revenue uses all ${CAP} groups; 2 events of new groups counted in ` +
+        '__other__ since start. Raise metrics.0.maxGroups to keep new groups apart.',
+    );
+    expect(pageErrors).toEqual([]);
+  });
+});
