@@ -6,6 +6,11 @@ export type RejectCode =
   | 'not_an_object'
   /** Objects and arrays nested deeper than `MAX_EVENT_NESTING_DEPTH`. */
   | 'too_deep'
+  /**
+   * A string, value or key, holding an unpaired UTF-16 surrogate (JSON such as `"\ud800"`):
+   * UTF-8 cannot encode it, so the archive could not hold the event as sent.
+   */
+  | 'unpaired_surrogate'
   | 'unknown_type'
   | 'schema_violation'
   | 'time_out_of_window'

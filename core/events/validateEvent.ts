@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { isWellFormedText } from '../text/isWellFormedText.js';
 import type { EventCatalog } from './catalog.js';
 import {
   type CompiledEventValidator,
@@ -6,7 +7,9 @@ import {
   type EventVerdict,
 } from './compileEventValidator.js';
 import { envelopeSchema, type StreamfoldEvent } from './envelope.js';
+import { nestsDeeperThan } from './nestsDeeperThan.js';
 import type { RejectReason } from './RejectReason.js';
+import { type UnpairedSurrogate, unpairedSurrogateIn } from './unpairedSurrogateIn.js';
 
 /** Longest excerpt of a bad value quoted in a reject message, in characters. */
 const MAX_QUOTED_VALUE_CHARS = 80;
@@ -53,19 +56,21 @@ export function validateEventObject(
   catalog: EventCatalog,
   window?: EventTimeWindow,
 ): EventValidation {
-  return validateParsed(value, catalog, window, true, compiledValidatorFor(catalog));
+  return validateParsed(value, catalog, window, true, true, compiledValidatorFor(catalog));
 }
 
 /**
  * {@link validateEventObject}, with the nesting walk left out when the text
- * the value was parsed from cannot nest that deep (`checkDepth` false), and
- * `fastPath` tried before zod.
+ * the value was parsed from cannot nest that deep (`checkDepth` false), the
+ * walk for unpaired surrogates left out when that text cannot hold one
+ * (`checkSurrogates` false), and `fastPath` tried before zod.
  */
 function validateParsed(
   value: unknown,
   catalog: EventCatalog,
   window: EventTimeWindow | undefined,
   checkDepth: boolean,
+  checkSurrogates: boolean,
   fastPath: CompiledEventValidator | undefined,
 ): EventValidation {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -80,6 +85,10 @@ function validateParsed(
       field,
     );
   }
+  // Before zod, which accepts them: every string, key or value, stripped by the schema or kept,
+  // reaches the archive as the producer wrote it.
+  const surrogate = checkSurrogates ? unpairedSurrogateIn(value) : undefined;
+  if (surrogate !== undefined) return unpairedSurrogate(surrogate);
   // The fast path accepts only what zod accepts; whatever it leaves, zod validates and explains,
   // run by the compiled verdict on the part refused (one zod run of a field, not three of the
   // envelope and payload), or through safeParse alone by a fast path without one.
@@ -201,7 +210,17 @@ export function validateEventLineWithFastPath(
     return reject('malformed_json', `malformed JSON: ${detail} in ${quote(line)}${near}`);
   }
   const checkDepth = opensMoreThan(line, MAX_EVENT_NESTING_DEPTH);
-  return validateParsed(value, catalog, window, checkDepth, fastPath);
+  return validateParsed(value, catalog, window, checkDepth, mayHoldSurrogate(line), fastPath);
+}
+
+/**
+ * Whether a value parsed from `line` can hold an unpaired surrogate: only
+ * when the line has one itself, or a `\u` escape (`"\ud800"`), which is rare
+ * in events. A line decoded from bytes is well-formed, and V8 answers that
+ * at once for a one-byte string; the search for `\u` is a memchr-like scan.
+ */
+function mayHoldSurrogate(line: string): boolean {
+  return line.includes('\\u') || !isWellFormedText(line);
 }
 
 /**
@@ -301,26 +320,19 @@ function fieldDeeperThan(root: object, limit: number): string | undefined {
   return undefined;
 }
 
-/**
- * Whether any value in `root` is nested deeper than `limit` objects/arrays:
- * the walk of {@link fieldDeeperThan} without building field names, visiting
- * only objects and arrays.
- */
-function nestsDeeperThan(root: object, limit: number): boolean {
-  const values: object[] = [root];
-  const depths: number[] = [0];
-  for (let value = values.pop(); value !== undefined; value = values.pop()) {
-    const depth = depths.pop() as number;
-    if (depth >= limit) return true;
-    for (const key of Object.keys(value)) {
-      const child = (value as Record<string, unknown>)[key];
-      if (typeof child === 'object' && child !== null) {
-        values.push(child);
-        depths.push(depth + 1);
-      }
-    }
-  }
-  return false;
+/** The reject of a string holding an unpaired surrogate, naming the field and where it is. */
+function unpairedSurrogate({ field, text, inKey, index }: UnpairedSurrogate): EventValidation {
+  const unit = `\\u${text.charCodeAt(index).toString(16)}`;
+  const what = inKey ? 'key' : 'string';
+  // The quote shows 80 characters: from a little before the surrogate when it lies further in.
+  const given =
+    index < MAX_QUOTED_VALUE_CHARS - 10 ? quote(text) : `…${quote(text.slice(index - 20))}`;
+  return reject(
+    'unpaired_surrogate',
+    `${field}: the ${what} holds an unpaired surrogate (${unit} at index ${index}), which UTF-8 cannot encode; ` +
+      `strings must be well-formed Unicode (given ${given})`,
+    field,
+  );
 }
 
 function reject(code: RejectReason['code'], message: string, field?: string): EventValidation {

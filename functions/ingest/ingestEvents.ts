@@ -1,7 +1,12 @@
 import { KINESIS_LIMITS } from '../../core/codec/limits.js';
 import { MAX_EVENT_ID_LENGTH, type StreamfoldEvent } from '../../core/events/envelope.js';
+import { nestsDeeperThan } from '../../core/events/nestsDeeperThan.js';
 import type { RejectReason } from '../../core/events/RejectReason.js';
-import { type EventTimeWindow, validateEventObject } from '../../core/events/validateEvent.js';
+import {
+  type EventTimeWindow,
+  MAX_EVENT_NESTING_DEPTH,
+  validateEventObject,
+} from '../../core/events/validateEvent.js';
 import { checkJsonContentType } from './checkJsonContentType.js';
 import { putAndAwaitAcknowledgement } from './putAndAwaitAcknowledgement.js';
 import type {
@@ -79,10 +84,15 @@ export async function ingestEvents(
     return requestError(400, 'malformed_json', `body is not UTF-8 JSON: ${detail}`);
   }
   if (!Array.isArray(value)) {
+    // Quoting runs JSON.stringify, whose recursion a deep object would overflow (a 500).
+    const given =
+      typeof value === 'object' && value !== null && nestsDeeperThan(value, MAX_EVENT_NESTING_DEPTH)
+        ? `an object nested deeper than ${MAX_EVENT_NESTING_DEPTH} levels, the most an event may nest`
+        : quote(value);
     return requestError(
       400,
       'not_an_array',
-      `body must be a JSON array of events (given ${quote(value)})`,
+      `body must be a JSON array of events (given ${given})`,
     );
   }
   if (value.length > limits.maxEventsPerRequest) {

@@ -297,6 +297,25 @@ describe('KinesisProducer', () => {
       expect(producer.stats.eventsPut).toBe(0);
     });
 
+    it('rejects an unpaired surrogate with unpaired_surrogate naming the field and sends nothing', async () => {
+      // Prepare: UTF-8 cannot encode it, so the record would not carry the event as given
+      const kinesis = new ScriptedKinesis();
+      const producer = producerFor(kinesis);
+      const event = sampleEvent('purchase', { source: 'shop\ud800' });
+
+      // Act
+      const error = await producer.put(event).catch((e: unknown) => e);
+      await producer.flush();
+
+      // Assess
+      expect(error).toBeInstanceOf(InvalidEventError);
+      expect((error as InvalidEventError).reason).toMatchObject({
+        code: 'unpaired_surrogate',
+        field: 'source',
+      });
+      expect(kinesis.calls).toHaveLength(0);
+    });
+
     it('rejects a value DynamoDB could not store with unstorable_number when given the metrics', async () => {
       // Prepare: 5e-324 passes the catalog's min(0); the configuration's revenue metric sums it
       const kinesis = new ScriptedKinesis();

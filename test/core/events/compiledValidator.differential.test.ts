@@ -89,6 +89,7 @@ describe('compiled event validator, against zod alone', () => {
       'malformed_json',
       'not_an_object',
       'too_deep',
+      'unpaired_surrogate',
       'unknown_type',
       'schema_violation',
       'time_out_of_window',
@@ -129,6 +130,35 @@ describe('compiled event validator, against zod alone', () => {
     expect(leftToZod.slice(0, 5)).toEqual([]);
     expect(vouched).toBeGreaterThan(CASE_COUNT / 3);
     expect(handedOverAccepted).toBeGreaterThan(1_000);
+  });
+
+  it('refuses as unpaired_surrogate exactly the objects holding one, on both paths', () => {
+    // Prepare: the oracle is JSON.stringify, which escapes an unpaired surrogate (`\ud800`) of
+    // any key or value, and nothing else as `\ud8..`-`\udf..` (a pair is written as it is).
+    const escapedSurrogate = /(?<!\\)(?:\\\\)*\\ud[89a-f]/;
+    const wrong: string[] = [];
+    let refused = 0;
+
+    // Act
+    for (const [i, { label, line }] of cases.entries()) {
+      const zod = JSON.parse(zodResults[i] as string) as EventValidation;
+      let value: unknown;
+      try {
+        value = JSON.parse(line.replace(/^\uFEFF/, ''));
+      } catch {
+        continue;
+      }
+      const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+      if (!isObject || (!zod.ok && zod.reason.code === 'too_deep')) continue;
+      const holds = escapedSurrogate.test(JSON.stringify(value));
+      const code = zod.ok ? 'accepted' : zod.reason.code;
+      if (holds) refused++;
+      if (holds !== (code === 'unpaired_surrogate')) wrong.push(`${label} (${code}): ${line}`);
+    }
+
+    // Assess: and the compiled path agrees with zod on each (the test above).
+    expect(wrong.slice(0, 5)).toEqual([]);
+    expect(refused).toBeGreaterThan(1_000);
   });
 
   describe('when the compiled validator is weakened', () => {

@@ -357,6 +357,17 @@ const MUTATIONS: readonly Mutation[] = [
     return `data = ${JSON.stringify(value).slice(0, 40)}`;
   },
   (event, pick) => {
+    // Unpaired surrogates where no schema looks: a key, an array element, a nested value.
+    const text = pick(['\ud800', 'a\udc00', '😀\ud83d', '\udc00\ud800', '😀']);
+    const where = pick(['key', 'element', 'nested'] as const);
+    const value = where === 'element' ? ['ok', text] : where === 'nested' ? { a: { b: text } } : 1;
+    const key = where === 'key' ? text : 'extra';
+    const inData = pick([true, false]) && typeof event.data === 'object' && event.data !== null;
+    if (inData) event.data = insertKey(event.data as Json, key, value, pick);
+    else replaceContents(event, insertKey(event, key, value, pick));
+    return `${where} ${JSON.stringify(text)} in ${inData ? 'data' : 'envelope'}`;
+  },
+  (event, pick) => {
     const levels = pick([30, 31, 32, 33]);
     event.data = { ...(event.data as Json), deep: nested(levels) };
     return `data nested ${levels} more levels`;
@@ -377,6 +388,14 @@ const LINE_MUTATIONS: readonly ((line: string, pick: Pick) => [string, string])[
     return [line.slice(0, cut), `truncated at ${cut}`];
   },
   (line) => [line.replace(/}$/, ',}'), 'trailing comma'],
+  // JSON.stringify escapes an unpaired surrogate; a line may hold one as it is, or escape a pair.
+  (line, pick) => {
+    const text = pick(['\ud800', '\\ud800', '\\ud83d\\ude00', '\\u00e9']);
+    return [
+      line.replace('"source":"', `"source":"${text}`),
+      `source starts ${JSON.stringify(text)}`,
+    ];
+  },
 ];
 
 /** A time with the given offset (minutes east of UTC) and fraction digits. */

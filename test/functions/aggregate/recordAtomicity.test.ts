@@ -48,22 +48,26 @@ function failingOnBoom(): CompiledMetric[] {
 }
 
 describe('a record is folded all or nothing', () => {
-  it('counts a group value with an unpaired surrogate, under U+FFFD, with the rest of its record', async () => {
-    // Prepare: valid JSON and valid for the catalog; `encodeURIComponent` refuses the value.
+  it('refuses an event with an unpaired surrogate in a group value and counts the rest of its record', async () => {
+    // Prepare: valid JSON, and zod's catalog accepts it, but UTF-8 (and so the archive) cannot hold it.
     const deps = handlerDeps(metrics, NOW);
     const batch = kinesisStreamEvent([
       { sequenceNumber: '101', lines: [cart('books', 3), cart('\ud800', 5), cart('books', 7)] },
     ]);
 
     // Act
-    const { response } = await aggregateKinesisBatch(batch, deps);
+    const { response, summary } = await aggregateKinesisBatch(batch, deps);
 
     // Assess
     const figures = deps.store.figures();
     expect(response.batchItemFailures).toEqual([]);
-    expect(figures[`events#type=add_to_cart|${HOUR}`]?.count).toBe(3);
+    expect(summary.eventsRejected).toBe(1);
+    expect(deps.rejects.written.map((entry) => entry.reason)).toMatchObject([
+      { code: 'unpaired_surrogate', field: 'data.category' },
+    ]);
+    expect(figures[`events#type=add_to_cart|${HOUR}`]?.count).toBe(2);
     expect(figures[`cart_quantity#category=books|${HOUR}`]?.sum).toBe('10');
-    expect(figures[`cart_quantity#category=%EF%BF%BD|${HOUR}`]?.sum).toBe('5');
+    expect(Object.keys(figures).some((key) => key.includes('%EF%BF%BD'))).toBe(false);
   });
 
   it('groups by an object whose own toString is not a function, as its JSON', async () => {

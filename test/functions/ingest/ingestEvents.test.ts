@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
+import { MAX_EVENT_NESTING_DEPTH } from '../../../core/events/validateEvent.js';
 import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
 import { checkJsonContentType } from '../../../functions/ingest/checkJsonContentType.js';
 import { ingestEvents, MAX_ENCODED_EVENT_BYTES } from '../../../functions/ingest/ingestEvents.js';
@@ -230,6 +231,59 @@ describe('ingestEvents', () => {
       expect(response.body).toEqual({ error, message: expect.stringContaining(message) });
       expect(sink.events).toEqual([]);
     });
+  });
+
+  it('answers 400 naming the nesting limit, not 500, for a deeply nested object body', async () => {
+    // Prepare: 100,000 levels overflow the stack of any recursive walk, JSON.stringify's too.
+    const sink = new MemorySink();
+    const levels = 100_000;
+    const body = Buffer.from(`${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`);
+    const limits = { ...LIMITS, maxRequestBytes: body.byteLength };
+
+    // Act
+    const response = await ingestEvents(
+      { contentType: 'application/json', body },
+      dependencies(sink, { limits }),
+    );
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({
+      error: 'not_an_array',
+      message: `body must be a JSON array of events (given an object nested deeper than ${MAX_EVENT_NESTING_DEPTH} levels, the most an event may nest)`,
+    });
+    expect(sink.events).toEqual([]);
+  });
+
+  it('refuses an event with an unpaired surrogate as unpaired_surrogate naming the field', async () => {
+    // Prepare: JSON.parse reads the escape as a lone surrogate, in a value or a key.
+    const sink = new MemorySink();
+    const good = sampleEvent('page_view');
+    const text = JSON.stringify([
+      good,
+      sampleEvent('page_view', { id: 'bad-value', source: 'SOURCE' }),
+      { ...sampleEvent('page_view', { id: 'bad-key' }), KEY: 1 },
+    ])
+      .replace('SOURCE', 'web\\ud800')
+      .replace('"KEY"', '"\\udc00"');
+
+    // Act
+    const response = await ingestEvents(
+      { contentType: 'application/json', body: Buffer.from(text) },
+      dependencies(sink),
+    );
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({
+      accepted: 1,
+      rejected: 2,
+      errors: [
+        { index: 1, id: 'bad-value', code: 'unpaired_surrogate', field: 'source' },
+        { index: 2, id: 'bad-key', code: 'unpaired_surrogate', field: '\\udc00' },
+      ],
+    });
+    expect(sink.events).toEqual([good]);
   });
 
   it('answers 415 and puts nothing when the content type is not JSON', async () => {
