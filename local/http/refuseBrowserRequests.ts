@@ -13,12 +13,13 @@ export interface RefuseBrowserRequestsOptions {
 }
 
 /**
- * Headers only browsers send. AWS SDKs and the aws CLI send none of them, so
- * a request carrying one comes from a web page: `Origin` on every cross-origin
- * `fetch`, form post and CORS preflight; `Sec-Fetch-*` also on the no-cors
- * requests (`<img>`, `<script>`) that carry no `Origin`.
+ * Headers only browsers send. AWS SDKs and the aws CLI send neither, so a
+ * request carrying one comes from a web page: `Origin` on every cross-origin
+ * `fetch`, form post and CORS preflight; `Sec-Fetch-Site` also on the no-cors
+ * requests (`<img>`, `<script>`) that carry no `Origin`. Not `Sec-Fetch-Mode`:
+ * Node's own `fetch` sends that one too.
  */
-const BROWSER_HEADERS = ['origin', 'sec-fetch-site', 'sec-fetch-mode'] as const;
+const BROWSER_HEADERS = ['origin', 'sec-fetch-site'] as const;
 
 /**
  * Puts a guard in front of `server`'s request handlers that answers 403, with

@@ -152,6 +152,21 @@ describe.each(['kinesis', 'dynamodb', 's3', 'firehose', 'kinesis behind the chao
       },
     );
 
+    it("serves a call carrying only Sec-Fetch-Mode, as Node's own fetch sends it", async () => {
+      // Prepare
+      const { request, answer } = callOf(name);
+
+      // Act
+      const response = await rawHttpRequest(endpoints[name] as string, {
+        ...request,
+        headers: { ...request.headers, 'sec-fetch-mode': 'cors' },
+      });
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(response.body).toContain(answer);
+    });
+
     it('refuses the same call from a page on another origin, with no CORS headers', async () => {
       // Prepare
       const { request } = callOf(name);
