@@ -127,7 +127,7 @@ export interface LocalPipeline {
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   const { config } = options;
   const notice = options.onNotice ?? (() => undefined);
-  const { host, ports, endpoints: external } = config.local;
+  const { host, ports, endpoints: external, allowHosts } = config.local;
   const chaos = options.chaos === true;
   const want = (name: 'kinesis' | 'dynamodb' | 's3') =>
     external[name]
@@ -155,6 +155,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const emulators = await startEmulators({
     host,
     ports: { kinesis: want('kinesis'), dynamodb: want('dynamodb'), s3: want('s3') },
+    allowHosts,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   });
   const local = (port: number | undefined) => `http://${host}:${port}`;
@@ -177,6 +178,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         port: options.ephemeralPorts ? 0 : ports[name],
         target: endpoints[name],
         decide,
+        allowHosts,
       });
       proxies.push(proxy);
       endpoints[name] = proxy.endpoint;
@@ -262,6 +264,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     : await LocalFirehose.start({
         host,
         port: options.ephemeralPorts ? 0 : ports.firehose,
+        allowHosts,
         region: config.local.region,
         s3: clients.s3,
         deliveryStreams: [
@@ -310,6 +313,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     host,
     port: options.ephemeralPorts ? 0 : ports.http,
     router,
+    allowHosts,
     // An ingest request waits at most acknowledgeTimeout for the stream; give it a second more.
     stopTimeoutMs: ingest.acknowledgeTimeoutMs + 1_000,
   });

@@ -1,6 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpRouter } from './HttpRouter.js';
+import { isAllowedHost } from './isAllowedHost.js';
+import { SECURITY_HEADERS } from './securityHeaders.js';
+import { sendJson } from './sendJson.js';
 
 /** Options of {@link startHttpServer}. */
 export interface HttpServerOptions {
@@ -8,6 +11,12 @@ export interface HttpServerOptions {
   /** 0 picks a free port. */
   port: number;
   router: HttpRouter;
+  /**
+   * More `Host` values to answer besides `host`, `localhost`, `127.0.0.1` and `[::1]` on
+   * this port, as in `local.allowHosts`.
+   * @default - none
+   */
+  allowHosts?: readonly string[];
   /**
    * How long `stop()` lets requests in flight finish before it closes their connections, ms.
    * @default 15000
@@ -25,7 +34,12 @@ export interface RunningHttpServer {
 }
 
 /**
- * Starts an HTTP/1.1 server that hands every request to `router`.
+ * Starts an HTTP/1.1 server that hands every request to `router`. Every
+ * response carries {@link SECURITY_HEADERS} (a route may set its own content
+ * policy). A request whose `Host` names another server gets 421 and never
+ * reaches the router: a page whose domain is rebound to this address (DNS
+ * rebinding) would otherwise read the query API and post to the ingest route
+ * as if it were same-origin.
  *
  * @throws {Error} when the port is taken
  */
@@ -38,6 +52,18 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       // close it then instead of waiting for the keep-alive timeout.
       if (stopping) setImmediate(() => server.closeIdleConnections());
     });
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+    const { localPort, localAddress } = request.socket;
+    const port = localPort ?? 0;
+    const host = request.headers.host;
+    const allowance = { host: options.host, port, localAddress, allowHosts: options.allowHosts };
+    if (!isAllowedHost(host, allowance)) {
+      sendJson(response, 421, {
+        error: 'misdirected_request',
+        message: `Host ${JSON.stringify(host ?? '')} is not this server (use ${options.host}:${port} or localhost:${port}, or add the name to local.allowHosts)`,
+      });
+      return;
+    }
     void router.handle(request, response);
   });
   await new Promise<void>((resolve, reject) => {
