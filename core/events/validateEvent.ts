@@ -213,14 +213,37 @@ export function validateEventLineWithFastPath(
   return validateParsed(value, catalog, window, checkDepth, mayHoldSurrogate(line), fastPath);
 }
 
+const BACKSLASH = 0x5c;
+
 /**
  * Whether a value parsed from `line` can hold an unpaired surrogate: only
- * when the line has one itself, or a `\u` escape (`"\ud800"`), which is rare
- * in events. A line decoded from bytes is well-formed, and V8 answers that
- * at once for a one-byte string; the search for `\u` is a memchr-like scan.
+ * when the line holds one itself, or a JSON escape of a surrogate (`\ud800`)
+ * other than a high one followed at once by a low one (`\ud83d\ude00`, an
+ * emoji as producers that write ASCII only send it). A line decoded from
+ * bytes is well-formed, which V8 answers at once for a one-byte string, and
+ * most lines hold no `\u` at all (a memchr-like scan). An escape after a
+ * backslash may be text (`\\ud800`) and is left to the walk.
  */
 function mayHoldSurrogate(line: string): boolean {
-  return line.includes('\\u') || !isWellFormedText(line);
+  for (let i = line.indexOf('\\u'); i !== -1; i = line.indexOf('\\u', i + 2)) {
+    const half = surrogateEscapeAt(line, i);
+    if (half === undefined) continue;
+    if (half === 'low' || line.charCodeAt(i - 1) === BACKSLASH) return true;
+    if (surrogateEscapeAt(line, i + 6) !== 'low') return true;
+    // The pair's low half is not looked at again.
+    i += 6;
+  }
+  return !isWellFormedText(line);
+}
+
+/** Which half of a surrogate pair the `\uXXXX` escape at `index` of `text` is, if it is one. */
+function surrogateEscapeAt(text: string, index: number): 'high' | 'low' | undefined {
+  if (text.charCodeAt(index) !== BACKSLASH || text.charCodeAt(index + 1) !== 0x75) return undefined;
+  // `| 0x20` lower-cases a hex letter: D800-DBFF are high halves, DC00-DFFF low ones.
+  if ((text.charCodeAt(index + 2) | 0x20) !== 0x64) return undefined;
+  const digit = text.charCodeAt(index + 3) | 0x20;
+  if (digit === 0x38 || digit === 0x39 || digit === 0x61 || digit === 0x62) return 'high';
+  return digit >= 0x63 && digit <= 0x66 ? 'low' : undefined;
 }
 
 /**

@@ -390,7 +390,15 @@ const LINE_MUTATIONS: readonly ((line: string, pick: Pick) => [string, string])[
   (line) => [line.replace(/}$/, ',}'), 'trailing comma'],
   // JSON.stringify escapes an unpaired surrogate; a line may hold one as it is, or escape a pair.
   (line, pick) => {
-    const text = pick(['\ud800', '\\ud800', '\\ud83d\\ude00', '\\u00e9']);
+    const text = pick([
+      '\ud800',
+      '\\ud800',
+      '\\ud83d\\ude00',
+      '\\u00e9',
+      '\\\\ud83d\\ude00',
+      '\\ud83d\\\\ude00',
+      '\\uDBFF\\uDFFF\\uDC00',
+    ]);
     return [
       line.replace('"source":"', `"source":"${text}`),
       `source starts ${JSON.stringify(text)}`,

@@ -121,6 +121,9 @@ describe('unpaired surrogates in the text of a line', () => {
     ['an escape', '\\ud800'],
     ['the character itself', '\ud800'],
     ['an escaped low surrogate before an escaped high one', '\\udc00\\ud83d'],
+    ['an escaped high surrogate before the text \\ude00', '\\ud83d\\\\ude00'],
+    ['the text \\ud83d before an escaped low surrogate', '\\\\ud83d\\ude00'],
+    ['an escaped pair before an escaped high surrogate', '\\ud83d\\ude00\\ud83d'],
   ])('refuses %s in a value', (_name, text) => {
     // Act
     const result = validateEventLine(line.replace('SOURCE', text), webShopCatalog);
@@ -134,6 +137,7 @@ describe('unpaired surrogates in the text of a line', () => {
 
   it.each([
     ['an escaped pair', '\\ud83d\\ude00', '😀'],
+    ['two escaped pairs in upper case', '\\uD83D\\uDE00\\uD83D\\uDE01', '😀😁'],
     ['another escape', '\\u00e9', 'é'],
     ['an escaped backslash before ud800', '\\\\ud800', '\\ud800'],
   ])('accepts %s', (_name, text, source) => {
