@@ -1,5 +1,6 @@
 import type { Node } from 'constructs';
 import type { StreamfoldConfig } from '../core/config/configSchema.js';
+import { DeployContextError } from './DeployContextError.js';
 import { STAGES, type Stage } from './defaults.js';
 
 type CapacityMode = StreamfoldConfig['stream']['capacityMode'];
@@ -24,22 +25,26 @@ export interface DeployContext {
 /**
  * Reads and validates the deployment's CDK context.
  *
- * @throws {Error} naming the context key and the value given
+ * @throws {DeployContextError} naming the context key and the value given
  */
 export function readDeployContext(node: Node): DeployContext {
   const stage = readString(node, 'stage') ?? 'dev';
   if (!isOneOf(stage, STAGES)) {
-    throw new Error(`context stage must be one of ${STAGES.join(', ')} (given "${stage}")`);
+    throw new DeployContextError(
+      `context stage must be one of ${STAGES.join(', ')} (given "${stage}")`,
+    );
   }
   const capacityMode = readString(node, 'capacityMode');
   if (capacityMode !== undefined && !isOneOf(capacityMode, CAPACITY_MODES)) {
-    throw new Error(
+    throw new DeployContextError(
       `context capacityMode must be one of ${CAPACITY_MODES.join(', ')} (given "${capacityMode}")`,
     );
   }
   const alarmEmail = readString(node, 'alarmEmail');
   if (alarmEmail !== undefined && !EMAIL_PATTERN.test(alarmEmail)) {
-    throw new Error(`context alarmEmail must be an e-mail address (given "${alarmEmail}")`);
+    throw new DeployContextError(
+      `context alarmEmail must be an e-mail address (given "${alarmEmail}")`,
+    );
   }
   return { stage, capacityMode, alarmEmail, configFile: readString(node, 'config') };
 }
@@ -48,7 +53,9 @@ function readString(node: Node, key: string): string | undefined {
   const value: unknown = node.tryGetContext(key);
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string') {
-    throw new Error(`context ${key} must be a string (given ${JSON.stringify(value)})`);
+    throw new DeployContextError(
+      `context ${key} must be a string (given ${JSON.stringify(value)})`,
+    );
   }
   return value;
 }

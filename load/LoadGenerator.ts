@@ -1,5 +1,6 @@
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
+import { checkSampleEvents } from '../core/config/checkSampleEvents.js';
 import { configSourceOf } from '../core/config/configSource.js';
 import { ConfigError } from '../core/config/errors.js';
 import type {
@@ -60,6 +61,7 @@ export class LoadGenerator {
   public static async start(options: LoadGeneratorOptions): Promise<LoadGenerator> {
     const { config, ...connection } = options;
     if (!config.sampleEvents) throw new ConfigError([NO_SAMPLE_EVENTS]);
+    checkSampleEvents(config);
     const setup: LoadGeneratorSetup = { ...connection, configSource: configSourceOf(config) };
     const worker = startTypeScriptWorker(
       new URL('./loadGeneratorThread.ts', import.meta.url),

@@ -5,6 +5,7 @@ import {
   AGGREGATE_SERVICE_NAME,
   aggregateFunctionEnvironment,
 } from '../core/config/aggregateFunctionEnvironment.js';
+import { checkSampleEvents } from '../core/config/checkSampleEvents.js';
 import type { StreamfoldConfig } from '../core/config/configSchema.js';
 import { parseDuration } from '../core/duration.js';
 import type { BatchSummary } from '../functions/aggregate/aggregateKinesisBatch.js';
@@ -127,6 +128,8 @@ export interface LocalPipeline {
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   const { config } = options;
   const notice = options.onNotice ?? (() => undefined);
+  // A generator of the wrong shape is the configuration's mistake: say so before anything starts.
+  if ((options.demoRate ?? config.local.demoRate) > 0) checkSampleEvents(config);
   const { host, ports, endpoints: external, allowHosts } = config.local;
   const chaos = options.chaos === true;
   const want = (name: 'kinesis' | 'dynamodb' | 's3') =>

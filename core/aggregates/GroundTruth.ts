@@ -82,17 +82,24 @@ export class GroundTruth {
     for (const metric of this.#config.metrics) {
       const types = typeof metric.on === 'string' ? [metric.on] : metric.on;
       if (!types.includes(event.type)) continue;
+      // A value metric counts the events that carry a finite number there: an optional or
+      // nullable field left out is not a value, as in the handler.
+      const raw = metric.value === undefined ? undefined : read(event, metric.value);
+      if (metric.value !== undefined && !(typeof raw === 'number' && Number.isFinite(raw))) {
+        continue;
+      }
+      const value = raw as number | undefined;
+      // A field left out (or null) groups as the empty value, `label=`.
       const rawGroup =
         metric.groupBy.length === 0
           ? '*'
           : metric.groupBy
               .map(
                 (path) =>
-                  `${path.split('.').at(-1)}=${encodeURIComponent(String(read(event, path)))}`,
+                  `${path.split('.').at(-1)}=${encodeURIComponent(String(read(event, path) ?? ''))}`,
               )
               .join(',');
       const group = this.#capped(metric.name, metric.maxGroups, rawGroup);
-      const value = metric.value === undefined ? undefined : (read(event, metric.value) as number);
       const keepsHistogram =
         value !== undefined &&
         metric.stats.some((stat) => (PERCENTILE_STATS as readonly string[]).includes(stat));
@@ -152,10 +159,17 @@ function expectedBucketKey(value: number): string {
   return `${value > 0 ? 'p' : 'n'}${index}`;
 }
 
+/** Reads a dotted path through own properties only, as the handler does. */
 function read(event: StreamfoldEvent, path: string): unknown {
   return path
     .split('.')
-    .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], event);
+    .reduce<unknown>(
+      (value, key) =>
+        typeof value === 'object' && value !== null && Object.hasOwn(value, key)
+          ? (value as Record<string, unknown>)[key]
+          : undefined,
+      event,
+    );
 }
 
 /**

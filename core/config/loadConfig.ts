@@ -71,16 +71,18 @@ export async function loadConfigFile(
  * Imports a configuration module without validating it: `file`, else the one
  * `STREAMFOLD_CONFIG` names, else the shipped `streamfold.config.ts`.
  *
+ * @param option how the file was named, for messages (`--config`, `-c config`)
  * @throws {ConfigError} when the file is missing, cannot be imported or has no default export
  */
 export async function importConfigFile(
   file: string | undefined,
   environment: NodeJS.ProcessEnv = process.env,
+  option = '--config',
 ): Promise<DeclaredConfig> {
   const named = file ?? environment[CONFIG_FILE_VARIABLE];
   if (named === undefined || named === '') return DEFAULT_DECLARED_CONFIG;
   const path = resolve(named);
-  const origin = file !== undefined ? '--config' : CONFIG_FILE_VARIABLE;
+  const origin = file !== undefined ? option : CONFIG_FILE_VARIABLE;
   if (!existsSync(path)) {
     throw new ConfigError([`${origin}: no configuration file at ${path} (given "${named}")`]);
   }
@@ -90,6 +92,11 @@ export async function importConfigFile(
   } catch (error) {
     throw new ConfigError([
       `${path}: cannot be loaded: ${error instanceof Error ? error.message : String(error)}`,
+    ]);
+  }
+  if (module.default instanceof Promise) {
+    throw new ConfigError([
+      `${path}: the default export is a Promise; export the configuration object itself (export default defineConfig({ ... }))`,
     ]);
   }
   if (typeof module.default !== 'object' || module.default === null) {

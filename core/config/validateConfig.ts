@@ -4,7 +4,7 @@ import { parseDuration } from '../duration.js';
 import type { EventCatalog } from '../events/catalog.js';
 import { configSchema, type StreamfoldConfig, type StreamfoldConfigInput } from './configSchema.js';
 import { ConfigError } from './errors.js';
-import { isNumericField, resolveFieldSchema } from './resolveFieldSchema.js';
+import { compoundKindOf, isNumericField, resolveFieldSchema } from './resolveFieldSchema.js';
 
 /** A duration range check: setting path, allowed bounds in ms, and how to say them. */
 interface DurationBound {
@@ -55,7 +55,14 @@ function checkCatalog(catalog: EventCatalog): string[] {
       );
     }
     const definition = (schema as { _zod?: { def?: { type?: unknown } } } | null)?._zod?.def;
-    if (definition?.type !== 'object') {
+    if (
+      definition?.type === 'object' &&
+      typeof (schema as { optional?: unknown }).optional !== 'function'
+    ) {
+      problems.push(
+        `catalog.${type}: is a zod/mini schema; declare the catalog with zod's full API (import { z } from 'zod')`,
+      );
+    } else if (definition?.type !== 'object') {
       problems.push(
         `catalog.${type}: must be a zod 4 object schema such as z.object({ ... }) (given ${describeValue(schema)})`,
       );
@@ -67,7 +74,9 @@ function checkCatalog(catalog: EventCatalog): string[] {
 function describeValue(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? typeof value;
   const type = (value as { _zod?: { def?: { type?: unknown } } })._zod?.def?.type;
-  return typeof type === 'string' ? `a zod ${type} schema` : 'an object that is not a zod schema';
+  if (typeof type === 'string') return `a zod ${type} schema`;
+  if ('_def' in value) return 'a zod 3 schema';
+  return 'an object that is not a zod schema';
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -173,8 +182,14 @@ function checkMetrics(config: StreamfoldConfig, catalog: EventCatalog): string[]
         );
       }
       for (const path of metric.groupBy) {
-        if (!resolveFieldSchema(dataSchema, path)) {
+        const field = resolveFieldSchema(dataSchema, path);
+        const compound = field && compoundKindOf(field);
+        if (!field) {
           problems.push(`${at}.groupBy: "${path}" is not a field of event type "${type}"`);
+        } else if (compound) {
+          problems.push(
+            `${at}.groupBy: "${path}" is an ${compound} field of event type "${type}"; group by a field holding one string, number or boolean`,
+          );
         }
       }
     }

@@ -177,3 +177,79 @@ describe('the catalog setting', () => {
     expect((caught as ConfigError).problems[0]).toMatch(/^catalog: /);
   });
 });
+
+describe('metric fields checked against the catalog', () => {
+  function problemsOf(data: z.ZodObject, metric: Record<string, unknown>): readonly string[] {
+    try {
+      validateConfig({
+        catalog: { order: data },
+        windows: { '1m': {} },
+        metrics: [{ name: 'm', on: 'order', windows: ['1m'], ...metric }],
+      } as never);
+      return [];
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+  }
+
+  it.each([
+    ['a default', z.number().default(0)],
+    ['a lazy schema', z.lazy(() => z.number())],
+    ['a numeric literal', z.literal(5)],
+    ['a number or null', z.union([z.number(), z.null()])],
+    ['a nullable optional number', z.number().nullable().optional()],
+    ['a read-only number', z.number().readonly()],
+  ])('takes %s as a numeric value', (_name, field) => {
+    expect(problemsOf(z.object({ n: field }), { value: 'data.n', stats: ['sum'] })).toEqual([]);
+  });
+
+  it.each([
+    ['a string turned into a number', z.string().transform(Number)],
+    ['a text literal', z.literal('5')],
+    ['null alone', z.null()],
+  ])('refuses %s as a value: metrics read values as sent', (_name, field) => {
+    expect(problemsOf(z.object({ n: field }), { value: 'data.n', stats: ['sum'] })).toEqual([
+      'metrics.0.value: "data.n" is not a numeric field of event type "order"',
+    ]);
+  });
+
+  it.each([
+    ['object', z.object({ a: z.string() })],
+    ['array', z.array(z.string())],
+    ['record', z.record(z.string(), z.string())],
+  ])(
+    'refuses grouping by an %s field, whose values would all fall into one group',
+    (kind, field) => {
+      expect(problemsOf(z.object({ g: field.optional() }), { groupBy: ['data.g'] })).toEqual([
+        `metrics.0.groupBy: "data.g" is an ${kind} field of event type "order"; group by a field holding one string, number or boolean`,
+      ]);
+    },
+  );
+
+  it('refuses a catalog of zod/mini schemas up front, saying what to use', async () => {
+    // Prepare
+    const { z: mini } = await import('zod/mini');
+
+    // Act
+    const problems = problemsOf(mini.object({ n: mini.number() }) as never, {});
+
+    // Assess
+    expect(problems).toEqual([
+      "catalog.order: is a zod/mini schema; declare the catalog with zod's full API (import { z } from 'zod')",
+    ]);
+  });
+
+  it('says a zod 3 schema is one', async () => {
+    // Prepare
+    const { z: z3 } = await import('zod/v3');
+
+    // Act
+    const problems = problemsOf(z3.object({ n: z3.number() }) as never, {});
+
+    // Assess
+    expect(problems).toEqual([
+      'catalog.order: must be a zod 4 object schema such as z.object({ ... }) (given a zod 3 schema)',
+    ]);
+  });
+});
