@@ -141,7 +141,14 @@ describe('@streamfold/sdk, packed and installed into an app outside the reposito
       sideEffects: false,
       engines: { node: '>=22' },
       license: 'Apache-2.0',
-      exports: { '.': { types: './dist/types/sdk/index.d.ts', import: './dist/index.js' } },
+      // `default` too: Node.js 22.12 and later load the ES module for `require()` as well.
+      exports: {
+        '.': {
+          types: './dist/types/sdk/index.d.ts',
+          import: './dist/index.js',
+          default: './dist/index.js',
+        },
+      },
     });
     expect(Object.keys(manifest.peerDependencies).sort()).toEqual([...PEERS].sort());
     expect(manifest.dependencies).toBeUndefined();
@@ -192,6 +199,19 @@ describe('@streamfold/sdk, packed and installed into an app outside the reposito
     );
     // A producer library, not a runtime: well under the 68 MB DuckDB alone takes.
     expect(pack.unpackedSize).toBeLessThan(1024 * 1024);
+  });
+
+  it('loads for a CommonJS require() as well as an import', async () => {
+    // Act
+    const required = await runCommand(
+      process.execPath,
+      ['-e', "console.log(typeof require('@streamfold/sdk').KinesisProducer)"],
+      app.dir,
+    );
+
+    // Assess
+    expect(required.stderr).toBe('');
+    expect(required.stdout.trim()).toBe('function');
   });
 
   it('type-checks and compiles an app that declares its own catalog', () => {
