@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/config/errors.js';
+import { escapeForTerminal } from '../core/text/escapeForTerminal.js';
 import { LoadArgsError } from '../load/parseLoadArgs.js';
 import { CheckpointFileError } from '../local/kinesis/CheckpointFileError.js';
 import { ArchiveArgsError, ArchiveError } from '../ops/archive/errors.js';
@@ -52,7 +53,10 @@ export function reportCommandError(
   const { err } = context;
   const debug = context.env[DEBUG_ENV_VAR] === '1';
   const prefix = command === '' ? 'streamfold' : `streamfold ${command}`;
-  const message = error instanceof Error ? error.message : String(error);
+  // Messages quote values (a configuration's, a table's, an API's); none may act on the terminal.
+  const message = escapeForTerminal(error instanceof Error ? error.message : String(error), {
+    keepLineBreaks: true,
+  });
   const stack = debug && error instanceof Error && error.stack ? `${error.stack}\n` : '';
   if (ARGUMENT_ERRORS.some((type) => error instanceof type)) {
     err.write(`${prefix}: ${message}\nRun "${prefix} --help" for the options.\n`);

@@ -1,4 +1,5 @@
 import type { HistogramSummary } from '../core/stats/LogHistogram.js';
+import { escapeForTerminal } from '../core/text/escapeForTerminal.js';
 import type { ProducerStatsSnapshot } from '../producers/KinesisProducer.js';
 import type { LoadRunResult } from './runLoadTest.js';
 import type { VerifyResult } from './verifyAggregates.js';
@@ -73,7 +74,11 @@ export function buildLoadReport(
   };
 }
 
-/** The report as an aligned text table. */
+/**
+ * The report as an aligned text table; failure samples (error text) and
+ * mismatches (aggregate keys, group values) shown with their control
+ * characters escaped ({@link escapeForTerminal}).
+ */
 export function formatLoadReport(report: LoadReport): string {
   const n = (value: number, digits = 0) =>
     value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -123,5 +128,5 @@ export function formatLoadReport(report: LoadReport): string {
   for (const sample of report.failureSamples) lines.push(`  failure: ${sample}`);
   for (const mismatch of report.verify?.firstMismatches ?? [])
     lines.push(`  mismatch: ${mismatch}`);
-  return lines.join('\n');
+  return lines.map((line) => escapeForTerminal(line)).join('\n');
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StreamfoldConfig } from '../../core/config/configSchema.js';
+import { escapeForTerminal } from '../../core/text/escapeForTerminal.js';
 import { ArchiveCache, type ArchiveFetchProgress } from './ArchiveCache.js';
 import { type ArchiveTarget, connectArchiveTarget } from './connectArchiveTarget.js';
 import { ArchiveSqlError } from './errors.js';
@@ -52,7 +53,7 @@ export async function runArchiveCommand(
     const query = saved.queries.find((q) => q.id === args.named || q.name === args.named);
     if (!query) {
       err.write(
-        `no saved query is named "${args.named}" (saved: ${saved.queries.map((q) => q.id).join(', ')})\n`,
+        `no saved query is named "${escapeForTerminal(args.named)}" (saved: ${saved.queries.map((q) => q.id).join(', ')})\n`,
       );
       return 1;
     }
@@ -75,7 +76,7 @@ export async function runArchiveCommand(
       });
     } catch (error) {
       err.write(
-        `cannot read the archive on ${target.description}: ${error instanceof Error ? error.message : String(error)}\n`,
+        `cannot read the archive on ${target.description}: ${escapeForTerminal(error instanceof Error ? error.message : String(error), { keepLineBreaks: true })}\n`,
       );
       return 1;
     }
@@ -96,7 +97,8 @@ export async function runArchiveCommand(
       return 0;
     } catch (error) {
       if (!(error instanceof ArchiveSqlError)) throw error;
-      err.write(`${error.message}\n`);
+      // DuckDB quotes the value it could not convert, which may be an archived event's.
+      err.write(`${escapeForTerminal(error.message, { keepLineBreaks: true })}\n`);
       return 1;
     } finally {
       database.close();

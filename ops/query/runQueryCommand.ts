@@ -1,5 +1,6 @@
 import { ALL_GROUP } from '../../core/aggregates/compileMetrics.js';
 import type { StreamfoldConfig } from '../../core/config/configSchema.js';
+import { escapeForTerminal } from '../../core/text/escapeForTerminal.js';
 import type {
   GroupsResponse,
   MetricsResponse,
@@ -78,9 +79,15 @@ export async function runQueryCommand(
     }
     if (response.status !== 200) {
       const body = response.body as { error: string; message: string };
-      err.write(`${body.message} [${response.status} ${body.error}] on ${target.description}\n`);
-      if (failure !== undefined)
-        err.write(`${failure instanceof Error ? failure.message : String(failure)}\n`);
+      // The API quotes what it was given and what it found (group names are event values).
+      const message = escapeForTerminal(body.message, { keepLineBreaks: true });
+      err.write(
+        `${message} [${response.status} ${escapeForTerminal(body.error)}] on ${target.description}\n`,
+      );
+      if (failure !== undefined) {
+        const detail = failure instanceof Error ? failure.message : String(failure);
+        err.write(`${escapeForTerminal(detail, { keepLineBreaks: true })}\n`);
+      }
       return BAD_ARGUMENT_ERRORS.has(body.error) ? 2 : 1;
     }
     out.write(
@@ -142,7 +149,8 @@ function formatBody(args: QueryArgs, body: unknown): string {
   switch (args.subcommand) {
     case 'series': {
       const series = body as SeriesResponse;
-      const title = seriesTitle(series);
+      // Titles name groups, which are event values.
+      const title = escapeForTerminal(seriesTitle(series));
       if (series.points.length === 0) return title;
       const columns = SERIES_COLUMNS.filter((name) =>
         series.points.some((p) => p[name] !== undefined),
@@ -157,7 +165,9 @@ function formatBody(args: QueryArgs, body: unknown): string {
     }
     case 'top': {
       const top = body as TopResponse;
-      const title = `${top.metric} per ${top.window}: top ${top.groups.length} groups by ${top.by}`;
+      const title = escapeForTerminal(
+        `${top.metric} per ${top.window}: top ${top.groups.length} groups by ${top.by}`,
+      );
       const columns = TOP_COLUMNS.filter((name) => top.groups.some((g) => g[name] !== undefined));
       return `${title}\n${formatQueryTable(
         ['group', ...columns],
@@ -166,7 +176,10 @@ function formatBody(args: QueryArgs, body: unknown): string {
     }
     case 'groups': {
       const groups = body as GroupsResponse;
-      return `${groups.metric} per ${groups.window}: ${groups.groups.length} groups\n${formatQueryTable(
+      const title = escapeForTerminal(
+        `${groups.metric} per ${groups.window}: ${groups.groups.length} groups`,
+      );
+      return `${title}\n${formatQueryTable(
         ['group', 'count'],
         groups.groups.map((group) => [group.group, group.count]),
       )}`;

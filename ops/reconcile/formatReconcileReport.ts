@@ -1,3 +1,4 @@
+import { escapeForTerminal } from '../../core/text/escapeForTerminal.js';
 import type { AggregateDrift } from './findDrift.js';
 import type { ReconcileReport } from './reconcileAggregates.js';
 
@@ -11,7 +12,9 @@ const MAX_MERGED_LINES_SHOWN = 5;
  * The report as text: what was read (lines the handler refuses too apart from
  * merged lines, which the archive may have made), which buckets were judged
  * and why others were not, drift per metric and bucket, and what a repair or
- * backfill did.
+ * backfill did. Each line is one line on a terminal: group values, object keys
+ * and error text in it are shown with their control characters escaped
+ * ({@link escapeForTerminal}).
  */
 export function formatReconcileReport(report: ReconcileReport, target: string): string {
   const { archive } = report;
@@ -66,10 +69,10 @@ export function formatReconcileReport(report: ReconcileReport, target: string): 
     for (const key of existing) lines.push(`  existing ${key}`);
     for (const failure of failed) lines.push(`  FAILED ${failure.key}: ${failure.error}`);
   }
-  return `${lines.join('\n')}\n`;
+  return `${lines.map((line) => escapeForTerminal(line)).join('\n')}\n`;
 }
 
-/** One drifted item: metric, group, window and bucket, then what differs. */
+/** One drifted item on one line: metric, group, window and bucket, then what differs. */
 export function describeDrift(drift: AggregateDrift): string {
   const where = `${drift.metric} ${drift.group} ${drift.window} ${drift.bucket}`;
   const what =
@@ -81,7 +84,7 @@ export function describeDrift(drift: AggregateDrift): string {
   const shown = drift.differences.slice(0, MAX_DIFFERENCES_SHOWN);
   const more = drift.differences.length - shown.length;
   const details = `${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
-  return what ? `${where}: ${what}: ${details}` : `${where}: ${details}`;
+  return escapeForTerminal(what ? `${where}: ${what}: ${details}` : `${where}: ${details}`);
 }
 
 function seconds(ms: number): string {

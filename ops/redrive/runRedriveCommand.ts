@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { aggregationSettingsOf } from '../../core/aggregates/compileMetrics.js';
 import type { StreamfoldConfig } from '../../core/config/configSchema.js';
+import { escapeForTerminal } from '../../core/text/escapeForTerminal.js';
 import { aggregateDependencies } from '../../functions/aggregate/aggregateDependencies.js';
 import { DynamoShardLedger } from '../../functions/aggregate/DynamoShardLedger.js';
 import { connectRedriveTarget, type RedriveTarget } from './connectRedriveTarget.js';
@@ -70,8 +71,15 @@ export async function runRedriveCommand(
   }
 }
 
-/** One progress line. */
+/**
+ * One progress line, object keys and error text in it shown with their
+ * control characters escaped ({@link escapeForTerminal}).
+ */
 export function describeOutcome(outcome: ObjectOutcome): string {
+  return escapeForTerminal(outcomeLine(outcome));
+}
+
+function outcomeLine(outcome: ObjectOutcome): string {
   const what = `${outcome.records} records, ${outcome.bytes} bytes from ${outcome.shardId} (records from the ${outcome.source === 'stream' ? 'stream, read back by sequence number' : 'object payload'})`;
   const applied =
     outcome.eventsFolded === undefined
@@ -89,7 +97,7 @@ export function describeOutcome(outcome: ObjectOutcome): string {
   }
 }
 
-/** The final summary. */
+/** The final summary, each line escaped as {@link describeOutcome}'s. */
 export function formatSummary(summary: RedriveSummary, dryRun: boolean): string {
   const lines = [
     dryRun
@@ -102,5 +110,5 @@ export function formatSummary(summary: RedriveSummary, dryRun: boolean): string 
   for (const failed of summary.objects.filter((o) => o.status === 'failed')) {
     lines.push(`  ${failed.key}: ${failed.error}`);
   }
-  return `${lines.join('\n')}\n`;
+  return `${lines.map((line) => escapeForTerminal(line)).join('\n')}\n`;
 }

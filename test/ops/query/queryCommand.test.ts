@@ -21,6 +21,7 @@ import { runQueryCommand } from '../../../ops/query/runQueryCommand.js';
 import { sampleEvent } from '../../helpers/events.js';
 import { kinesisStreamEvent } from '../../helpers/kinesisStreamEvent.js';
 import { seededRandom } from '../../helpers/seededRandom.js';
+import { terminalControlsIn } from '../../helpers/terminalControls.js';
 import { startTestEmulators } from '../../helpers/testEmulators.js';
 
 const config = loadConfig();
@@ -191,6 +192,46 @@ describe('npm run query', () => {
     expect(code).toBe(1);
     expect(out).toBe('');
     expect(err).toMatch(/^window: .*"5m".*\[400 bad_parameter\]/);
+  });
+
+  it('prints no control character of a group value, in a table or in a refusal that lists it', async () => {
+    // Prepare: a category is any string of 1 to 64 characters, this one sets the terminal title.
+    const category = 'toys\u001b]0;pwned\u0007';
+    const carts = [1, 2].map((quantity) =>
+      sampleEvent('add_to_cart', {
+        time: new Date(start + MINUTE).toISOString(),
+        data: { category, quantity },
+      }),
+    );
+    const { response } = await aggregateKinesisBatch(
+      kinesisStreamEvent([{ sequenceNumber: String(9n * 10n ** 20n), lines: carts }]),
+      {
+        store: new DynamoAggregateStore(dynamodb, TABLE),
+        groups: new DynamoGroupRegistry(dynamodb, TABLE),
+        rejects: { write: async () => undefined },
+        metrics: compileMetrics(config),
+        catalog: webShopCatalog,
+        maxLatenessMs: 86_400_000,
+        maxFutureSkewMs: 300_000,
+        logger: new Logger({ logLevel: 'SILENT' }),
+        now: () => now,
+      },
+    );
+    expect(response.batchItemFailures).toEqual([]);
+
+    // Act
+    const top = await run(['top', 'cart_quantity', '--window', '1h']);
+    const refused = await run(['cart_quantity', '--window', '1h', '--group', 'category=toys']);
+
+    // Assess
+    expect(top.code).toBe(0);
+    expect(terminalControlsIn(top.out)).toEqual([]);
+    // Group keys are percent-encoded as stored; what the table shows must stay inert either way.
+    expect(top.out).toContain('category=toys%1B%5D0%3Bpwned%07');
+    expect(refused.code).toBe(2);
+    expect(terminalControlsIn(refused.err)).toEqual([]);
+    expect(refused.err).toContain('known groups: category=toys%1B%5D0%3Bpwned%07');
+    expect(refused.err).toContain('[404 unknown_group]');
   });
 
   it.each([
