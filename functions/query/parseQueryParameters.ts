@@ -266,6 +266,14 @@ function parseRange(
   }
   const firstBucketMs = bucketStart(sinceMs, windowMs);
   const lastBucketMs = bucketStart(untilMs, windowMs);
+  // A window that does not divide the time range may start the first bucket before any date.
+  if (firstBucketMs < -MAX_TIME_VALUE_MS) {
+    throw new QueryParameterError(
+      'since',
+      sinceText,
+      `since: the ${window} bucket holding it starts before the earliest time a date can hold ${given}`,
+    );
+  }
   const buckets = (lastBucketMs - firstBucketMs) / windowMs + 1;
   if (buckets > MAX_RANGE_BUCKETS) {
     throw new QueryParameterError(

@@ -250,3 +250,30 @@ describe('GET /api/series with a time no date can hold', () => {
     },
   );
 });
+
+describe('parseSeriesParameters near the earliest date', () => {
+  it('answers 400 naming since when its bucket would start before any date', () => {
+    // Prepare: 7 minutes do not divide the 100,000,000 days before 1970, so the bucket starts earlier.
+    const settings = {
+      ...config,
+      metrics: config.metrics.map((metric) =>
+        metric.name === 'revenue' ? { ...metric, windows: ['7m'] } : metric,
+      ),
+    };
+    const back = `${NOW + 8.64e15 - MINUTE}ms`;
+
+    // Act
+    const error = errorOf(() =>
+      parseSeriesParameters(
+        new URLSearchParams({ metric: 'revenue', since: back, until: back }),
+        settings,
+        NOW,
+      ),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(QueryParameterError);
+    expect(error).toMatchObject({ status: 400, parameter: 'since', value: back });
+    expect((error as Error).message).toMatch(/^since: the 7m bucket holding it starts before/);
+  });
+});
