@@ -27,6 +27,7 @@ import {
   kinesisFaults,
 } from './chaos/chaosFaults.js';
 import { DemoProducer } from './demo/DemoProducer.js';
+import type { EmulatorExitedError } from './emulators/EmulatorExitedError.js';
 import { type RunningEmulators, startEmulators } from './emulators/startEmulators.js';
 import {
   EventSourceMappingRunner,
@@ -36,7 +37,7 @@ import {
 import { LocalFirehose } from './firehose/LocalFirehose.js';
 import { createIngestRoute } from './http/createIngestRoute.js';
 import { HttpRouter } from './http/HttpRouter.js';
-import { healthRoute } from './http/healthRoute.js';
+import { healthRoute, type RuntimeHealth } from './http/healthRoute.js';
 import { mountDashboard } from './http/mountDashboard.js';
 import { mountQueryApi } from './http/mountQueryApi.js';
 import { startHttpServer } from './http/startHttpServer.js';
@@ -45,6 +46,8 @@ import { provisionResources } from './provisionResources.js';
 
 /** How long a shutdown waits for the handler and archiver to catch up, ms. */
 const SHUTDOWN_DRAIN_TIMEOUT_MS = 30_000;
+/** How long each last write may take at a stop with an emulator down for good, ms. */
+const DOWN_STOP_TIMEOUT_MS = 5_000;
 
 /** Options of {@link startLocalPipeline}. */
 export interface LocalPipelineOptions {
@@ -57,8 +60,17 @@ export interface LocalPipelineOptions {
   demoRate?: number;
   /** Powertools log level of the handler. @default 'WARN' */
   handlerLogLevel?: string;
-  /** Told about notable runtime events (retries, on-failure, errors). */
+  /** Told about notable runtime events (retries, on-failure, errors, emulator restarts). */
   onNotice?: (message: string) => void;
+  /**
+   * Told once when a part of the runtime is down for good: an emulator that died with its
+   * state in memory (no `dataDir`), or one that died more often than
+   * `EMULATOR_RESTART_POLICY` allows. `/health` reports it down from then on; the caller
+   * should `stop()` the pipeline, which then does not wait for a drain that cannot come.
+   *
+   * @default - a notice
+   */
+  onPartDown?: (error: EmulatorExitedError) => void;
   /**
    * Inject faults at `config.local.chaos` rates: proxies in front of Kinesis and
    * DynamoDB (at their configured ports; the emulators move to free ones), and
@@ -103,9 +115,14 @@ export interface LocalPipeline {
   directPut: LocalDirectPut;
   /** The producer the demo uses; tests may put their own events through it. */
   producer: KinesisProducer;
-  /** Process id of each emulator started (none for a service replaced by an external endpoint). */
-  emulatorPids: RunningEmulators['pids'];
+  /**
+   * Process id of each emulator started (none for a service replaced by an external endpoint);
+   * read it again after a restart.
+   */
+  readonly emulatorPids: RunningEmulators['pids'];
   status(): PipelineStatus;
+  /** Whether each emulator is up, as `GET /health` answers. */
+  health(): RuntimeHealth;
   /** Where the event source mapping stands on each shard (checkpoint, lag, whether caught up). */
   shardProgress(): ShardProgress[];
   /** Resolves once every record in the stream is aggregated and archived. */
@@ -113,7 +130,8 @@ export interface LocalPipeline {
   /**
    * Stops the HTTP server (letting requests in flight finish), stops the demo, flushes the
    * producer, drains the handler and archiver, writes the direct-PUT buffer, and stops the
-   * Firehose endpoint and the emulators.
+   * Firehose endpoint and the emulators. With a part down for good, it saves the checkpoints
+   * and stops without waiting for a drain.
    */
   stop(): Promise<void>;
 }
@@ -155,12 +173,33 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       'Delete it to archive the stream again from its start (records still in the stream are ' +
       'archived a second time; their ids tell the copies apart), or restore it from a copy.',
   });
+  // Parts down for good; the pipeline cannot drain while one is.
+  const partsDown: EmulatorExitedError[] = [];
   const emulators = await startEmulators({
     host,
     ports: { kinesis: want('kinesis'), dynamodb: want('dynamodb'), s3: want('s3') },
     allowHosts,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    onExit: (error, restarting) => {
+      if (restarting) notice(error.message);
+    },
+    onRestarted: (name, pid, downMs) =>
+      notice(`${name} emulator restarted (pid ${pid}), down for ${downMs} ms`),
+    onGiveUp: (error) => {
+      partsDown.push(error);
+      (options.onPartDown ?? ((e: EmulatorExitedError) => notice(e.message)))(error);
+    },
   });
+  // An invocation waits while an emulator restarts instead of failing against it: each failure
+  // spends one of the batch's maxRetryAttempts, and a few seconds of restart would spend them all
+  // and send the batch to the on-failure destination, uncounted. Stopping releases the wait (the
+  // batch stays after the checkpoint, for the next start).
+  let releaseWaiting: (error: Error) => void = () => undefined;
+  const stopping = new Promise<never>((_resolve, reject) => {
+    releaseWaiting = reject;
+  });
+  stopping.catch(() => undefined);
+  const whenEmulatorsUp = () => Promise.race([emulators.whenUp(), stopping]);
   const local = (port: number | undefined) => `http://${host}:${port}`;
   const endpoints: ServiceEndpoints = {
     kinesis: external.kinesis ?? local(emulators.ports.kinesis),
@@ -211,7 +250,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       startingPosition: config.aggregation.startingPosition,
       timeoutMs: ms(config.aggregation.timeout),
     },
-    handler,
+    handler: async (event, context) => {
+      await whenEmulatorsUp();
+      return handler(event, context);
+    },
     ...(chaos
       ? {
           chaos: {
@@ -298,7 +340,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   });
   const router = new HttpRouter({ allowOrigins: config.ingest.allowOrigins })
     .add('POST', config.ingest.path, createIngestRoute(ingest))
-    .add('GET', '/health', healthRoute);
+    .add(
+      'GET',
+      '/health',
+      healthRoute(() => pipeline.health()),
+    );
   mountDashboard(router);
   router.onError = (error, request) =>
     notice(`HTTP ${request.method} ${request.url} failed: ${String(error)}`);
@@ -309,6 +355,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     settings: config,
     now: () => Date.now(),
     status: () => pipeline.status(),
+    health: () => pipeline.health(),
     eventsOverGroupCap: () => processingTotals.cappedMetrics,
     onError: (error) => notice(`query API: ${String(error)}`),
   });
@@ -358,7 +405,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       client: createFirehoseClient(firehoseEndpoint, config.local.region),
     },
     producer,
-    emulatorPids: emulators.pids,
+    get emulatorPids() {
+      return emulators.pids;
+    },
+    health: () => {
+      const parts = emulators.health();
+      const down = Object.values(parts).some((part) => part !== 'up');
+      return { status: down ? 'down' : 'ok', parts };
+    },
     status: () => ({
       produced: producer.stats.eventsAcknowledged,
       aggregated: processingTotals.eventsFolded,
@@ -377,17 +431,31 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       await http.stop();
       queryApi.stop();
       demo?.stop();
-      await producer.close();
-      try {
-        await waitForDrain(SHUTDOWN_DRAIN_TIMEOUT_MS);
-      } catch (error) {
-        notice(`${String(error)}; unprocessed records stay in the stream after the checkpoints`);
+      const stopFailed = (error: unknown) => notice(`while stopping: ${String(error)}`);
+      if (partsDown.length > 0) {
+        // Nothing drains with a part gone; what is done is saved with the checkpoints below.
+        notice(
+          `not draining: ${partsDown.map((e) => `${e.emulator} is down`).join(', ')}; unprocessed records stay in the stream after the checkpoints`,
+        );
+        await settleWithin(producer.close(), DOWN_STOP_TIMEOUT_MS, stopFailed);
+      } else {
+        await producer.close();
+        try {
+          await waitForDrain(SHUTDOWN_DRAIN_TIMEOUT_MS);
+        } catch (error) {
+          notice(`${String(error)}; unprocessed records stay in the stream after the checkpoints`);
+        }
       }
+      releaseWaiting(new Error('the pipeline is stopping'));
       await esm.stop();
-      await archiver.stop();
+      // Writes into an emulator that is gone would be retried forever; with one down, each gets
+      // a few seconds and what is not written stays in the stream after the checkpoints.
+      const bounded = <T>(work: Promise<T>) =>
+        partsDown.length > 0 ? settleWithin(work, DOWN_STOP_TIMEOUT_MS, stopFailed) : work;
+      await bounded(archiver.stop());
       aggregateCheckpoints.stopPeriodicSave();
       archiveCheckpoints.stopPeriodicSave();
-      await firehose?.stop();
+      await bounded(firehose?.stop() ?? Promise.resolve());
       for (const proxy of proxies) await proxy.stop();
       await emulators.stop();
     },
@@ -428,4 +496,22 @@ async function loadAggregateHandler(
 
 function ms(duration: string): number {
   return parseDuration(duration) ?? 0;
+}
+
+/**
+ * Waits for `work` at most `timeoutMs`, telling `onError` of its failure; what it does after
+ * that no longer holds the caller up.
+ */
+async function settleWithin(
+  work: Promise<unknown>,
+  timeoutMs: number,
+  onError: (error: unknown) => void,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.catch(onError),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }

@@ -1,14 +1,17 @@
 import { staticRootOf } from '../../core/codec/firehosePrefix.js';
-import { escapeForTerminal } from '../../core/text/escapeForTerminal.js';
 import type { PipelineStatus } from '../../local/startLocalPipeline.js';
 import { assertLocalPortsFree, portInUseErrorOf } from '../assertLocalPortsFree.js';
 import { commandConfig } from '../commandConfig.js';
+import { onStopRequest } from '../onStopRequest.js';
 import type { Subcommand } from '../Subcommand.js';
 import { parseStartArgs, START_ARGS_SPEC, START_HELP } from './parseStartArgs.js';
 
 /**
  * `streamfold start`: runs the whole pipeline on this machine until Ctrl-C
- * (SIGINT) or SIGTERM, then flushes everything and resolves with 0.
+ * (SIGINT), SIGTERM or SIGHUP (or, under npm, until npm is gone), then
+ * flushes everything and resolves with 0. An emulator down for good (see
+ * `startLocalPipeline`'s `onPartDown`) stops it with 1 and a line naming the
+ * emulator and how it ended.
  */
 export const startCommand: Subcommand = {
   name: 'start',
@@ -26,18 +29,23 @@ export const startCommand: Subcommand = {
     if (!args.ephemeralPorts) await assertLocalPortsFree(config);
     const { out } = context;
     const isTty = out.isTTY === true;
-    // Notices quote request URLs and error text: one line each, nothing that acts on the terminal.
-    const notice = (message: string) =>
-      out.write(`${isTty ? '\r\x1b[2K' : ''}! ${escapeForTerminal(message)}\n`);
+    const notice = (message: string) => out.write(`${isTty ? '\r\x1b[2K' : ''}! ${message}\n`);
 
     out.write('starting streamfold locally…\n');
     const { startLocalPipeline } = await import('../../local/startLocalPipeline.js');
+    // Set once the stop is wired below; a part down for good before that is kept until then.
+    let stopForPartDown: ((message: string) => void) | undefined;
+    let partDownEarly: string | undefined;
     const pipeline = await startLocalPipeline({
       config,
       ...(args.dataDir ? { dataDir: args.dataDir } : {}),
       ephemeralPorts: args.ephemeralPorts,
       handlerLogLevel: args.verbose ? 'INFO' : 'WARN',
       onNotice: notice,
+      onPartDown: (error) => {
+        if (stopForPartDown) stopForPartDown(error.message);
+        else partDownEarly ??= error.message;
+      },
       chaos: args.chaos,
     }).catch((error: unknown) => {
       // Another process may take a port between the check and the start.
@@ -93,18 +101,22 @@ export const startCommand: Subcommand = {
 
     return new Promise<number>((resolve, reject) => {
       let stopping = false;
-      const shutdown = () => {
+      const shutdown = (line: string, code: number) => {
         if (stopping) return;
         stopping = true;
         clearInterval(timer);
-        out.write(`${isTty ? '\n' : ''}stopping: flushing producer, handler and archive…\n`);
+        disposeStopRequest();
+        out.write(`${isTty ? '\n' : ''}${line}\n`);
         pipeline.stop().then(() => {
           out.write(`stopped. ${render(pipeline.status())}\n`);
-          resolve(0);
+          resolve(code);
         }, reject);
       };
-      process.on('SIGINT', shutdown);
-      process.on('SIGTERM', shutdown);
+      const disposeStopRequest = onStopRequest((reason) =>
+        shutdown(`stopping (${reason}): flushing producer, handler and archive…`, 0),
+      );
+      stopForPartDown = (message) => shutdown(`stopping: ${message}`, 1);
+      if (partDownEarly) stopForPartDown(partDownEarly);
     });
   },
 };

@@ -9,7 +9,11 @@
  *
  * Protocol: the parent passes {@link EmulatorRequest} as JSON in argv[2]; the
  * child answers `{ ready: ports }` over IPC, or an {@link EmulatorFailure}, and
- * exits when the parent disconnects or sends `'stop'`.
+ * exits when the parent sends `'stop'` or goes away (its IPC channel closes,
+ * which the kernel does even when the parent is killed with SIGKILL). Signals
+ * meant for the whole process group (Ctrl-C, `kill -TERM -PGID`, a closed
+ * terminal) are left to the parent, which stops the emulators after it has
+ * flushed everything into them.
  *
  * Every emulator answers only its SDK and CLI callers: a request from a web
  * browser or with a foreign `Host` gets 403 before the emulator sees it (see
@@ -64,7 +68,14 @@ async function listen(server: Server, port: number): Promise<number> {
     server.once('error', reject);
     server.listen(port, request.host, () => resolve());
   });
-  closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+  closers.push(
+    () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive connections would hold close() open; requests in flight still finish.
+        server.closeIdleConnections();
+      }),
+  );
   return (server.address() as AddressInfo).port;
 }
 
@@ -112,14 +123,21 @@ async function start(): Promise<EmulatorPorts> {
   return ports;
 }
 
+/**
+ * How long closing may take before the process exits anyway, ms: `server.close()` waits for
+ * every open connection, and a keep-alive client of the aws CLI or a test may hold one open.
+ */
+const CLOSE_TIMEOUT_MS = 2_000;
+
 async function stop(): Promise<void> {
+  setTimeout(() => process.exit(0), CLOSE_TIMEOUT_MS).unref();
   await Promise.allSettled(closers.map((close) => close()));
   process.exit(0);
 }
 
-// Ctrl-C reaches the whole process group; the parent decides when the emulators stop,
-// after it has flushed everything into them.
-process.on('SIGINT', () => undefined);
+// A group-wide signal reaches this process too; the parent decides when the emulators stop,
+// after it has flushed everything into them, and the closed IPC channel ends them should it die.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => undefined);
 process.on('disconnect', () => void stop());
 process.on('message', (message) => {
   if (message === 'stop') void stop();

@@ -1,10 +1,11 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { EmulatorFailure, EmulatorPorts, EmulatorRequest } from './emulatorProcess.js';
+import type { EmulatorExitedError, EmulatorName } from './EmulatorExitedError.js';
+import type { EmulatorPorts } from './emulatorProcess.js';
+import { EMULATOR_RESTART_POLICY, type EmulatorRestartPolicy } from './emulatorRestartPolicy.js';
+import { SupervisedEmulator } from './SupervisedEmulator.js';
 
 /** Which emulators to run and where. */
 export interface EmulatorOptions {
@@ -19,27 +20,47 @@ export interface EmulatorOptions {
    * @default - none
    */
   allowHosts?: readonly string[];
+  /**
+   * How often an emulator whose state is on disk (S3 always, Kinesis and DynamoDB with
+   * `dataDir`) is restarted after it dies.
+   * @default EMULATOR_RESTART_POLICY - 3 restarts within 60 s
+   */
+  restartPolicy?: EmulatorRestartPolicy;
+  /** Told of every emulator process that ends unasked, with whether it is restarted. */
+  onExit?: (error: EmulatorExitedError, restarting: boolean) => void;
+  /** Told when a restarted emulator answers again, with how long it was down, ms. */
+  onRestarted?: (emulator: EmulatorName, pid: number | undefined, downMs: number) => void;
+  /**
+   * Told once per emulator that is down for good: its state was in memory, or it went down
+   * more often than `restartPolicy` allows. The caller should stop.
+   * @default - nothing but `onExit`
+   */
+  onGiveUp?: (error: EmulatorExitedError) => void;
 }
 
 /** Running emulators. */
 export interface RunningEmulators {
   ports: EmulatorPorts;
-  /** Process id of each emulator's process. */
-  pids: Partial<Record<keyof EmulatorPorts, number>>;
+  /** Process id of each emulator's current process (a restart changes it). */
+  readonly pids: Partial<Record<EmulatorName, number>>;
+  /** Each emulator's state: `up`, or `down (…)` saying how it ended and what follows. */
+  health(): Partial<Record<EmulatorName, string>>;
+  /** Resolves once every emulator is up; stays pending while one is down for good. */
+  whenUp(): Promise<void>;
   /** Stops the emulators and removes temporary state. */
   stop(): Promise<void>;
 }
-
-const STARTUP_TIMEOUT_MS = 30_000;
-/** How long an emulator may take to stop before it is killed, ms. */
-const STOP_TIMEOUT_MS = 5_000;
 
 /**
  * Starts kinesalite, dynalite and s3rver on `host`, each in a child process
  * of its own, so that one emulator's work never waits for another's on a
  * shared event loop. Each answers 403 to requests from web browsers and to
  * foreign `Host` names. A child exits when it is told to stop or when this
- * process goes away (its IPC channel closes).
+ * process goes away (its IPC channel closes, even after SIGKILL).
+ *
+ * An emulator that dies is restarted on the same port when its state is on
+ * disk (S3 always, Kinesis and DynamoDB with `dataDir`), up to
+ * `restartPolicy`; otherwise `onGiveUp` is told.
  *
  * @throws {Error} when a port is taken (with Node's `code` EADDRINUSE and the `port`) or a child
  *   fails to start; the others are stopped
@@ -47,89 +68,66 @@ const STOP_TIMEOUT_MS = 5_000;
 export async function startEmulators(options: EmulatorOptions): Promise<RunningEmulators> {
   const tempDir = options.dataDir ? undefined : await mkdtemp(join(tmpdir(), 'streamfold-'));
   const dataDir = options.dataDir ?? (tempDir as string);
+  // A process that exits without stop() (an uncaught error, process.exit) leaves no temporary
+  // folder behind.
+  const removeTempDir = () => {
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  };
+  process.once('exit', removeTempDir);
   const names = (['kinesis', 'dynamodb', 's3'] as const).filter(
     (name) => options.ports[name] !== undefined,
   );
-  const children = names.map((name) =>
-    forkEmulator({
-      host: options.host,
-      [name]: options.ports[name],
-      dataDir,
-      persist: options.dataDir !== undefined,
-      allowHosts: options.allowHosts ?? [],
-    }),
+  const policy = options.restartPolicy ?? EMULATOR_RESTART_POLICY;
+  const started = await Promise.allSettled(
+    names.map((name) =>
+      SupervisedEmulator.start(
+        name,
+        {
+          host: options.host,
+          [name]: options.ports[name],
+          dataDir,
+          persist: options.dataDir !== undefined,
+          allowHosts: options.allowHosts ?? [],
+        },
+        {
+          // s3rver always keeps its objects in files (the temporary folder lives as long as we do).
+          restartable: name === 's3' || options.dataDir !== undefined,
+          policy,
+          ...(options.onExit ? { onExit: options.onExit } : {}),
+          ...(options.onRestarted ? { onRestarted: options.onRestarted } : {}),
+          ...(options.onGiveUp ? { onGiveUp: options.onGiveUp } : {}),
+        },
+      ),
+    ),
+  );
+  const emulators = started.flatMap((result) =>
+    result.status === 'fulfilled' ? [result.value] : [],
   );
   const stop = async () => {
-    await Promise.all(children.map(stopChild));
+    await Promise.all(emulators.map((emulator) => emulator.stop()));
+    process.off('exit', removeTempDir);
     if (tempDir) await rm(tempDir, { recursive: true, force: true });
   };
-  const started = await Promise.allSettled(children.map(waitForReady));
   const failure = started.find((result) => result.status === 'rejected');
   if (failure) {
     await stop();
     throw failure.reason;
   }
   const ports: EmulatorPorts = {};
-  const pids: RunningEmulators['pids'] = {};
-  names.forEach((name, i) => {
-    ports[name] = (started[i] as PromiseFulfilledResult<EmulatorPorts>).value[name];
-    pids[name] = (children[i] as ChildProcess).pid;
-  });
-  return { ports, pids, stop };
-}
-
-function forkEmulator(request: EmulatorRequest): ChildProcess {
-  const tsx = createRequire(import.meta.url).resolve('tsx');
-  return fork(
-    fileURLToPath(new URL('./emulatorProcess.ts', import.meta.url)),
-    [JSON.stringify(request)],
-    {
-      execArgv: ['--import', tsx, '--openssl-legacy-provider', '--no-warnings'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    },
-  );
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  if (child.connected) child.send('stop');
-  else child.kill('SIGTERM');
-  await Promise.race([exited, delay(STOP_TIMEOUT_MS)]);
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
-function waitForReady(child: ChildProcess): Promise<EmulatorPorts> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`emulators did not start within ${STARTUP_TIMEOUT_MS} ms`));
-    }, STARTUP_TIMEOUT_MS);
-    child.once('message', (message: { ready?: EmulatorPorts } & Partial<EmulatorFailure>) => {
-      clearTimeout(timer);
-      if (message.ready) resolve(message.ready);
-      else {
-        // Keeps Node's code and port (EADDRINUSE, 4567), so a busy port can be named to the user.
-        const { code, port, address } = message;
-        reject(
-          Object.assign(new Error(`emulators failed to start: ${message.failed}`), {
-            ...(code !== undefined ? { code } : {}),
-            ...(port !== undefined ? { port } : {}),
-            ...(address !== undefined ? { address } : {}),
-          }),
-        );
+  for (const emulator of emulators) ports[emulator.name] = emulator.port;
+  return {
+    ports,
+    get pids() {
+      const pids: Partial<Record<EmulatorName, number>> = {};
+      for (const emulator of emulators) {
+        if (emulator.pid !== undefined) pids[emulator.name] = emulator.pid;
       }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`emulator process exited with code ${code} before it was ready`));
-    });
-  });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+      return pids;
+    },
+    health: () => Object.fromEntries(emulators.map((emulator) => [emulator.name, emulator.health])),
+    whenUp: async () => {
+      await Promise.all(emulators.map((emulator) => emulator.whenUp()));
+    },
+    stop,
+  };
 }

@@ -8,6 +8,7 @@ import {
 } from '../../functions/query/queryRoutes.js';
 import { EventRateWindow } from '../EventRateWindow.js';
 import type { HttpRouter } from './HttpRouter.js';
+import { healthStatusCode, type RuntimeHealth } from './healthRoute.js';
 import { readGroupCapHealth } from './readGroupCapHealth.js';
 import { sendJson } from './sendJson.js';
 
@@ -32,6 +33,12 @@ export interface QueryApiOptions extends QueryDependencies {
   /** The running pipeline's counters. */
   status: () => HealthCounters;
   /**
+   * Whether each part of the runtime is up; a part down makes the answer a 503.
+   *
+   * @default - every part reported up
+   */
+  health?: () => RuntimeHealth;
+  /**
    * Per metric found full, the events the handler folded into `__other__`
    * since the start (its `processingTotals.cappedMetrics`).
    *
@@ -50,12 +57,14 @@ export interface MountedQueryApi {
 /**
  * Adds the query API's routes (`GET /api/metrics`, `/api/groups`,
  * `/api/series`, `/api/top`: the same `queryRoutes` the Lambda function
- * serves) and `GET /api/health` (the pipeline's counters, the events
- * produced per second over the last ~5 s, and each capped metric's groups
- * used against its `maxGroups`, see `readGroupCapHealth`) to the local router.
+ * serves) and `GET /api/health` (whether each part of the runtime is up, as
+ * `GET /health` says, the pipeline's counters, the events produced per second
+ * over the last ~5 s, and each capped metric's groups used against its
+ * `maxGroups`, see `readGroupCapHealth`) to the local router. A part down
+ * makes it a 503.
  */
 export function mountQueryApi(router: HttpRouter, options: QueryApiOptions): MountedQueryApi {
-  const { status, onError, eventsOverGroupCap, ...dependencies } = options;
+  const { status, health, onError, eventsOverGroupCap, ...dependencies } = options;
   const registry = new DynamoGroupRegistry(dependencies.dynamodb, dependencies.tableName);
   const metrics = compileMetrics(dependencies.settings);
   for (const route of queryRoutes) {
@@ -76,20 +85,24 @@ export function mountQueryApi(router: HttpRouter, options: QueryApiOptions): Mou
   sampler.unref();
   router.add('GET', '/api/health', async (_request, response) => {
     const counters = status();
+    const parts = health?.() ?? { status: 'ok', parts: {} };
     rate.record(counters.produced);
     // The counters are worth answering without the caps: a failed read is told and left out.
-    const groupCaps = await readGroupCapHealth(
-      registry,
-      metrics,
-      eventsOverGroupCap?.() ?? [],
-    ).catch((error: unknown) => {
-      onError?.(error);
-      return undefined;
-    });
+    // With the DynamoDB emulator down the read could only fail, so it is not tried.
+    const groupCaps = parts.parts.dynamodb?.startsWith('down')
+      ? undefined
+      : await readGroupCapHealth(registry, metrics, eventsOverGroupCap?.() ?? []).catch(
+          (error: unknown) => {
+            onError?.(error);
+            return undefined;
+          },
+        );
     sendJson(
       response,
-      200,
+      healthStatusCode(parts),
       {
+        status: parts.status,
+        parts: parts.parts,
         produced: counters.produced,
         aggregated: counters.aggregated,
         rejected: counters.rejected,

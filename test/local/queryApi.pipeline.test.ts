@@ -140,6 +140,8 @@ describe('query API routes on the local HTTP server (startLocalPipeline)', () =>
     expect(status).toBe(200);
     expect(Object.keys(body).sort()).toEqual(
       [
+        'status',
+        'parts',
         'produced',
         'aggregated',
         'rejected',
