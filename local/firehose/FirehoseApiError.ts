@@ -10,6 +10,8 @@ export class FirehoseApiError extends Error {
     message: string,
     /** HTTP status: 400 for the caller's mistakes, 5xx for service faults. */
     public readonly statusCode = 400,
+    /** Seconds the client should wait before retrying (`Retry-After`), for 503 answers. */
+    public readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'FirehoseApiError';

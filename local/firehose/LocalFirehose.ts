@@ -3,7 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Delivery } from '../archiver/S3DeliveryBuffer.js';
+import { InFlightBytes } from '../http/InFlightBytes.js';
+import { readRequestBody } from '../http/readRequestBody.js';
 import { refuseBrowserRequests } from '../http/refuseBrowserRequests.js';
+import { RequestBodyTooLargeError, ServerBusyError } from '../http/requestBodyErrors.js';
 import {
   DirectPutDeliveryStream,
   type DirectPutDeliveryStreamSettings,
@@ -15,11 +18,17 @@ import { firehoseOperations } from './firehoseOperations.js';
 const TARGET_PREFIX = 'Firehose_20150804.';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 /**
- * Largest request body read, bytes. A full call is 4 MiB of data, about 5.6 MB
- * in base64; this leaves room to answer oversized calls with the API's error
- * instead of dropping the connection.
+ * Largest request body read, bytes. The API takes at most 4 MiB of record data
+ * per call (500 records of at most 1,000 KiB each, before base64). On the
+ * wire that data is base64 in JSON: 4/3 of 4 MiB is 5.59 MB, plus at most
+ * 2 padding bytes and about 12 bytes of `{"Data":""},` per record and the
+ * stream's name, about 5.6 MB for the largest valid call. 8 MiB, the base64 of
+ * 6 MiB, also reads a call of up to six largest records (6,000 KiB of data),
+ * the likeliest mistake, to answer it with the API's own
+ * `InvalidArgumentException` "Records size exceeds 4 MB limit"; a larger body
+ * is answered 413 without being kept.
  */
-const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
 /** How long `stop()` waits for requests in progress before closing their connections, ms. */
 const STOP_GRACE_MS = 2_000;
 
@@ -46,6 +55,13 @@ export interface LocalFirehoseOptions {
   onDelivered?: (deliveryStreamName: string, delivery: S3Delivery) => void;
   /** Told about a failed S3 write; the records stay buffered for the next attempt. */
   onError?: (deliveryStreamName: string, error: unknown) => void;
+  /**
+   * Request body bytes read at once across concurrent calls; beyond it a call gets 503
+   * `ServiceUnavailableException` with `Retry-After`, unread, which the SDK and the
+   * producers retry.
+   * @default - `DEFAULT_MAX_IN_FLIGHT_BYTES` (32 MiB, four bodies of the largest size read)
+   */
+  maxInFlightBytes?: number;
 }
 
 /** Calls answered, by operation and by error code. */
@@ -82,16 +98,19 @@ export class LocalFirehose {
   readonly #server: Server;
   readonly #streams: Map<string, DirectPutDeliveryStream>;
   readonly #accountId: string;
+  readonly #inFlight: InFlightBytes;
 
   private constructor(
     server: Server,
     streams: Map<string, DirectPutDeliveryStream>,
     accountId: string,
     host: string,
+    inFlight: InFlightBytes,
   ) {
     this.#server = server;
     this.#streams = streams;
     this.#accountId = accountId;
+    this.#inFlight = inFlight;
     this.port = (server.address() as AddressInfo).port;
     this.endpoint = `http://${host}:${this.port}`;
   }
@@ -100,8 +119,16 @@ export class LocalFirehose {
    * Creates the delivery streams, starts their buffering timers and listens.
    *
    * @throws {Error} when two delivery streams share a name or the port is taken
+   * @throws {RangeError} when `maxInFlightBytes` is under one largest request body (8 MiB)
    */
   public static async start(options: LocalFirehoseOptions): Promise<LocalFirehose> {
+    const inFlight = new InFlightBytes(options.maxInFlightBytes);
+    if (inFlight.maxBytes < MAX_BODY_BYTES) {
+      // Otherwise a full PutRecordBatch call would get 503 forever.
+      throw new RangeError(
+        `maxInFlightBytes must be at least ${MAX_BODY_BYTES}, one largest request body (given ${inFlight.maxBytes})`,
+      );
+    }
     const streams = new Map<string, DirectPutDeliveryStream>();
     const account = { region: options.region, accountId: options.accountId ?? '000000000000' };
     for (const settings of options.deliveryStreams) {
@@ -136,7 +163,7 @@ export class LocalFirehose {
         resolve();
       });
     });
-    firehose = new LocalFirehose(server, streams, account.accountId, options.host);
+    firehose = new LocalFirehose(server, streams, account.accountId, options.host, inFlight);
     for (const stream of streams.values()) stream.start();
     return firehose;
   }
@@ -176,7 +203,7 @@ export class LocalFirehose {
         ? target.slice(TARGET_PREFIX.length)
         : undefined;
     try {
-      const body = await readBody(request);
+      const body = await readFirehoseBody(request, response, this.#inFlight);
       if (request.method !== 'POST' || operationName === undefined) {
         throw new FirehoseApiError(
           'UnknownOperationException',
@@ -223,33 +250,38 @@ export class LocalFirehose {
           message: apiError.message,
         },
         apiError.type,
+        apiError.retryAfterSeconds,
       );
     }
   }
 }
 
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        request.destroy();
-        reject(
-          new FirehoseApiError(
-            'SerializationException',
-            `request body exceeds ${MAX_BODY_BYTES} bytes`,
-            413,
-          ),
-        );
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks, size)));
-    request.on('error', reject);
-  });
+/** Reads a call's body within {@link MAX_BODY_BYTES} and the bytes in flight, as API errors. */
+async function readFirehoseBody(
+  request: IncomingMessage,
+  response: ServerResponse,
+  inFlight: InFlightBytes,
+): Promise<Buffer> {
+  try {
+    return await readRequestBody(request, response, { maxBytes: MAX_BODY_BYTES, inFlight });
+  } catch (error) {
+    if (error instanceof ServerBusyError) {
+      throw new FirehoseApiError(
+        'ServiceUnavailableException',
+        error.message,
+        503,
+        error.retryAfterSeconds,
+      );
+    }
+    if (error instanceof RequestBodyTooLargeError) {
+      throw new FirehoseApiError(
+        'SerializationException',
+        `${error.message}: a PutRecordBatch call carries at most 4 MiB of data (base64 in JSON)`,
+        413,
+      );
+    }
+    throw error;
+  }
 }
 
 function send(
@@ -258,6 +290,7 @@ function send(
   requestId: string,
   body: unknown,
   errorType?: string,
+  retryAfterSeconds?: number,
 ): void {
   if (response.headersSent || response.destroyed) return;
   const payload = JSON.stringify(body);
@@ -266,6 +299,7 @@ function send(
     'Content-Length': Buffer.byteLength(payload),
     'x-amzn-RequestId': requestId,
     ...(errorType ? { 'x-amzn-ErrorType': errorType } : {}),
+    ...(retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) }),
   });
   response.end(payload);
 }

@@ -1,39 +1,121 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { closeAfterAnswer } from './closeAfterAnswer.js';
+import type { InFlightBytes } from './InFlightBytes.js';
+import { RequestBodyTooLargeError, ServerBusyError } from './requestBodyErrors.js';
 
-/** A request body read with a size cap. */
-export interface CappedBody {
-  /** The body, or its first `maxBytes + 1` bytes when it is longer. */
-  body: Buffer;
-  /** Size of the whole body, bytes. */
-  bytes: number;
+/** Options of {@link readRequestBody}. */
+export interface ReadRequestBodyOptions {
+  /** Largest body read, bytes. */
+  maxBytes: number;
+  /**
+   * The server's count of body bytes held across its requests; a body that does not fit is
+   * refused with {@link ServerBusyError}. Bytes reserved stay held until `response` closes,
+   * since handling the body costs memory until the answer is out.
+   * @default - no limit across requests
+   */
+  inFlight?: InFlightBytes;
+  /**
+   * What a refused client is told to wait, seconds (`Retry-After`).
+   * @default 1
+   */
+  retryAfterSeconds?: number;
 }
 
 /**
- * Reads a request body, keeping at most `maxBytes + 1` bytes in memory. The
- * rest is read and dropped rather than left unread, so the client gets the
- * response (413) instead of a reset connection while it is still sending.
+ * Reads a request body without ever holding more than `maxBytes` of it. A
+ * `Content-Length` over the limit is refused before a byte is read; a body
+ * that turns out longer (chunked) is refused as soon as the limit is passed,
+ * and reading stops there. The caller answers a refusal with the error's
+ * `statusCode` (413, or 503 with `Retry-After` for {@link ServerBusyError});
+ * the rest of the body is never kept, and the connection closes after the
+ * answer (see `closeAfterAnswer`).
  *
+ * @example
+ * try {
+ *   const body = await readRequestBody(request, response, { maxBytes: 1_048_576, inFlight });
+ * } catch (error) {
+ *   if (error instanceof RequestBodyError) answer(error.statusCode, error.message);
+ * }
+ * @throws {RequestBodyTooLargeError} when the body is over `maxBytes`
+ * @throws {ServerBusyError} when `inFlight` has no room for the body
  * @throws {Error} when the client closes the connection before the body ended
  */
-export function readRequestBody(request: IncomingMessage, maxBytes: number): Promise<CappedBody> {
+export function readRequestBody(
+  request: IncomingMessage,
+  response: ServerResponse,
+  options: ReadRequestBodyOptions,
+): Promise<Buffer> {
+  const { maxBytes, inFlight } = options;
+  const retryAfterSeconds = options.retryAfterSeconds ?? 1;
+  const declared = declaredLength(request);
+  let reserved = 0;
+  const release = () => {
+    inFlight?.release(reserved);
+    reserved = 0;
+  };
+  response.once('close', release);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    let kept = 0;
-    let bytes = 0;
-    request.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (kept > maxBytes) return;
-      const room = maxBytes + 1 - kept;
-      const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
-      chunks.push(part);
-      kept += part.length;
+    let received = 0;
+    let settled = false;
+    const refuse = (error: RequestBodyTooLargeError | ServerBusyError) => {
+      settled = true;
+      request.off('data', onData);
+      chunks.length = 0;
+      release();
+      // Paused until the answer is out: the client's upload stalls instead of landing here.
+      closeAfterAnswer(request, response);
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > maxBytes) {
+        refuse(new RequestBodyTooLargeError(maxBytes, received, false));
+        return;
+      }
+      if (declared === undefined && inFlight) {
+        if (!inFlight.tryReserve(chunk.length)) {
+          refuse(new ServerBusyError(inFlight.maxBytes, retryAfterSeconds));
+          return;
+        }
+        reserved += chunk.length;
+      }
+      chunks.push(chunk);
+    };
+    if (declared !== undefined && declared > maxBytes) {
+      refuse(new RequestBodyTooLargeError(maxBytes, declared, true));
+      return;
+    }
+    if (declared !== undefined && inFlight) {
+      if (!inFlight.tryReserve(declared)) {
+        refuse(new ServerBusyError(inFlight.maxBytes, retryAfterSeconds));
+        return;
+      }
+      reserved = declared;
+    }
+    request.on('data', onData);
+    request.once('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(Buffer.concat(chunks, received));
     });
-    request.once('end', () => resolve({ body: Buffer.concat(chunks, kept), bytes }));
-    request.once('error', reject);
+    request.once('error', (error) => {
+      if (settled) return;
+      settled = true;
+      reject(error);
+    });
     request.once('close', () => {
-      // After 'end' this does nothing: the promise is settled already.
-      if (!request.complete)
-        reject(new Error('client closed the connection before the body ended'));
+      if (settled || request.complete) return;
+      settled = true;
+      reject(new Error('client closed the connection before the body ended'));
     });
   });
+}
+
+/** The `Content-Length` of a request, when it declares one (Node's parser has checked its form). */
+function declaredLength(request: IncomingMessage): number | undefined {
+  const header = request.headers['content-length'];
+  if (header === undefined) return undefined;
+  const length = Number(header);
+  return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
 }
