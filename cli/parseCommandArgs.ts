@@ -2,6 +2,9 @@ import { parseArgs } from 'node:util';
 import { didYouMeanSuffix } from './didYouMean.js';
 import { UsageError } from './errors.js';
 
+/** A value that starts like a negative number (`-1`, `-0.5`, `-.5`, `-1h`) rather than an option. */
+const NEGATIVE_NUMBER = /^-\.?\d/;
+
 /** One option of a command: `--name VALUE` (string) or `--name` (boolean). */
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -87,6 +90,9 @@ export function parseCommandArgs(
     allowPositionals: true,
     tokens: true,
   });
+  // parseArgs' strict mode refuses `--rate -1` as ambiguous; it reads `--rate=-1` alone.
+  const joined = [...argv];
+  const joinedValues = new Set<number>();
   for (const token of tokens) {
     if (token.kind === 'option') {
       const isShort = !token.rawName.startsWith('--');
@@ -101,8 +107,15 @@ export function parseCommandArgs(
       }
       if (option.type === 'string') {
         const value = token.value;
-        if (value === undefined || (!token.inlineValue && value.startsWith('-') && value !== '-')) {
+        // `--rate -1` gives -1, which the command then refuses by its range; `--group --json`
+        // gives nothing: a dash followed by a digit or a point is a number, not an option.
+        const isOption = value?.startsWith('-') === true && !NEGATIVE_NUMBER.test(value);
+        if (value === undefined || (!token.inlineValue && isOption && value !== '-')) {
           throw fail(`option --${name} needs a value`);
+        }
+        if (!token.inlineValue && value.startsWith('-')) {
+          joined[token.index] = `--${name}=${value}`;
+          joinedValues.add(token.index + 1);
         }
       } else if (token.inlineValue) {
         throw fail(`option --${name} takes no value (given "${token.rawName}=${token.value}")`);
@@ -113,7 +126,7 @@ export function parseCommandArgs(
   }
   try {
     const { values, positionals } = parseArgs({
-      args: [...argv],
+      args: joined.filter((_arg, index) => !joinedValues.has(index)),
       options: options as Record<string, OptionSpec>,
       strict: true,
       allowPositionals: spec.positionals === true,

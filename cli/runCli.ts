@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { escapeForTerminal } from '../core/text/escapeForTerminal.js';
 import { didYouMeanSuffix } from './didYouMean.js';
 import { UsageError } from './errors.js';
 import { type OptionSpecs, parseCommandArgs } from './parseCommandArgs.js';
@@ -54,9 +55,18 @@ export async function runCli(argv: readonly string[], context: CommandContext): 
     context.err.write(STREAMFOLD_HELP);
     return 2;
   }
+  // `streamfold -- query` ends the options before any was given: the command follows.
+  if (first === '--') return runCli(rest, context);
   if (first.startsWith('-')) {
     try {
       const args = parseCommandArgs(argv, { options: TOP_LEVEL_OPTIONS, positionals: true });
+      const [operand] = args.positionals;
+      if (args.flag('help') && operand !== undefined) return runCli(['help', operand], context);
+      if (operand !== undefined) {
+        throw new UsageError(
+          `${args.flag('version') ? '--version' : first} takes no argument (given "${args.positionals.join(' ')}")`,
+        );
+      }
       if (args.flag('version')) context.out.write(`streamfold ${packageVersion()}\n`);
       else if (args.flag('help')) context.out.write(STREAMFOLD_HELP);
       else throw new UsageError(`an option comes after a command (given "${first}")`);
@@ -65,12 +75,13 @@ export async function runCli(argv: readonly string[], context: CommandContext): 
       return reportCommandError('', error, context);
     }
   }
-  if (first === 'help') return runCli([...rest.slice(0, 1), '--help'], context);
+  if (first === 'help') return runHelp(rest, context);
   const entry = SUBCOMMANDS.find((candidate) => candidate.name === first);
   if (!entry) {
     const names = SUBCOMMANDS.map((candidate) => candidate.name);
+    // The name is echoed: it must not be able to act on the terminal.
     context.err.write(
-      `streamfold: unknown command ${first}${didYouMeanSuffix(first, names)}\nRun "streamfold --help" for the commands.\n`,
+      `streamfold: unknown command ${escapeForTerminal(first)}${didYouMeanSuffix(first, names)}\nRun "streamfold --help" for the commands.\n`,
     );
     return 2;
   }
@@ -85,6 +96,26 @@ export async function runCli(argv: readonly string[], context: CommandContext): 
   } catch (error) {
     return reportCommandError(entry.name, error, context);
   }
+}
+
+/**
+ * `streamfold help [command]`: the help of one command, or of streamfold. An
+ * option there (`help --version`) is not a command, and is refused rather
+ * than run.
+ */
+function runHelp(argv: readonly string[], context: CommandContext): Promise<number> {
+  const [name, ...extra] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    context.out.write(STREAMFOLD_HELP);
+    return Promise.resolve(0);
+  }
+  if (name.startsWith('-') || extra.length > 0) {
+    const error = new UsageError(
+      `help takes one command name (given "${argv.join(' ')}")${name.startsWith('-') ? '; the commands are listed by "streamfold --help"' : ''}`,
+    );
+    return Promise.resolve(reportCommandError('', error, context));
+  }
+  return runCli([name, '--help'], context);
 }
 
 /** Whether `-h` or `--help` is among the arguments (before a `--` that ends the options). */

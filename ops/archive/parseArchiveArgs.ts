@@ -9,7 +9,7 @@ import {
 } from '../../cli/commonOptions.js';
 import { didYouMeanSuffix } from '../../cli/didYouMean.js';
 import { type CommandArgsSpec, parseCommandArgs } from '../../cli/parseCommandArgs.js';
-import { parseTimeOption } from '../../cli/parseTimeOption.js';
+import { checkTimeRange, parseTimeOption } from '../../cli/parseTimeOption.js';
 import { STAGES, type Stage } from '../../infra/defaults.js';
 import { ArchiveArgsError } from './errors.js';
 import { ARCHIVE_FORMATS, type ArchiveFormat } from './formatArchiveResult.js';
@@ -184,10 +184,8 @@ export function parseArchiveArgs(argv: readonly string[], nowMs = Date.now()): A
       : sinceText !== undefined
         ? new Date(time('since', sinceText, nowMs))
         : new Date(named !== undefined ? nowMs - (nowMs % DAY_MS) : nowMs - DAY_MS);
-  if (since && since >= until) {
-    throw new ArchiveArgsError(
-      `--since must be before --until (given ${since.toISOString()} and ${until.toISOString()})`,
-    );
+  if (since) {
+    checkTimeRange(since.getTime(), until.getTime(), (message) => new ArchiveArgsError(message));
   }
   if (target === 'aws' && values.bucket === undefined && !help && subcommand === 'query') {
     throw new ArchiveArgsError(

@@ -9,7 +9,7 @@ import {
 } from '../../cli/commonOptions.js';
 import { didYouMeanSuffix } from '../../cli/didYouMean.js';
 import { type CommandArgsSpec, parseCommandArgs } from '../../cli/parseCommandArgs.js';
-import { parseTimeOption } from '../../cli/parseTimeOption.js';
+import { checkTimeRange, parseTimeOption } from '../../cli/parseTimeOption.js';
 import { QueryArgsError } from './errors.js';
 
 /** Usage text of the query command. */
@@ -131,6 +131,7 @@ export function parseQueryArgs(argv: readonly string[], nowMs = Date.now()): Que
     groups: ['window', 'since', 'until'],
     metrics: [],
   };
+  const times: { since?: number; until?: number } = {};
   for (const name of ['group', 'window', 'since', 'until', 'by', 'limit']) {
     const value = args.text(name);
     if (value === undefined) continue;
@@ -138,12 +139,15 @@ export function parseQueryArgs(argv: readonly string[], nowMs = Date.now()): Que
       throw new QueryArgsError(`--${name} does not apply to ${subcommand} (given "${value}")`);
     }
     if (name === 'since' || name === 'until') {
-      parseTimeOption(name, value, nowMs, (message) => new QueryArgsError(message));
+      times[name] = parseTimeOption(name, value, nowMs, (message) => new QueryArgsError(message));
       // The API reads durations back from its own now; "now" is a duration of 0 back from it.
       parameters.set(name, value === 'now' ? '0s' : value);
       continue;
     }
     parameters.set(name, value);
+  }
+  if (times.since !== undefined) {
+    checkTimeRange(times.since, times.until ?? nowMs, (message) => new QueryArgsError(message));
   }
   return {
     help,

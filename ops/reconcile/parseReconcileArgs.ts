@@ -8,7 +8,7 @@ import {
   TIME_RANGE_OPTIONS,
 } from '../../cli/commonOptions.js';
 import { type CommandArgsSpec, parseCommandArgs } from '../../cli/parseCommandArgs.js';
-import { parseTimeOption } from '../../cli/parseTimeOption.js';
+import { checkTimeRange, parseTimeOption } from '../../cli/parseTimeOption.js';
 import { parseDuration } from '../../core/duration.js';
 import { ReconcileArgsError } from './errors.js';
 
@@ -113,11 +113,7 @@ export function parseReconcileArgs(argv: readonly string[], nowMs = Date.now()):
   const sinceMs = parseTime('since', args.text('since') ?? DEFAULT_SINCE, nowMs);
   const until = args.text('until');
   const untilMs = until === undefined ? nowMs : parseTime('until', until, nowMs);
-  if (sinceMs >= untilMs) {
-    throw new ReconcileArgsError(
-      `--since must be before --until (given ${new Date(sinceMs).toISOString()} and ${new Date(untilMs).toISOString()})`,
-    );
-  }
+  checkTimeRange(sinceMs, untilMs, (message) => new ReconcileArgsError(message));
   const metrics = args.texts('metric');
   const repair = args.flag('repair');
   const backfill = args.flag('backfill');

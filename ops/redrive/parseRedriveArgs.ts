@@ -8,7 +8,7 @@ import {
   TIME_RANGE_OPTIONS,
 } from '../../cli/commonOptions.js';
 import { type CommandArgsSpec, parseCommandArgs } from '../../cli/parseCommandArgs.js';
-import { parseTimeOption } from '../../cli/parseTimeOption.js';
+import { checkTimeRange, parseTimeOption } from '../../cli/parseTimeOption.js';
 import { RedriveArgsError } from './errors.js';
 
 /** Usage text of the redrive command. */
@@ -98,9 +98,12 @@ export function parseRedriveArgs(argv: readonly string[], nowMs = Date.now()): R
   }
   const since = time('since', args.text('since'), nowMs);
   const until = time('until', args.text('until'), nowMs);
-  if (since && until && since >= until) {
-    throw new RedriveArgsError(
-      `--since must be before --until (given ${since.toISOString()} and ${until.toISOString()})`,
+  // Without --until the objects run up to now: a --since after it selects nothing.
+  if (since) {
+    checkTimeRange(
+      since.getTime(),
+      until?.getTime() ?? nowMs,
+      (message) => new RedriveArgsError(message),
     );
   }
   const help = args.flag('help');

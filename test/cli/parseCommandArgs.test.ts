@@ -41,6 +41,16 @@ describe('parseCommandArgs', () => {
     expect(() => parseCommandArgs(argv, SPEC)).toThrow(new UsageError(message));
   });
 
+  it.each([
+    [['--since', '-1h'], '-1h'],
+    [['--since', '-5'], '-5'],
+    [['--since', '-.5'], '-.5'],
+    [['--since=-1'], '-1'],
+  ])('takes %j as a value, for the command to judge its range', (argv, value) => {
+    // Act, Assess
+    expect(parseCommandArgs(argv, SPEC).text('since')).toBe(value);
+  });
+
   it('takes positionals when the command does, and throws the command’s own error', () => {
     // Prepare
     class OwnError extends Error {}

@@ -72,6 +72,51 @@ describe('streamfold', () => {
   it('prints a subcommand’s help for "help <command>"', async () => {
     expect((await streamfold(['help', 'redrive'])).out).toMatch(/^Usage: streamfold redrive/);
   });
+
+  it.each([
+    [['--version', 'extra'], 'streamfold: --version takes no argument (given "extra")'],
+    [['help', '--version'], 'streamfold: help takes one command name (given "--version")'],
+    [['help', 'query', 'extra'], 'streamfold: help takes one command name (given "query extra")'],
+  ])('exits 2 for %j instead of ignoring what follows', async (argv, message) => {
+    // Act
+    const result = await streamfold(argv);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.out).toBe('');
+    expect(result.err.startsWith(message)).toBe(true);
+    expect(result.err.split('\n')[1]).toBe('Run "streamfold --help" for the options.');
+  });
+
+  it('runs the command after a leading "--", and a command’s help after --help', async () => {
+    // Act
+    const dashes = await streamfold(['--', 'query', '--help']);
+    const help = await streamfold(['--help', 'reconcile']);
+
+    // Assess
+    expect(dashes.code).toBe(0);
+    expect(dashes.out).toMatch(/^Usage: streamfold query/);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/^Usage: streamfold reconcile/);
+  });
+
+  it('escapes terminal controls in an unknown command, option, metric and value', async () => {
+    // Act
+    const command = await streamfold(['qu\u001b[31mery']);
+    const option = await streamfold(['query', 'revenue', '--x\u001b[31m']);
+    const metric = await streamfold(['query', 'rev\u001b[31m']);
+    const since = await streamfold(['query', 'revenue', '--since', '\u001b[31m1h']);
+    const port = await streamfold(['query', 'metrics', '--kinesis-port', '\u001b]0;x\u0007']);
+
+    // Assess
+    for (const result of [command, option, metric, since, port]) {
+      expect(result.code).toBe(2);
+      const controls = [...result.err].filter((char) => char < ' ' && char !== '\n');
+      expect(controls).toEqual([]);
+    }
+    expect(command.err).toContain('unknown command qu\\u001b[31mery');
+    expect(port.err).toContain('(given "\\u001b]0;x\\u0007")');
+  });
 });
 
 describe.each(NAMES)('streamfold %s', (name) => {
@@ -148,6 +193,26 @@ describe('streamfold arguments a command cannot run with', () => {
     [
       ['archive', 'query', 'SELECT 1', '--format', 'xml'],
       'streamfold archive: --format must be table or csv',
+    ],
+    [
+      ['load', '--rate', '-1'],
+      'streamfold load: --rate must be a number of events per second above 0 (given "-1")',
+    ],
+    [
+      ['start', '--rate', '-1'],
+      'streamfold start: --rate must be a number of events per second, 0 or more (given "-1")',
+    ],
+    [
+      ['bench', '--events', '-5'],
+      'streamfold bench: --events must be a whole number above 0 (given "-5")',
+    ],
+    [
+      ['start', '--kinesis-port', '-1'],
+      'streamfold start: --kinesis-port must be a port number from 1 to 65535 (given "-1")',
+    ],
+    [
+      ['reconcile', '--until', '-1h'],
+      'streamfold reconcile: --until must be a duration back from now',
     ],
   ])('exit 2 for %j', async (argv, message) => {
     // Act

@@ -58,3 +58,22 @@ describe.each(COMMANDS)('streamfold %s --since', (_name, sinceOf) => {
     );
   });
 });
+
+describe.each(COMMANDS)('streamfold %s --since out of range', (_name, sinceOf) => {
+  it.each([['99999999999999d'], ['99999999d'], ['100000d'], ['1969-12-31T23:59Z']])(
+    'refuses %s, a time before 1970, with the shared message',
+    (since) => {
+      expect(() => sinceOf(since)).toThrow(
+        new RegExp(
+          `^--since must be a time from 1970-01-01T00:00Z to 9999-12-31T23:59Z \\(given "${since}"`,
+        ),
+      );
+    },
+  );
+
+  it('refuses a --since after now, the default --until', () => {
+    expect(() => sinceOf('2026-11-23T00:00Z')).toThrow(
+      '--since must be before --until (given 2026-11-23T00:00:00.000Z and 2026-11-22T12:00:00.000Z)',
+    );
+  });
+});

@@ -33,6 +33,23 @@ describe('archiveListingPrefixes', () => {
       'events/dt=!{timestamp:yyyy-MM-dd}/!{timestamp:HH-mm}/!{firehose:random-string}/';
     expect(archiveListingPrefixes(prefix, T0, T0 + 2 * HOUR)).toEqual(['events/dt=2026-11-22/']);
   });
+
+  it('lists a range of decades with one prefix per whole year, month or day, at once', () => {
+    // Prepare
+    const prefix =
+      'events/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/';
+    const started = performance.now();
+
+    // Act
+    const prefixes = archiveListingPrefixes(prefix, Date.parse('1970-01-01T00:00:00Z'), T0);
+
+    // Assess
+    expect(performance.now() - started).toBeLessThan(1_000);
+    // 56 whole years, 10 whole months, 21 whole days and 11 hours up to T0's hour included.
+    expect(prefixes).toHaveLength(56 + 10 + 21 + 11);
+    expect(prefixes[0]).toBe('events/year=1970/');
+    expect(prefixes.at(-1)).toBe('events/year=2026/month=11/day=22/hour=10/');
+  });
 });
 
 describe('arrivalOf', () => {
