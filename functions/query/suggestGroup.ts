@@ -5,11 +5,12 @@
  * In order of preference:
  *
  * 1. the same group (`Country=de` → `country=DE`);
- * 2. a group with `given` as one of its values (`DE` → `country=DE`);
- * 3. the group, or group value, nearest by edit distance, at most a third of
- *    the length given away (at least 1): `country=DR` → `country=DE`.
+ * 2. the one group with `given` as one of its values (`DE` → `country=DE`);
+ * 3. the one group, or group value, nearest by edit distance, at most a third
+ *    of the length given away (at least 1): `country=DEE` → `country=DE`.
  *
- * Ties go to the group earlier in `known`; list the most used first.
+ * A tie suggests nothing: `country=XX` is as near to every two-letter country
+ * as to any other, and naming one of them would be a guess.
  *
  * @example
  * suggestGroup('DE', ['country=FR', 'country=DE']); // 'country=DE'
@@ -18,10 +19,10 @@ export function suggestGroup(given: string, known: readonly string[]): string | 
   const wanted = normalized(given);
   const exact = known.find((group) => normalized(group) === wanted);
   if (exact !== undefined) return exact;
-  const byValue = known.find((group) => valuesOf(group).includes(wanted));
-  if (byValue !== undefined) return byValue;
+  const byValue = known.filter((group) => valuesOf(group).includes(wanted));
+  if (byValue.length > 0) return byValue.length === 1 ? byValue[0] : undefined;
   const allowed = Math.max(1, Math.floor(wanted.length / 3));
-  let best: { group: string; distance: number } | undefined;
+  let best: { group: string; distance: number; tied: boolean } | undefined;
   for (const group of known) {
     const distance = Math.min(
       ...[normalized(group), ...valuesOf(group)].map((text) =>
@@ -31,11 +32,11 @@ export function suggestGroup(given: string, known: readonly string[]): string | 
           : editDistance(wanted, text),
       ),
     );
-    if (distance <= allowed && (best === undefined || distance < best.distance)) {
-      best = { group, distance };
-    }
+    if (distance > allowed) continue;
+    if (best === undefined || distance < best.distance) best = { group, distance, tied: false };
+    else if (distance === best.distance) best.tied = true;
   }
-  return best?.group;
+  return best?.tied === false ? best.group : undefined;
 }
 
 /** The normalized values of a group's `label=value` parts. */

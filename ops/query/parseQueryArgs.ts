@@ -45,8 +45,9 @@ Options:
 
 ${COMMON_HELP}
 ${LOCAL_STACK_HELP}
-Exit codes: 0 answered; 1 the query was refused (a bad parameter) or the table
-cannot be read; 2 bad arguments (an unknown option or metric, a bad value).
+Exit codes: 0 answered; 1 the table cannot be read; 2 bad arguments (an unknown
+option, metric or group, a value the query API refuses: --by, --window, --limit,
+a --since/--until range over 10,000 buckets).
 
 Examples:
   streamfold query revenue --group country=DE --window 1m --since 1h

@@ -9,6 +9,7 @@ import type {
   TopResponse,
 } from '../../functions/query/queryAggregates.js';
 import { answerQueryRequest, type QueryResponse } from '../../functions/query/queryRoutes.js';
+import { checkQueryParameters, commandLineErrorOf } from './checkQueryParameters.js';
 import { connectQueryTarget, type QueryTarget } from './connectQueryTarget.js';
 import { formatQueryTable } from './formatQueryTable.js';
 import type { QueryArgs } from './parseQueryArgs.js';
@@ -29,7 +30,7 @@ const MAX_SERIES_PAGES = 20;
 
 /**
  * API errors that mean a name the user typed does not exist: a bad argument (exit 2), like an
- * unknown option. Other refusals (a window the metric lacks, a range too long) exit 1.
+ * unknown option, as is every 400 (a value the API refuses).
  */
 const BAD_ARGUMENT_ERRORS: ReadonlySet<string> = new Set(['unknown_metric', 'unknown_group']);
 
@@ -44,8 +45,10 @@ const TOP_COLUMNS = ['count', 'sum', 'avg', 'min', 'max'] as const;
  * API's JSON with `--json`. A series is read page by page to the end; on a
  * grouped metric without `--group` it is the total over all groups.
  *
- * @returns exit code 0 when answered (an empty range too); 2 when a metric or group
- *   named does not exist; 1 when the query was refused otherwise or the table could not be read
+ * @returns exit code 0 when answered (an empty range too); 1 when the query was refused otherwise
+ * @throws {QueryArgsError} for a value the API refuses or a metric or group that does not exist,
+ *   naming the flag (exit 2)
+ * @throws the table's error when it cannot be read (ECONNREFUSED when nothing listens)
  */
 export async function runQueryCommand(
   args: QueryArgs,
@@ -53,13 +56,16 @@ export async function runQueryCommand(
 ): Promise<number> {
   const out = context.out ?? process.stdout;
   const err = context.err ?? process.stderr;
+  const now = context.now ?? (() => Date.now());
+  // A value the API would refuse is a bad argument, named by its flag before anything connects.
+  checkQueryParameters(args, context.config, now());
   const target = await (context.connect ?? connectQueryTarget)(args, context.config);
   try {
     const dependencies = {
       dynamodb: target.dynamodb,
       tableName: target.tableName,
       settings: context.config,
-      now: context.now ?? (() => Date.now()),
+      now,
     };
     let failure: unknown;
     const ask = (query: URLSearchParams) =>
@@ -77,18 +83,20 @@ export async function runQueryCommand(
     if (args.subcommand === 'series' && response.status === 200) {
       response = await readRemainingPages(response, args.parameters, ask);
     }
+    // The API's functions ran here, so there is no server log: the table's own error is the
+    // failure (ECONNREFUSED: is "streamfold start" running?), reported as every command does.
+    if (failure !== undefined) throw failure;
     if (response.status !== 200) {
       const body = response.body as { error: string; message: string };
+      if (response.status === 400 || BAD_ARGUMENT_ERRORS.has(body.error)) {
+        throw commandLineErrorOf(body.message);
+      }
       // The API quotes what it was given and what it found (group names are event values).
       const message = escapeForTerminal(body.message, { keepLineBreaks: true });
       err.write(
         `${message} [${response.status} ${escapeForTerminal(body.error)}] on ${target.description}\n`,
       );
-      if (failure !== undefined) {
-        const detail = failure instanceof Error ? failure.message : String(failure);
-        err.write(`${escapeForTerminal(detail, { keepLineBreaks: true })}\n`);
-      }
-      return BAD_ARGUMENT_ERRORS.has(body.error) ? 2 : 1;
+      return 1;
     }
     out.write(
       `${args.json ? JSON.stringify(response.body, null, 2) : formatBody(args, response.body)}\n`,

@@ -248,8 +248,10 @@ describe('streamfold failures', () => {
 
     // Assess
     expect(result.code).toBe(1);
-    expect(result.err).toContain(`ECONNREFUSED 127.0.0.1:${port}`);
-    expect(result.err).not.toMatch(/\n\s+at /);
+    expect(result.err).toBe(
+      `streamfold query: connect ECONNREFUSED 127.0.0.1:${port}\n` +
+        'Is "streamfold start" running there? --host and --<service>-port (or STREAMFOLD_HOST, STREAMFOLD_<SERVICE>_PORT) choose where to connect.\n',
+    );
   });
 
   it('answers 0 and prints JSON on stdout with --json', async () => {

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportCommandError } from '../../../cli/reportCommandError.js';
 import { bucketStart } from '../../../core/aggregates/aggregateKey.js';
 import { compileMetrics } from '../../../core/aggregates/compileMetrics.js';
 import { GroundTruth } from '../../../core/aggregates/GroundTruth.js';
@@ -50,6 +51,8 @@ let dynamodb: DynamoDBClient;
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
+  const errStream = { write: (text: string) => (err += text) };
+  // A thrown error is reported as `streamfold query` reports it, with its exit code.
   const code = await runQueryCommand(parseQueryArgs(argv), {
     config,
     now: () => now,
@@ -60,8 +63,8 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
       close: () => undefined,
     }),
     out: { write: (text: string) => (out += text) },
-    err: { write: (text: string) => (err += text) },
-  });
+    err: errStream,
+  }).catch((error: unknown) => reportCommandError('query', error, { err: errStream, env: {} }));
   return { code, out, err };
 }
 
@@ -184,14 +187,34 @@ describe('npm run query', () => {
     ).toEqual(config.metrics.map((m) => m.name));
   });
 
-  it('exits 1 with the API message when the query is refused', async () => {
+  it.each([
+    [
+      ['top', 'revenue', '--by', 'summ'],
+      '--by must be one of count, sum, avg, max (given "summ"; did you mean sum?)',
+    ],
+    [
+      ['top', 'revenue', '--limit', 'abc'],
+      '--limit must be a whole number from 1 to 1000 (given "abc")',
+    ],
+    [
+      ['revenue', '--window', '1H'],
+      '--window: metric revenue is kept in windows 1m, 1h, 1d (given "1H"; did you mean 1h?)',
+    ],
+    [
+      ['revenue', '--since', '30d'],
+      '--since: the range covers 43201 buckets of 1m, more than 10000',
+    ],
+  ])('exits 2 naming the flag for a value the API refuses: %j', async (argv, message) => {
     // Act
-    const { code, out, err } = await run(['revenue', '--window', '5m']);
+    const { code, out, err } = await run(argv);
 
     // Assess
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(out).toBe('');
-    expect(err).toMatch(/^window: .*"5m".*\[400 bad_parameter\]/);
+    const [first, second, ...rest] = err.split('\n');
+    expect(first?.startsWith(`streamfold query: ${message}`)).toBe(true);
+    expect(second).toBe('Run "streamfold query --help" for the options.');
+    expect(rest).toEqual(['']);
   });
 
   it('prints no control character of a group value, in a table or in a refusal that lists it', async () => {
@@ -231,7 +254,7 @@ describe('npm run query', () => {
     expect(refused.code).toBe(2);
     expect(terminalControlsIn(refused.err)).toEqual([]);
     expect(refused.err).toContain('known groups: category=toys%1B%5D0%3Bpwned%07');
-    expect(refused.err).toContain('[404 unknown_group]');
+    expect(refused.err).toMatch(/^streamfold query: --group: cart_quantity has no group /);
   });
 
   it.each([

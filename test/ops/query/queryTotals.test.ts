@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportCommandError } from '../../../cli/reportCommandError.js';
 import { bucketStart } from '../../../core/aggregates/aggregateKey.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
 import { addDecimalStrings } from '../../../core/decimal/addDecimalStrings.js';
@@ -52,6 +53,8 @@ let dynamodb: DynamoDBClient;
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
+  const errStream = { write: (text: string) => (err += text) };
+  // A thrown error is reported as `streamfold query` reports it, with its exit code.
   const code = await runQueryCommand(parseQueryArgs(argv), {
     config,
     now: () => now,
@@ -62,8 +65,8 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
       close: () => undefined,
     }),
     out: { write: (text: string) => (out += text) },
-    err: { write: (text: string) => (err += text) },
-  });
+    err: errStream,
+  }).catch((error: unknown) => reportCommandError('query', error, { err: errStream, env: {} }));
   return { code, out, err };
 }
 
@@ -136,20 +139,35 @@ describe('npm run query on a grouped metric', () => {
       .map((country) => `country=${country}`);
     expect(known[0]).toBe('country=DE');
     expect(err).toBe(
-      `group: revenue has no group "DE"; known groups: ${known.join(', ')} ` +
-        '(did you mean country=DE?) [404 unknown_group] on test dynalite\n',
+      `streamfold query: --group: revenue has no group "DE"; known groups: ${known.join(', ')} ` +
+        '(did you mean country=DE?)\nRun "streamfold query --help" for the options.\n',
     );
   });
 
-  it('exits 2 for an unknown metric too, and 1 for a window the metric does not keep', async () => {
+  it('suggests no group for a value every group is as near to', async () => {
+    // Act
+    const { code, err } = await run(['revenue', '--group', 'country=XX', '--since', '1h']);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err).toMatch(
+      /^streamfold query: --group: revenue has no group "country=XX"; known groups: /,
+    );
+    expect(err).not.toContain('did you mean');
+  });
+
+  it('exits 2 for an unknown metric too, and for a window the metric does not keep', async () => {
     // Act
     const unknownMetric = await run(['revenu', '--since', '1h']);
     const badWindow = await run(['revenue', '--window', '5m']);
 
     // Assess
     expect(unknownMetric.code).toBe(2);
-    expect(unknownMetric.err).toMatch(/^metric: no metric named "revenu".*\[404 unknown_metric\]/);
-    expect(badWindow.code).toBe(1);
+    expect(unknownMetric.err).toMatch(/^streamfold query: no metric named "revenu"/);
+    expect(badWindow.code).toBe(2);
+    expect(badWindow.err).toMatch(
+      /^streamfold query: --window: metric revenue is kept in windows /,
+    );
   });
 
   it('exits 0 and says so for a known group with no buckets in the range', async () => {
