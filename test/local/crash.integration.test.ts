@@ -137,7 +137,7 @@ describe('kill -9 of the emulator processes alone mid-flush', () => {
       await putRecords(firstClients.kinesis, records);
 
       // Act: SIGKILL only the emulators, while the handler is writing aggregates. The runtime
-      // does not restart its emulators: its batches fail for a moment, then it is restarted.
+      // restarts them on the same data; then the whole runtime is killed and started again.
       const countedAtKill = await waitForShare(
         firstClients.dynamodb,
         expected,
