@@ -52,8 +52,8 @@ Options:
 
 ${COMMON_HELP}
 ${LOCAL_STACK_HELP}
-Exit codes: 0 answered; 1 the SQL failed (DuckDB's message on one line), the
-archive cannot be read, or no saved query has that name; 2 bad arguments.
+Exit codes: 0 answered; 1 the SQL failed (DuckDB's message on one line) or the
+archive cannot be read; 2 bad arguments (no saved query has that name too).
 
 Examples:
   streamfold archive query "SELECT type, count(*) FROM events GROUP BY 1" --since 1h

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { didYouMeanSuffix } from '../../cli/didYouMean.js';
 import type { StreamfoldConfig } from '../../core/config/configSchema.js';
 import { escapeForTerminal } from '../../core/text/escapeForTerminal.js';
 import { ArchiveCache, type ArchiveFetchProgress } from './ArchiveCache.js';
 import { type ArchiveTarget, connectArchiveTarget } from './connectArchiveTarget.js';
-import { ArchiveSqlError } from './errors.js';
+import { ArchiveArgsError, ArchiveError, ArchiveSqlError } from './errors.js';
 import { formatArchiveResult } from './formatArchiveResult.js';
 import { namedArchiveQueries } from './namedArchiveQueries.js';
 import { openArchiveDatabase } from './openArchiveDatabase.js';
@@ -31,8 +32,10 @@ const PROGRESS_MIN_OBJECTS = 20;
  * archive objects of the range into the cache and runs SQL (given, or a saved
  * query's) over them with DuckDB, printing the result as a table, CSV or JSON.
  *
- * @returns exit code 0 when answered, 1 when the SQL failed, the archive could
- *   not be read or the saved query does not exist
+ * @returns exit code 0 when answered, 1 when the SQL failed
+ * @throws {ArchiveArgsError} when no saved query has the name given (exit 2)
+ * @throws {ArchiveError} when the archive cannot be read, or its client's own error when
+ *   nothing listens at the endpoint (ECONNREFUSED)
  */
 export async function runArchiveCommand(
   args: ArchiveArgs,
@@ -52,10 +55,10 @@ export async function runArchiveCommand(
   if (args.named !== undefined) {
     const query = saved.queries.find((q) => q.id === args.named || q.name === args.named);
     if (!query) {
-      err.write(
-        `no saved query is named "${escapeForTerminal(args.named)}" (saved: ${saved.queries.map((q) => q.id).join(', ')})\n`,
+      const names = saved.queries.flatMap((q) => [q.id, q.name]);
+      throw new ArchiveArgsError(
+        `--named: no saved query is named "${args.named}" (saved: ${saved.queries.map((q) => q.id).join(', ')})${didYouMeanSuffix(args.named, names)}`,
       );
-      return 1;
     }
     sql = query.queryString;
   }
@@ -75,10 +78,12 @@ export async function runArchiveCommand(
         until: args.until,
       });
     } catch (error) {
-      err.write(
-        `cannot read the archive on ${target.description}: ${escapeForTerminal(error instanceof Error ? error.message : String(error), { keepLineBreaks: true })}\n`,
+      // Nothing listening (ECONNREFUSED) is said as every command says it, with where to look.
+      if (typeof (error as { code?: unknown }).code === 'string') throw error;
+      throw new ArchiveError(
+        `cannot read the archive on ${target.description}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
       );
-      return 1;
     }
     const range = `${args.since ? args.since.toISOString() : 'the beginning'} to ${args.until.toISOString()}`;
     err.write(

@@ -195,6 +195,10 @@ describe('streamfold arguments a command cannot run with', () => {
       'streamfold archive: --format must be table or csv',
     ],
     [
+      ['archive', 'query', '--named', 'revenu'],
+      'streamfold archive: --named: no saved query is named "revenu" (saved: distinct-events, events, revenue, cart_quantity, page_views) (did you mean revenue?)',
+    ],
+    [
       ['load', '--rate', '-1'],
       'streamfold load: --rate must be a number of events per second above 0 (given "-1")',
     ],
@@ -250,6 +254,21 @@ describe('streamfold failures', () => {
     expect(result.code).toBe(1);
     expect(result.err).toBe(
       `streamfold query: connect ECONNREFUSED 127.0.0.1:${port}\n` +
+        'Is "streamfold start" running there? --host and --<service>-port (or STREAMFOLD_HOST, STREAMFOLD_<SERVICE>_PORT) choose where to connect.\n',
+    );
+  });
+
+  it('exits 1 with the same line and hint when the local archive cannot be reached', async () => {
+    // Prepare: nothing listens on the port
+    const port = await freePort();
+
+    // Act
+    const result = await streamfold(['archive', 'query', 'SELECT 1', '--s3-port', String(port)]);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.err).toBe(
+      `streamfold archive: connect ECONNREFUSED 127.0.0.1:${port}\n` +
         'Is "streamfold start" running there? --host and --<service>-port (or STREAMFOLD_HOST, STREAMFOLD_<SERVICE>_PORT) choose where to connect.\n',
     );
   });
