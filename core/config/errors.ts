@@ -12,3 +12,17 @@ export class ConfigError extends Error {
     this.problems = problems;
   }
 }
+
+/**
+ * The configuration file cannot be used at all (missing, a directory, not
+ * importable): one problem, said without the "Invalid streamfold
+ * configuration" heading, since no setting of it was judged. Still a
+ * {@link ConfigError}, so every caller that handles one handles this.
+ */
+export class ConfigFileError extends ConfigError {
+  public constructor(problem: string, options?: ErrorOptions) {
+    super([problem], options);
+    this.name = 'ConfigFileError';
+    this.message = problem;
+  }
+}

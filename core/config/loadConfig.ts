@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import declared from '../../streamfold.config.js';
 import type { StreamfoldConfig, StreamfoldConfigInput } from './configSchema.js';
 import { recordConfigSource } from './configSource.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, ConfigFileError } from './errors.js';
 import { validateConfig } from './validateConfig.js';
 
 /** Partial overrides: any setting at any depth; arrays, `catalog` and functions replace whole. */
@@ -84,15 +84,21 @@ export async function importConfigFile(
   const path = resolve(named);
   const origin = file !== undefined ? option : CONFIG_FILE_VARIABLE;
   if (!existsSync(path)) {
-    throw new ConfigError([`${origin}: no configuration file at ${path} (given "${named}")`]);
+    throw new ConfigFileError(`${origin}: no configuration file at ${path} (given "${named}")`);
+  }
+  // Importing a directory fails with Node's resolver message, which names neither the option
+  // nor what to give instead.
+  if (statSync(path).isDirectory()) {
+    throw new ConfigFileError(`${origin}: ${path} is a directory; give the configuration file`);
   }
   let module: { default?: unknown };
   try {
     module = (await import(pathToFileURL(path).href)) as { default?: unknown };
   } catch (error) {
-    throw new ConfigError([
+    throw new ConfigFileError(
       `${path}: cannot be loaded: ${error instanceof Error ? error.message : String(error)}`,
-    ]);
+      { cause: error },
+    );
   }
   if (module.default instanceof Promise) {
     throw new ConfigError([

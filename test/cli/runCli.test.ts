@@ -152,9 +152,26 @@ describe.each(NAMES)('streamfold %s', (name) => {
     // Assess
     expect(result.code).toBe(2);
     expect(result.err).toMatch(
-      new RegExp(`^streamfold ${name}: Invalid streamfold configuration:\\n.*no-such\\.ts`),
+      new RegExp(`^streamfold ${name}: --config: no configuration file at .*no-such\\.ts`),
     );
     expect(result.err).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('streamfold --config', () => {
+  it('exits 2 for a directory, saying to give the file', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'streamfold-config-dir-'));
+
+    // Act
+    const result = await streamfold(['query', 'metrics', '--config', dir]);
+
+    // Assess
+    expect(result).toEqual({
+      code: 2,
+      out: '',
+      err: `streamfold query: --config: ${dir} is a directory; give the configuration file\n`,
+    });
   });
 });
 
