@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { RejectReason } from '../../core/events/RejectReason.js';
+import type { RejectCode, RejectReason } from '../../core/events/RejectReason.js';
 
 /** Longest raw input kept with a reject, in characters; the rest is cut and flagged. */
-const MAX_RAW_CHARS = 64 * 1024;
+export const MAX_RAW_CHARS = 64 * 1024;
 
 /** One refused event, as written to the rejects sink (one NDJSON line each). */
 export interface RejectEntry {
@@ -14,11 +14,25 @@ export interface RejectEntry {
   lineIndex: number;
   /** When the record reached the stream, ISO 8601. */
   arrivalTime: string;
-  /** The line as received, cut to 64 KiB. */
+  /** The line as received, cut to 64 KiB (less once the batch's rejects budget runs low). */
   raw: string;
   /** The aggregate item (`pk|sk`) that refused the event, for `refused_by_store`. */
   item?: string;
   rawTruncated?: true;
+  /** The line is not quoted: the batch's rejects budget was spent (see `RejectCollector`). */
+  rawOmitted?: true;
+  /**
+   * Rejects of the same record after this one, up to line `throughLineIndex`, not written
+   * one by one: the rest of a run with this entry's reason, or, for an entry with
+   * `rawOmitted`, every later reject of the record, counted by code.
+   */
+  omitted?: {
+    lines: number;
+    throughLineIndex: number;
+    byCode: Partial<Record<RejectCode, number>>;
+  };
+  /** What `omitted` means, in words: "12,345 more lines refused with the same reason". */
+  note?: string;
 }
 
 /** Where refused events go. */
@@ -27,7 +41,7 @@ export interface RejectsSink {
   write(entries: readonly RejectEntry[]): Promise<void>;
 }
 
-/** Builds a reject entry, cutting the raw line to a bounded size. */
+/** Builds a reject entry, cutting the raw line to {@link MAX_RAW_CHARS}. */
 export function rejectEntry(
   fields: Omit<RejectEntry, 'raw' | 'rawTruncated'>,
   raw: string,

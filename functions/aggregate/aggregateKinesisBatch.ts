@@ -20,7 +20,7 @@ import { sequenceOrderKey } from '../../core/aggregates/sequenceOrder.js';
 import { unpackEvents } from '../../core/codec/unpackEvents.js';
 import type { EventCatalog } from '../../core/events/catalog.js';
 import { checkStorableValues } from '../../core/events/checkStorableValues.js';
-import type { RejectReason } from '../../core/events/RejectReason.js';
+import type { RejectCode, RejectReason } from '../../core/events/RejectReason.js';
 import { type EventValidation, validateEventLine } from '../../core/events/validateEvent.js';
 import { mapConcurrent } from '../../core/util/mapConcurrent.js';
 import {
@@ -30,7 +30,8 @@ import {
 } from './applyRecordByRecord.js';
 import type { ApplyOutcome } from './DynamoAggregateStore.js';
 import type { AttemptTracker, BatchToTrack, TrackedAttempt } from './DynamoAttemptTracker.js';
-import { type RejectEntry, type RejectsSink, rejectEntry } from './RejectsSink.js';
+import { RejectCollector } from './RejectCollector.js';
+import type { RejectsSink } from './RejectsSink.js';
 
 /**
  * Size of a shard ledger past which every batch logs a warning: half of
@@ -94,6 +95,11 @@ export interface BatchSummary {
   records: number;
   eventsFolded: number;
   eventsRejected: number;
+  /**
+   * `eventsRejected` by reject code. The rejects sink quotes a bounded part of them (see
+   * `RejectCollector`); these counts hold every one.
+   */
+  eventsRejectedByCode: Partial<Record<RejectCode, number>>;
   /** Events left out as copies of an `id` already counted (only with a deduper). */
   eventsDuplicate: number;
   itemsApplied: number;
@@ -155,7 +161,7 @@ export async function aggregateKinesisBatch(
     maxLatenessMs: deps.maxLatenessMs,
     maxFutureSkewMs: deps.maxFutureSkewMs,
   });
-  const rejected: RejectEntry[] = [];
+  const rejected = new RejectCollector();
   const sequenceByOrder = new Map<string, string>();
   const shardId = shardIdOf(event.Records[0]);
   deps.logger.appendKeys({ shardId });
@@ -173,7 +179,7 @@ export async function aggregateKinesisBatch(
   const readRecord = (
     record: KinesisStreamRecord,
     order: string,
-    rejects?: RejectEntry[],
+    rejects?: RejectCollector,
   ): FoldableEvent[] => {
     const { sequenceNumber } = record.kinesis;
     const arrivalMs = Math.round(record.kinesis.approximateArrivalTimestamp * 1_000);
@@ -182,6 +188,7 @@ export async function aggregateKinesisBatch(
     const { lines, corruptAggregate } = unpackEvents(Buffer.from(record.kinesis.data, 'base64'));
     const corrupt =
       corruptAggregate === undefined ? undefined : corruptAggregateRejection(corruptAggregate);
+    let arrivalTime: string | undefined;
     for (let lineIndex = 0; lineIndex < lines.length; lineIndex++) {
       const line = lines[lineIndex] as string;
       const validated = corrupt ?? validateEventLine(line, deps.catalog, window);
@@ -193,10 +200,8 @@ export async function aggregateKinesisBatch(
         accepted.push({ event: validated.event, timeMs: validated.timeMs, order, lineIndex });
       } else if (rejects) {
         const reason = unstorable ?? (validated as { reason: RejectReason }).reason;
-        const arrivalTime = new Date(arrivalMs).toISOString();
-        rejects.push(
-          rejectEntry({ reason, shardId, sequenceNumber, lineIndex, arrivalTime }, line),
-        );
+        arrivalTime ??= new Date(arrivalMs).toISOString();
+        rejects.add({ reason, shardId, sequenceNumber, lineIndex, arrivalTime }, line);
       }
     }
     return accepted;
@@ -220,7 +225,7 @@ export async function aggregateKinesisBatch(
     try {
       const order = sequenceOrderKey(sequenceNumber);
       sequenceByOrder.set(order, sequenceNumber);
-      const recordRejects: RejectEntry[] = [];
+      const recordRejects = rejected.forRecord();
       const accepted = readRecord(record, order, recordRejects);
       const inGap = leftToRecovery(order);
       if (!inGap) {
@@ -233,7 +238,7 @@ export async function aggregateKinesisBatch(
         }
       }
       // Kept only once the whole record is read and folded, so a failing record leaves no trace.
-      rejected.push(...recordRejects);
+      rejected.absorb(recordRejects);
       readRecords.set(order, record);
       if (inGap) eventsInGaps += accepted.length;
       // Claims are only made with a deduper; without one they would be built for nothing. Events
@@ -365,7 +370,7 @@ export async function aggregateKinesisBatch(
             return { failed: delta } as const;
           }
         }),
-    deps.rejects.write(rejected).then(
+    deps.rejects.write(rejected.entries).then(
       () => true,
       (error: unknown) => {
         deps.logger.warn('rejects write failed; the batch will be retried from its first reject', {
@@ -394,7 +399,7 @@ export async function aggregateKinesisBatch(
   // Events whose group admission is unknown were left out; retry from the first of them.
   if (fold.unresolvedFirstOrder !== undefined) failureOrders.push(fold.unresolvedFirstOrder);
   if (dedupeFailedOrder !== undefined) failureOrders.push(dedupeFailedOrder);
-  const firstReject = rejected[0];
+  const firstReject = rejected.entries[0];
   if (!rejectsWritten && firstReject)
     failureOrders.push(sequenceOrderKey(firstReject.sequenceNumber));
 
@@ -414,7 +419,8 @@ export async function aggregateKinesisBatch(
   const summary: BatchSummary = {
     records: event.Records.length,
     eventsFolded: fold.eventCount,
-    eventsRejected: rejected.length,
+    eventsRejected: rejected.count,
+    eventsRejectedByCode: rejected.countsByCode,
     eventsDuplicate,
     itemsApplied,
     itemsAlreadyApplied,

@@ -5,12 +5,16 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import type { EventCatalog } from '../../core/events/catalog.js';
+import type { RejectCode } from '../../core/events/RejectReason.js';
 import { aggregateDependencies } from './aggregateDependencies.js';
 import { aggregateKinesisBatch, type BatchSummary } from './aggregateKinesisBatch.js';
 import { DynamoAttemptTracker, lazyNextRecordAfter } from './DynamoAttemptTracker.js';
 import { DynamoShardLedger } from './DynamoShardLedger.js';
 import { GroupCapReporter } from './GroupCapReporter.js';
 import { readAggregateEnvironment } from './readAggregateEnvironment.js';
+
+/** Dimension of `EventsRejected` published per reject code (`malformed_json`, ...). */
+const REJECT_CODE_DIMENSION = 'code';
 
 /** The Lambda function's handler and the totals it keeps. */
 export interface AggregateHandler {
@@ -75,6 +79,7 @@ export function createAggregateHandler(
     records: 0,
     eventsFolded: 0,
     eventsRejected: 0,
+    eventsRejectedByCode: {},
     eventsDuplicate: 0,
     itemsApplied: 0,
     itemsAlreadyApplied: 0,
@@ -91,9 +96,17 @@ export function createAggregateHandler(
   ): Promise<KinesisStreamBatchResponse> => {
     logger.addContext(context);
     const { response, summary } = await aggregateKinesisBatch(event, dependencies);
-    const { cappedMetrics, ...counts } = summary;
+    const { cappedMetrics, eventsRejectedByCode, ...counts } = summary;
     for (const key of Object.keys(counts) as (keyof typeof counts)[])
       processingTotals[key] += counts[key];
+    const totalsByCode = processingTotals.eventsRejectedByCode;
+    for (const [code, count] of Object.entries(eventsRejectedByCode) as [RejectCode, number][]) {
+      totalsByCode[code] = (totalsByCode[code] ?? 0) + count;
+      // Per code as well: the rejects sink quotes only a bounded part of a hostile batch.
+      const single = metrics.singleMetric();
+      single.addDimension(REJECT_CODE_DIMENSION, code);
+      single.addMetric('EventsRejected', MetricUnit.Count, count);
+    }
     groupCaps.report(cappedMetrics);
     processingTotals.cappedMetrics = groupCaps.totals();
     metrics.addMetric('EventsFolded', MetricUnit.Count, summary.eventsFolded);

@@ -405,22 +405,26 @@ describe('aggregateKinesisBatch', () => {
     expect(revenueOf(store)).toEqual(expectedRevenue([...before, ...after]));
     const plainLines = unpackRecord(corrupt);
     expect(plainLines).toContain(JSON.stringify(lost[1])); // intact, yet refused with its record
-    expect(rejects.written).toHaveLength(plainLines.length);
-    rejects.written.forEach((entry, lineIndex) => {
-      expect(entry).toMatchObject({
-        reason: { code: 'malformed_aggregate' },
-        shardId: TEST_SHARD_ID,
-        sequenceNumber: '11',
-        lineIndex,
-        raw: plainLines[lineIndex],
-        arrivalTime: '2026-11-22T10:29:00.000Z',
-      });
-      expect(entry.reason.message).toContain('KPL aggregated-record magic F3 89 9A C2');
-      expect(entry.reason.message).toContain('MD5 checksum mismatch');
+    // Every line is refused with the same reason: one entry quotes the first and counts the rest.
+    const last = plainLines.length - 1;
+    expect(rejects.written).toHaveLength(1);
+    const [entry] = rejects.written;
+    expect(entry).toMatchObject({
+      reason: { code: 'malformed_aggregate' },
+      shardId: TEST_SHARD_ID,
+      sequenceNumber: '11',
+      lineIndex: 0,
+      raw: plainLines[0],
+      arrivalTime: '2026-11-22T10:29:00.000Z',
+      omitted: { lines: last, throughLineIndex: last, byCode: { malformed_aggregate: last } },
+      note: `${last} more lines refused with the same reason`,
     });
+    expect(entry?.reason.message).toContain('KPL aggregated-record magic F3 89 9A C2');
+    expect(entry?.reason.message).toContain('MD5 checksum mismatch');
     expect(summary).toMatchObject({
       eventsFolded: before.length + after.length,
       eventsRejected: plainLines.length,
+      eventsRejectedByCode: { malformed_aggregate: plainLines.length },
       failedRecords: 0,
     });
   });
@@ -444,6 +448,7 @@ describe('aggregateKinesisBatch', () => {
       records: 0,
       eventsFolded: 0,
       eventsRejected: 0,
+      eventsRejectedByCode: {},
       eventsDuplicate: 0,
       itemsApplied: 0,
       itemsAlreadyApplied: 0,
