@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import type { StreamfoldConfig } from '../core/config/configSchema.js';
-import { PortInUseError } from './errors.js';
+import { PortInUseError, UsageError } from './errors.js';
 import { LOCAL_PORTS, type LocalPortName } from './localStackOverrides.js';
 
 /**
@@ -8,8 +8,11 @@ import { LOCAL_PORTS, type LocalPortName } from './localStackOverrides.js';
  * listen on is free on `local.host`: the emulators' (unless an external
  * endpoint replaces one), the Firehose endpoint's and the HTTP server's. A
  * busy port then stops the start with one sentence and no process left behind,
- * instead of an EADDRINUSE from a child process half-way through.
+ * instead of an EADDRINUSE from a child process half-way through. Two
+ * services given one port are refused first: whichever started second would
+ * fail, and which one that is depends on timing.
  *
+ * @throws {UsageError} when two services have the same port, naming both flags
  * @throws {PortInUseError} naming the first busy port, its service and the flag that moves it
  */
 export async function assertLocalPortsFree(config: StreamfoldConfig): Promise<void> {
@@ -17,6 +20,14 @@ export async function assertLocalPortsFree(config: StreamfoldConfig): Promise<vo
   const names = (Object.keys(LOCAL_PORTS) as LocalPortName[]).filter(
     (name) => name === 'http' || endpoints[name] === undefined,
   );
+  for (const [index, name] of names.entries()) {
+    const earlier = names.slice(0, index).find((other) => ports[other] === ports[name]);
+    if (earlier !== undefined) {
+      throw new UsageError(
+        `${LOCAL_PORTS[name].flag} and ${LOCAL_PORTS[earlier].flag} are both ${ports[name]}`,
+      );
+    }
+  }
   for (const name of names) {
     const error = await tryListen(host, ports[name]);
     if (error?.code === 'EADDRINUSE') {

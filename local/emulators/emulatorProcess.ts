@@ -142,21 +142,28 @@ process.on('disconnect', () => void stop());
 process.on('message', (message) => {
   if (message === 'stop') void stop();
 });
-start().then(
-  (ports) => process.send?.({ ready: ports }),
-  (error: unknown) => {
-    // code and port go along, so the parent can name a busy port and the setting that moves it.
-    const { code, port, address } = error as NodeJS.ErrnoException & {
-      port?: number;
-      address?: string;
-    };
-    const failure: EmulatorFailure = {
-      failed: error instanceof Error ? error.message : String(error),
-      ...(code !== undefined ? { code } : {}),
-      ...(port !== undefined ? { port } : {}),
-      ...(address !== undefined ? { address } : {}),
-    };
-    process.send?.(failure);
-    process.exit(1);
-  },
-);
+
+/** Tells the parent why the emulators could not start, and exits. */
+function reportStartFailure(error: unknown): void {
+  // code and port go along, so the parent can name a busy port and the setting that moves it.
+  const { code, port, address } = error as NodeJS.ErrnoException & {
+    port?: number;
+    address?: string;
+  };
+  const failure: EmulatorFailure = {
+    failed: error instanceof Error ? error.message : String(error),
+    ...(code !== undefined ? { code } : {}),
+    ...(port !== undefined ? { port } : {}),
+    ...(address !== undefined ? { address } : {}),
+  };
+  process.send?.(failure);
+  process.exit(1);
+}
+
+// s3rver listens without an 'error' listener: a busy port is thrown from the event loop, not
+// rejected, and would print a raw stack. While starting, any such error is a failure to start.
+process.on('uncaughtException', reportStartFailure);
+start().then((ports) => {
+  process.off('uncaughtException', reportStartFailure);
+  process.send?.({ ready: ports });
+}, reportStartFailure);

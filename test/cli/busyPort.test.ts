@@ -147,6 +147,21 @@ describe('portInUseErrorOf', () => {
     );
   });
 
+  it('names the port of a busy S3 emulator too, whose server throws rather than rejects', async () => {
+    // Prepare
+    const busy = await occupiedPort();
+    const config = loadConfig({ local: { ports: { ...loadConfig().local.ports, s3: busy } } });
+
+    // Act
+    const error = await startEmulators({ host: HOST, ports: { s3: busy } }).catch(
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect(error).toMatchObject({ code: 'EADDRINUSE', port: busy });
+    expect(portInUseErrorOf(error, config)?.owner.flag).toBe('--s3-port');
+  });
+
   it('leaves other errors alone', () => {
     expect(portInUseErrorOf(new Error('boom'), loadConfig())).toBeUndefined();
   });

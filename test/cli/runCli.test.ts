@@ -158,6 +158,20 @@ describe.each(NAMES)('streamfold %s', (name) => {
   });
 });
 
+describe('streamfold start with one port for two services', () => {
+  it('exits 2 naming both flags before anything starts', async () => {
+    // Act
+    const result = await streamfold(['start', '--dynamodb-port', '47965', '--s3-port', '47965']);
+
+    // Assess
+    expect(result).toEqual({
+      code: 2,
+      out: '',
+      err: 'streamfold start: --s3-port and --dynamodb-port are both 47965\nRun "streamfold start --help" for the options.\n',
+    });
+  });
+});
+
 describe('streamfold --config', () => {
   it('exits 2 for a directory, saying to give the file', async () => {
     // Prepare
