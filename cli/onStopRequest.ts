@@ -38,7 +38,7 @@ export function onStopRequest(
     env.npm_lifecycle_event === undefined
       ? undefined
       : setInterval(() => {
-          if (process.ppid !== parent) ask(`parent process ${parent} (npm) exited`);
+          if (process.ppid !== parent) ask(`parent process ${parent} exited`);
         }, PARENT_CHECK_INTERVAL_MS);
   // The watch must never keep the process alive on its own.
   watch?.unref();

@@ -18,15 +18,17 @@ export async function untilStopRequest(
   err: CommandContext['err'],
 ): Promise<number> {
   let dispose: () => void = () => undefined;
+  let asked = false;
   const stopped = new Promise<number>((resolve) => {
     dispose = onStopRequest((reason) => {
+      asked = true;
       err.write(`\nstreamfold ${command}: stopping (${reason}); the run is abandoned\n`);
       resolve(1);
     });
   });
-  try {
-    return await Promise.race([work, stopped]);
-  } finally {
-    dispose();
-  }
+  const code = await Promise.race([work, stopped]);
+  // After a stop request the handlers stay: a second copy of the signal (npm forwards what also
+  // reached the group) must not end the process before it exits with the code above.
+  if (!asked) dispose();
+  return code;
 }

@@ -105,14 +105,15 @@ export const startCommand: Subcommand = {
         if (stopping) return;
         stopping = true;
         clearInterval(timer);
-        disposeStopRequest();
         out.write(`${isTty ? '\n' : ''}${line}\n`);
         pipeline.stop().then(() => {
           out.write(`stopped. ${render(pipeline.status())}\n`);
           resolve(code);
         }, reject);
       };
-      const disposeStopRequest = onStopRequest((reason) =>
+      // The handlers stay for good: npm forwards the signal that also reached the whole group,
+      // and a second copy must not end the process mid-flush.
+      onStopRequest((reason) =>
         shutdown(`stopping (${reason}): flushing producer, handler and archive…`, 0),
       );
       stopForPartDown = (message) => shutdown(`stopping: ${message}`, 1);
