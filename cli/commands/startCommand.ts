@@ -4,6 +4,7 @@ import { assertLocalPortsFree, portInUseErrorOf } from '../assertLocalPortsFree.
 import { commandConfig } from '../commandConfig.js';
 import { onStopRequest } from '../onStopRequest.js';
 import type { Subcommand } from '../Subcommand.js';
+import { startBannerExamples } from '../startBannerExamples.js';
 import { parseStartArgs, START_ARGS_SPEC, START_HELP } from './parseStartArgs.js';
 
 /**
@@ -58,6 +59,12 @@ export const startCommand: Subcommand = {
       out.write(`chaos mode: ${rates}\n`);
     }
     const { endpoints, httpUrl } = pipeline;
+    const examples = startBannerExamples(config, {
+      dynamodb: endpoints.dynamodb,
+      ingest: `${httpUrl}${config.ingest.path}`,
+    });
+    // Without sample events the pipeline runs no demo producer, whatever the rate.
+    const demoRate = config.sampleEvents ? config.local.demoRate : 0;
     out.write(
       [
         '',
@@ -69,18 +76,16 @@ export const startCommand: Subcommand = {
         `  S3        ${endpoints.s3}   buckets ${config.archive.bucketName}, ${config.rejects.bucketName}`,
         `  HTTP      ${httpUrl}   POST ${config.ingest.path} (JSON array of events), GET /health`,
         `  Firehose  ${endpoints.firehose}   delivery stream ${config.directPut.deliveryStreamName} (direct PUT) → s3://${config.archive.bucketName}/${staticRootOf(config.directPut.prefix)}`,
-        `  demo      ${config.local.demoRate > 0 ? `${config.local.demoRate} events/s` : 'off'}`,
+        `  demo      ${demoRate > 0 ? `${demoRate} events/s` : 'off'}`,
         '',
         'Look inside with the aws CLI (any credentials work; S3 wants S3RVER/S3RVER):',
-        `  aws --endpoint-url ${endpoints.dynamodb} dynamodb query --table-name ${config.table.name} \\`,
-        `      --key-condition-expression 'pk = :pk' --expression-attribute-values '{":pk":{"S":"revenue#country=DE"}}'`,
+        ...examples.dynamodb,
         `  aws --endpoint-url ${endpoints.s3} s3 ls --recursive s3://${config.archive.bucketName}/`,
         `  aws --endpoint-url ${endpoints.firehose} firehose put-record --delivery-stream-name ${config.directPut.deliveryStreamName} \\`,
         `      --cli-binary-format raw-in-base64-out --record '{"Data":"{\\"id\\":\\"cli-1\\"}\\n"}'`,
         '',
         'Send events over HTTP (see docs/http-ingest.md):',
-        `  curl -sS -X POST ${httpUrl}${config.ingest.path} -H 'content-type: application/json' \\`,
-        `      -d '[{"id":"e-1","type":"page_view","time":"'$(date -u +%Y-%m-%dT%H:%M:%SZ)'","source":"curl","data":{"path":"/","country":"DE","device":"desktop"}}]'`,
+        ...examples.curl,
         '',
         'Ctrl-C flushes everything and stops.',
         '',
