@@ -158,11 +158,14 @@ describe('POST /events on the local HTTP server, against kinesalite', () => {
     expect(await wrongMethod.json()).toMatchObject({ error: 'method_not_allowed' });
   });
 
-  it('answers GET /health with 200', async () => {
+  it('answers GET /health with 200 and every part up', async () => {
     const response = await fetch(`${pipeline.httpUrl}/health`);
 
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok' });
+    expect(await response.json()).toEqual({
+      status: 'ok',
+      parts: { kinesis: 'up', dynamodb: 'up', s3: 'up' },
+    });
   });
 });
 
