@@ -42,7 +42,7 @@ export const firehoseOperations: Readonly<Record<string, FirehoseOperation>> = {
     if (record === undefined || record === null) {
       problems.push(`Value null at 'record' failed to satisfy constraint: Member must not be null`);
     } else {
-      data = decodeData(asObject(record).Data, 'record.data', problems);
+      data = decodeData(asObject(record, 'record').Data, 'record.data', problems);
     }
     throwIfInvalid(problems);
     const stream = findStream(name as string, context);
@@ -75,11 +75,8 @@ export const firehoseOperations: Readonly<Record<string, FirehoseOperation>> = {
       }
       records.forEach((record: unknown, index) => {
         // The API numbers list members from 1.
-        const data = decodeData(
-          asObject(record).Data,
-          `records.${index + 1}.member.data`,
-          problems,
-        );
+        const member = `records.${index + 1}.member`;
+        const data = decodeData(asObject(record, member).Data, `${member}.data`, problems);
         if (data) decoded.push(data);
       });
     }
@@ -111,13 +108,13 @@ export const firehoseOperations: Readonly<Record<string, FirehoseOperation>> = {
     const limit = request.Limit ?? 10;
     if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 10_000) {
       problems.push(
-        `Value '${String(limit)}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 10000`,
+        `Value '${shown(limit)}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 10000`,
       );
     }
     const type = request.DeliveryStreamType;
     if (type !== undefined && !(typeof type === 'string' && DELIVERY_STREAM_TYPES.has(type))) {
       problems.push(
-        `Value '${String(type)}' at 'deliveryStreamType' failed to satisfy constraint: Member must satisfy enum value set: [${[...DELIVERY_STREAM_TYPES].join(', ')}]`,
+        `Value '${shown(type)}' at 'deliveryStreamType' failed to satisfy constraint: Member must satisfy enum value set: [${[...DELIVERY_STREAM_TYPES].join(', ')}]`,
       );
     }
     const after = request.ExclusiveStartDeliveryStreamName;
@@ -133,14 +130,34 @@ export const firehoseOperations: Readonly<Record<string, FirehoseOperation>> = {
   },
 };
 
-function asObject(value: unknown): Record<string, unknown> {
+/**
+ * `value` as a structure; anything else is refused naming `member`, so the
+ * caller learns which part of the call has the wrong shape.
+ */
+function asObject(value: unknown, member = 'the request body'): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new FirehoseApiError(
       'SerializationException',
-      'Start of structure or map found where not expected',
+      `${member} must be a structure (a JSON object); given ${kindOf(value)}`,
     );
   }
   return value as Record<string, unknown>;
+}
+
+/** What a JSON value is, for messages: `a string`, `an array`, `null`, ... */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * A member's value as a message shows it: scalars as they are, arrays and
+ * objects by kind. `String()` of a deeply nested array recurses through
+ * every level and would overflow the stack (an `InternalFailure`).
+ */
+function shown(value: unknown): string {
+  return typeof value === 'object' && value !== null ? kindOf(value) : String(value);
 }
 
 function checkStreamName(
