@@ -1,4 +1,5 @@
 import { staticRootOf } from '../../core/codec/firehosePrefix.js';
+import { escapeForTerminal } from '../../core/text/escapeForTerminal.js';
 import type { PipelineStatus } from '../../local/startLocalPipeline.js';
 import { assertLocalPortsFree, portInUseErrorOf } from '../assertLocalPortsFree.js';
 import { commandConfig } from '../commandConfig.js';
@@ -30,7 +31,9 @@ export const startCommand: Subcommand = {
     if (!args.ephemeralPorts) await assertLocalPortsFree(config);
     const { out } = context;
     const isTty = out.isTTY === true;
-    const notice = (message: string) => out.write(`${isTty ? '\r\x1b[2K' : ''}! ${message}\n`);
+    // Notices quote request URLs and error text: one line each, nothing that acts on the terminal.
+    const notice = (message: string) =>
+      out.write(`${isTty ? '\r\x1b[2K' : ''}! ${escapeForTerminal(message)}\n`);
 
     out.write('starting streamfold locally…\n');
     const { startLocalPipeline } = await import('../../local/startLocalPipeline.js');
