@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Delivery } from '../archiver/S3DeliveryBuffer.js';
+import { answerMalformedRequests } from '../http/answerMalformedRequests.js';
 import { InFlightBytes } from '../http/InFlightBytes.js';
 import { readRequestBody } from '../http/readRequestBody.js';
 import { refuseBrowserRequests } from '../http/refuseBrowserRequests.js';
@@ -156,6 +157,7 @@ export class LocalFirehose {
     });
     server.keepAliveTimeout = 5_000;
     refuseBrowserRequests(server, { host: options.host, allowHosts: options.allowHosts });
+    answerMalformedRequests(server, '__type');
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, options.host, () => {

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { answerMalformedRequests } from './answerMalformedRequests.js';
 import type { HttpRouter } from './HttpRouter.js';
 import { isAllowedHost } from './isAllowedHost.js';
 import { SECURITY_HEADERS } from './securityHeaders.js';
@@ -66,6 +67,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     void router.handle(request, response);
   });
+  answerMalformedRequests(server, 'error');
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
