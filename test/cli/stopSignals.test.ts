@@ -19,7 +19,10 @@ const config = loadConfig();
 const EVENT_COUNT = 40;
 const TEST_TIMEOUT_MS = 180_000;
 /** Every npm script runs on the Node.js 24 npm installs into node_modules. */
-const ENV: NodeJS.ProcessEnv = { ...process.env, PATH: `${REPO_ROOT}node_modules/.bin:${process.env.PATH}` };
+const ENV: NodeJS.ProcessEnv = {
+  ...process.env,
+  PATH: `${REPO_ROOT}node_modules/.bin:${process.env.PATH}`,
+};
 
 interface Launched {
   child: ChildProcess;

@@ -50,9 +50,9 @@ describe('GroundTruth with optional and nullable fields', () => {
     const truth = new GroundTruth(config);
     for (const event of EVENTS) truth.add(event);
     const fold = new AggregateFold(compileMetrics(aggregationSettingsOf(config)));
-    EVENTS.forEach((event, index) =>
-      fold.add({ event, timeMs: Date.parse(TIME), order: sequenceOrderKey(String(index + 1)) }),
-    );
+    for (const [index, event] of EVENTS.entries()) {
+      fold.add({ event, timeMs: Date.parse(TIME), order: sequenceOrderKey(String(index + 1)) });
+    }
     const folded = new Map(
       [...fold.deltas()].map((delta) => [`${delta.pk}|${delta.sk}`, delta.count]),
     );

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../core/config/errors.js';
 import { type ConfigOverrides, loadConfig } from '../../../core/config/loadConfig.js';
-import declared from '../../../streamfold.config.js';
 
 function problemsOf(overrides: ConfigOverrides): readonly string[] {
   try {
