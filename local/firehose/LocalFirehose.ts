@@ -7,7 +7,11 @@ import { answerMalformedRequests } from '../http/answerMalformedRequests.js';
 import { InFlightBytes } from '../http/InFlightBytes.js';
 import { readRequestBody } from '../http/readRequestBody.js';
 import { refuseBrowserRequests } from '../http/refuseBrowserRequests.js';
-import { RequestBodyTooLargeError, ServerBusyError } from '../http/requestBodyErrors.js';
+import {
+  RequestBodyTimeoutError,
+  RequestBodyTooLargeError,
+  ServerBusyError,
+} from '../http/requestBodyErrors.js';
 import {
   DirectPutDeliveryStream,
   type DirectPutDeliveryStreamSettings,
@@ -274,6 +278,9 @@ async function readFirehoseBody(
         503,
         error.retryAfterSeconds,
       );
+    }
+    if (error instanceof RequestBodyTimeoutError) {
+      throw new FirehoseApiError('RequestTimeoutException', error.message, 408);
     }
     if (error instanceof RequestBodyTooLargeError) {
       throw new FirehoseApiError(

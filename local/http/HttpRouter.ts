@@ -108,7 +108,8 @@ export class HttpRouter {
       sendJson(response, 404, { error: 'not_found', message: `no route for ${method} ${path}` });
       return;
     }
-    const handler = methods.get(method);
+    // HEAD is GET without the body (RFC 9110 9.3.2); Node leaves the body out of a HEAD answer.
+    const handler = methods.get(method) ?? (method === 'HEAD' ? methods.get('GET') : undefined);
     if (!handler) {
       const allowed = [...methods.keys()].join(', ');
       sendJson(

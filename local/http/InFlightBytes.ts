@@ -11,9 +11,9 @@ export const DEFAULT_MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 /**
  * Counts the request body bytes a server holds across its concurrent requests,
  * so a burst of large uploads is refused (503) instead of read into memory.
- * A request reserves its declared `Content-Length` before a byte is read, or
- * its chunks as they arrive when no length is declared, and gives them back
- * when its response is done.
+ * A request reserves its body's bytes as they arrive (a declared
+ * `Content-Length` reserves nothing, so declaring and stalling holds nothing)
+ * and gives them back when its response is done.
  *
  * @example
  * const inFlight = new InFlightBytes(); // 32 MiB

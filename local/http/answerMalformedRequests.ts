@@ -23,31 +23,52 @@ export function answerMalformedRequests(server: Server, codeMember: ErrorCodeMem
       socket.destroy();
       return;
     }
-    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-    const [status, reason, code, message] = tooLarge
-      ? ([
-          431,
-          'Request Header Fields Too Large',
-          'headers_too_large',
-          `the request line and headers together are over ${MAX_HEADER_BYTES} bytes, the most this server reads; send long values in the body`,
-        ] as const)
-      : ([
-          400,
-          'Bad Request',
-          'malformed_request',
-          `the request is not valid HTTP/1.1 (${error.code ?? 'parse error'})`,
-        ] as const);
+    const answer = answerFor(error.code);
     const body = JSON.stringify({
-      [codeMember]:
-        codeMember === '__type'
-          ? tooLarge
-            ? 'ValidationException'
-            : 'SerializationException'
-          : code,
-      message,
+      [codeMember]: codeMember === '__type' ? answer.awsType : answer.code,
+      message: answer.message,
     });
     socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${answer.status} ${answer.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
     );
   });
+}
+
+/** What a refused request is told, in the app's and in the AWS JSON shape. */
+interface MalformedRequestAnswer {
+  status: number;
+  reason: string;
+  code: string;
+  awsType: string;
+  message: string;
+}
+
+function answerFor(errorCode: string | undefined): MalformedRequestAnswer {
+  switch (errorCode) {
+    case 'HPE_HEADER_OVERFLOW':
+      return {
+        status: 431,
+        reason: 'Request Header Fields Too Large',
+        code: 'headers_too_large',
+        awsType: 'ValidationException',
+        message: `the request line and headers together are over ${MAX_HEADER_BYTES} bytes, the most this server reads; send long values in the body`,
+      };
+    // The server's headersTimeout or requestTimeout passed before the request was whole.
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return {
+        status: 408,
+        reason: 'Request Timeout',
+        code: 'request_timeout',
+        awsType: 'RequestTimeoutException',
+        message: 'the request did not arrive whole in time; send it without pausing',
+      };
+    default:
+      return {
+        status: 400,
+        reason: 'Bad Request',
+        code: 'malformed_request',
+        awsType: 'SerializationException',
+        message: `the request is not valid HTTP/1.1 (${errorCode ?? 'parse error'})`,
+      };
+  }
 }

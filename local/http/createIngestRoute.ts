@@ -3,7 +3,7 @@ import type { IngestDependencies } from '../../functions/ingest/types.js';
 import type { RouteHandler } from './HttpRouter.js';
 import { InFlightBytes } from './InFlightBytes.js';
 import { readRequestBody } from './readRequestBody.js';
-import { RequestBodyError, ServerBusyError } from './requestBodyErrors.js';
+import { RequestBodyError, RequestBodyTimeoutError, ServerBusyError } from './requestBodyErrors.js';
 import { sendJson } from './sendJson.js';
 
 /** Options of {@link createIngestRoute}. */
@@ -44,12 +44,20 @@ export function createIngestRoute(
     } catch (error) {
       if (!(error instanceof RequestBodyError)) throw error;
       const busy = error instanceof ServerBusyError;
+      const code = busy
+        ? 'server_busy'
+        : error instanceof RequestBodyTimeoutError
+          ? 'request_timeout'
+          : 'request_too_large';
       sendJson(
         response,
         error.statusCode,
         {
-          error: busy ? 'server_busy' : 'request_too_large',
-          message: busy ? error.message : `${error.message} (ingest.maxRequestBytes)`,
+          error: code,
+          message:
+            code === 'request_too_large'
+              ? `${error.message} (ingest.maxRequestBytes)`
+              : error.message,
         },
         busy ? { 'retry-after': String(error.retryAfterSeconds) } : {},
       );

@@ -86,7 +86,8 @@ async function readRegularFile(file: string): Promise<Buffer | undefined> {
   }
 }
 
+/** Errors that mean "no such file here": a name too long for the disk cannot name a file either. */
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG';
 }

@@ -45,3 +45,17 @@ export class ServerBusyError extends RequestBodyError {
     this.name = 'ServerBusyError';
   }
 }
+
+/** The client sent nothing of its body for too long; its reservation is given back. */
+export class RequestBodyTimeoutError extends RequestBodyError {
+  public constructor(
+    /** How long the body may pause, ms. */
+    public readonly idleTimeoutMs: number,
+  ) {
+    super(
+      `no byte of the request body arrived for ${idleTimeoutMs / 1_000} s; send the body without pausing`,
+      408,
+    );
+    this.name = 'RequestBodyTimeoutError';
+  }
+}

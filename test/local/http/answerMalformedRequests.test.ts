@@ -72,6 +72,27 @@ describe('answerMalformedRequests', () => {
     });
   });
 
+  it('answers a request whose head does not arrive in time with a 408', async () => {
+    // Prepare: timeouts of a fraction of a second, checked often
+    server = createServer(
+      { connectionsCheckingInterval: 50, headersTimeout: 200, requestTimeout: 300 },
+      (_request, response) => response.end('ok'),
+    );
+    answerMalformedRequests(server, 'error');
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+
+    // Act: half a request line, then nothing
+    const answer = await exchange(port, 'GET /api/met');
+
+    // Assess
+    expect(statusAndBody(answer)).toEqual({
+      status: 408,
+      body: { error: 'request_timeout', message: expect.stringContaining('in time') },
+    });
+  });
+
   it('leaves well-formed requests to the server', async () => {
     // Act
     const port = await serve('error');

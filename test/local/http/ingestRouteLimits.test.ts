@@ -50,21 +50,22 @@ describe('the local ingest route reading bodies', () => {
   });
 
   it('answers server_busy with Retry-After while its bytes in flight are taken', async () => {
-    // Prepare: a 64 KiB budget, held whole by a request whose body is half sent
+    // Prepare: a 64 KiB budget, 48 KiB held by a request whose body is not all sent
+    // (bytes are held as they arrive, so the holder has to send them)
     const inFlight = new InFlightBytes(64 * 1024);
     const { port } = await ingestServer(inFlight);
     const { opened: held, open: release } = gate();
     const holder = uploadBody(port, 64 * 1024, {
       declare: true,
-      holdAfter: 16 * 1024,
+      holdAfter: 48 * 1024,
       release: held,
       headers: JSON_HEADERS,
       path: PATH,
     });
-    await expect.poll(() => inFlight.heldBytes).toBe(64 * 1024);
+    await expect.poll(() => inFlight.heldBytes).toBe(48 * 1024);
 
     // Act
-    const busy = await uploadBody(port, 1_024, {
+    const busy = await uploadBody(port, 32 * 1024, {
       declare: true,
       headers: JSON_HEADERS,
       path: PATH,

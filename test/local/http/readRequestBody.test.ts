@@ -25,11 +25,18 @@ afterEach(async () => {
 });
 
 /** A server whose only route reads the body and answers its size, or the refusal's status. */
-async function bodyServer(inFlight?: InFlightBytes): Promise<{ port: number; seen: Seen[] }> {
+async function bodyServer(
+  inFlight?: InFlightBytes,
+  idleTimeoutMs?: number,
+): Promise<{ port: number; seen: Seen[] }> {
   const seen: Seen[] = [];
   server = createServer(async (request, response) => {
     try {
-      const body = await readRequestBody(request, response, { maxBytes: MAX_BYTES, inFlight });
+      const body = await readRequestBody(request, response, {
+        maxBytes: MAX_BYTES,
+        inFlight,
+        ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
+      });
       seen.push({ outcome: body.length });
       // Held a little, so a second request finds these bytes in flight.
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -95,11 +102,11 @@ describe('readRequestBody', () => {
     ['a chunked body', false],
   ])('with %s over the bytes in flight', (_name, declare) => {
     it('answers 503 with Retry-After while another body is held, then takes it', async () => {
-      // Prepare: one request holds 48 KiB of a 64 KiB budget, its body half sent
+      // Prepare: one request holds 48 KiB of a 64 KiB budget: the bytes it sent, not its length
       const inFlight = new InFlightBytes(MAX_BYTES);
       const { port, seen } = await bodyServer(inFlight);
       const { opened: release, open: releaseFirst } = gate();
-      const first = upload(port, 48 * 1024, { declare: true, holdAfter: 16 * 1024, release });
+      const first = upload(port, MAX_BYTES, { declare: true, holdAfter: 48 * 1024, release });
       await expect.poll(() => inFlight.heldBytes).toBe(48 * 1024);
 
       // Act
@@ -114,8 +121,45 @@ describe('readRequestBody', () => {
       expect(retried.status).toBe(200);
       expect(
         seen.map((s) => (typeof s.outcome === 'number' ? s.outcome : s.outcome.statusCode)),
-      ).toEqual([503, 48 * 1024, 48 * 1024]);
+      ).toEqual([503, MAX_BYTES, 48 * 1024]);
       await expect.poll(() => inFlight.heldBytes).toBe(0);
     });
+  });
+
+  it('holds nothing for a length declared and not sent, so a stalled client shuts no one out', async () => {
+    // Prepare: a client declares the whole budget and sends its first 16 KiB
+    const inFlight = new InFlightBytes(MAX_BYTES);
+    const { port } = await bodyServer(inFlight);
+    const { opened: release, open: releaseStalled } = gate();
+    const stalled = upload(port, MAX_BYTES, { declare: true, holdAfter: 16 * 1024, release });
+    await expect.poll(() => inFlight.heldBytes).toBe(16 * 1024);
+
+    // Act
+    const other = await upload(port, 48 * 1024, { declare: true });
+    releaseStalled();
+    await stalled;
+
+    // Assess
+    expect(other.status).toBe(200);
+  });
+
+  it('answers 408 to a body that pauses too long and gives back what it held', async () => {
+    // Prepare
+    const inFlight = new InFlightBytes(MAX_BYTES);
+    const { port, seen } = await bodyServer(inFlight, 200);
+    const { opened: release, open: releaseStalled } = gate();
+
+    // Act: 16 KiB, then nothing
+    const stalled = upload(port, 32 * 1024, { declare: true, holdAfter: 16 * 1024, release });
+    await expect.poll(() => seen.length, { timeout: 5_000 }).toBe(1);
+    releaseStalled();
+    const answer = await stalled;
+
+    // Assess
+    expect(answer.status).toBe(408);
+    expect((seen[0]?.outcome as RequestBodyError).message).toBe(
+      'no byte of the request body arrived for 0.2 s; send the body without pausing',
+    );
+    await expect.poll(() => inFlight.heldBytes).toBe(0);
   });
 });

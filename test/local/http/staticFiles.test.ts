@@ -104,6 +104,15 @@ describe('static file routes', () => {
     expect(await response.text()).toContain(excerpt);
   });
 
+  it('answers HEAD as GET without the body', async () => {
+    const response = await fetch(`${server.url}/dashboard/app.js`, { method: 'HEAD' });
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(Number(response.headers.get('content-length'))).toBeGreaterThan(0);
+    expect(await response.text()).toBe('');
+  });
+
   it('serves uPlot byte for byte from the installed package', async () => {
     const response = await fetch(`${server.url}/vendor/uplot/uPlot.esm.js`);
 
@@ -127,6 +136,9 @@ describe('static file routes', () => {
     '/files/link.txt',
     '/files/folder.txt/secret.txt',
     '/files/%2e%2e/%2e%2e/etc/passwd',
+    // A name longer than the disk takes (ENAMETOOLONG) names no file either.
+    `/dashboard/${'a'.repeat(300)}.js`,
+    `/vendor/uplot/${'a'.repeat(300)}`,
   ])('answers 404 without content for %s', async (path) => {
     const response = await rawGet(server.url, path);
 
