@@ -28,6 +28,7 @@ import {
 } from './chaos/chaosFaults.js';
 import { DemoProducer } from './demo/DemoProducer.js';
 import type { EmulatorExitedError } from './emulators/EmulatorExitedError.js';
+import { EMULATOR_MAX_REQUEST_BYTES } from './emulators/emulatorRequestLimits.js';
 import { type RunningEmulators, startEmulators } from './emulators/startEmulators.js';
 import {
   EventSourceMappingRunner,
@@ -221,6 +222,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         target: endpoints[name],
         decide,
         allowHosts,
+        maxRequestBytes: EMULATOR_MAX_REQUEST_BYTES[name],
       });
       proxies.push(proxy);
       endpoints[name] = proxy.endpoint;

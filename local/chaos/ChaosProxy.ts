@@ -1,11 +1,15 @@
 import {
   createServer,
+  type IncomingHttpHeaders,
   type IncomingMessage,
+  type OutgoingHttpHeaders,
   request,
   type Server,
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { EMULATOR_MAX_REQUEST_BYTES } from '../emulators/emulatorRequestLimits.js';
+import { readEmulatorRequestBody } from '../emulators/readEmulatorRequestBody.js';
 import { refuseBrowserRequests } from '../http/refuseBrowserRequests.js';
 
 /** A request as the proxy sees it: the operation from `X-Amz-Target` and the raw body. */
@@ -39,6 +43,12 @@ export interface ChaosProxyOptions {
    * @default - none
    */
   allowHosts?: readonly string[];
+  /**
+   * Largest request body read, bytes: the limit of the emulator behind, so the proxy holds no
+   * more than it would (see {@link EMULATOR_MAX_REQUEST_BYTES}). A longer body gets 413.
+   * @default - the largest emulator limit, DynamoDB's
+   */
+  maxRequestBytes?: number;
 }
 
 /** A running proxy. */
@@ -52,11 +62,15 @@ export interface ChaosProxy {
  * so faults reach every client the way the real service would send them:
  * over the wire, seen by the SDK's own retry logic. It forwards everything
  * `decide` does not turn into a fault, byte for byte, except `Host`, which
- * it sets to the emulator's. So the proxy checks `Host` (and refuses browser
- * requests) itself, before forwarding, the way the emulator behind it would.
+ * it sets to the emulator's, and the hop-by-hop headers, which describe one
+ * connection (`Transfer-Encoding` among them: bodies go on with a
+ * `Content-Length`). So the proxy checks `Host` (and refuses browser
+ * requests) itself, before forwarding, the way the emulator behind it would,
+ * and refuses a body over the emulator's limit as soon as it passes it.
  */
 export async function startChaosProxy(options: ChaosProxyOptions): Promise<ChaosProxy> {
   const target = new URL(options.target);
+  const maxRequestBytes = options.maxRequestBytes ?? EMULATOR_MAX_REQUEST_BYTES.dynamodb;
   const server: Server = createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
@@ -65,9 +79,8 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
   });
   refuseBrowserRequests(server, { host: options.host, allowHosts: options.allowHosts });
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
+    const body = await readEmulatorRequestBody(req, res, maxRequestBytes);
+    if (body === undefined) return;
     const targetHeader = String(req.headers['x-amz-target'] ?? '');
     const decision = options.decide({ operation: targetHeader.split('.').at(-1) ?? '', body });
     if (decision.kind === 'fail') {
@@ -94,7 +107,7 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
     const forwardBody = decision.kind === 'rewrite' ? decision.body : body;
     const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
       const headers = {
-        ...req.headers,
+        ...endToEndHeaders(req.headers),
         host: target.host,
         'content-length': String(forwardBody.length),
       };
@@ -110,8 +123,8 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
     let responseBody: Buffer = Buffer.concat(responseChunks);
     if (decision.kind === 'rewrite' && upstream.statusCode === 200)
       responseBody = decision.rewrite(responseBody);
-    const headers: Record<string, string | string[] | undefined> = {
-      ...upstream.headers,
+    const headers: OutgoingHttpHeaders = {
+      ...endToEndHeaders(upstream.headers),
       'content-length': String(responseBody.length),
     };
     // The body was changed, so a checksum of the original no longer holds.
@@ -132,4 +145,34 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
         server.close(() => resolve());
       }),
   };
+}
+
+/** Headers that describe one connection (RFC 9110 §7.6.1), besides those `Connection` names. */
+const HOP_BY_HOP_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/**
+ * `headers` without the hop-by-hop ones. The proxy reads each body whole and
+ * sends it on with a `Content-Length`; a `Transfer-Encoding: chunked` kept
+ * beside it makes the message ambiguous, and dynalite answers it with 400.
+ */
+function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const named = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((name) => name.trim().toLowerCase()),
+  );
+  const kept: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (HOP_BY_HOP_HEADERS.has(name) || name.startsWith('proxy-') || named.has(name)) continue;
+    kept[name] = value;
+  }
+  return kept;
 }

@@ -28,6 +28,7 @@ import kinesalite from 'kinesalite';
 import S3rver from 's3rver';
 import { refuseBrowserRequests } from '../http/refuseBrowserRequests.js';
 import { deliverWholeBodies } from './deliverWholeBodies.js';
+import { EMULATOR_MAX_REQUEST_BYTES } from './emulatorRequestLimits.js';
 
 /** What to start; a port of 0 picks a free one. */
 export interface EmulatorRequest {
@@ -90,10 +91,8 @@ async function start(): Promise<EmulatorPorts> {
       shardLimit: 1_000,
       ...(request.persist ? { path: join(request.dataDir, 'kinesis') } : {}),
     });
-    ports.kinesis = await listen(
-      refuseBrowserRequests(deliverWholeBodies(server), guard),
-      request.kinesis,
-    );
+    const bounded = deliverWholeBodies(server, { maxBytes: EMULATOR_MAX_REQUEST_BYTES.kinesis });
+    ports.kinesis = await listen(refuseBrowserRequests(bounded, guard), request.kinesis);
   }
   if (request.dynamodb !== undefined) {
     const server = dynalite({
@@ -102,10 +101,8 @@ async function start(): Promise<EmulatorPorts> {
       deleteTableMs: 50,
       ...(request.persist ? { path: join(request.dataDir, 'dynamodb') } : {}),
     });
-    ports.dynamodb = await listen(
-      refuseBrowserRequests(deliverWholeBodies(server), guard),
-      request.dynamodb,
-    );
+    const bounded = deliverWholeBodies(server, { maxBytes: EMULATOR_MAX_REQUEST_BYTES.dynamodb });
+    ports.dynamodb = await listen(refuseBrowserRequests(bounded, guard), request.dynamodb);
   }
   if (request.s3 !== undefined) {
     const s3 = new S3rver({
@@ -115,7 +112,8 @@ async function start(): Promise<EmulatorPorts> {
       directory: join(request.dataDir, 's3'),
     });
     const address = (await s3.run()) as AddressInfo;
-    // s3rver creates its server in run(); no request is read before this line runs.
+    // s3rver creates its server in run(); no request is read before this line runs. Its bodies
+    // are streamed to disk, not held, so they need no limit here.
     if (s3.httpServer) refuseBrowserRequests(s3.httpServer, guard);
     closers.push(() => s3.close());
     ports.s3 = address.port;

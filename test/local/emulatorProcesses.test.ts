@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config/loadConfig.js';
 import { deliverWholeBodies } from '../../local/emulators/deliverWholeBodies.js';
+import { EMULATOR_MAX_REQUEST_BYTES } from '../../local/emulators/emulatorRequestLimits.js';
 import { type RunningEmulators, startEmulators } from '../../local/emulators/startEmulators.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/startLocalPipeline.js';
+import { streamBodyUntilAnswered } from './streamBodyUntilAnswered.js';
 
 /** The local addresses of the sockets listening on `port`, from `/proc/net/tcp` and `tcp6`. */
 function listeningAddresses(port: number): string[] {
@@ -123,6 +125,7 @@ describe('deliverWholeBodies', () => {
         req.on('data', (chunk: Buffer) => seen.push(chunk.length));
         req.on('end', () => res.end(String(seen.reduce((a, b) => a + b, 0))));
       }),
+      { maxBytes: EMULATOR_MAX_REQUEST_BYTES.kinesis },
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
@@ -152,7 +155,10 @@ describe('deliverWholeBodies', () => {
 
   it('lets a request without a body through', async () => {
     // Prepare
-    const server = deliverWholeBodies(createServer((_req, res) => res.end('ok')));
+    const server = deliverWholeBodies(
+      createServer((_req, res) => res.end('ok')),
+      { maxBytes: EMULATOR_MAX_REQUEST_BYTES.kinesis },
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
 
@@ -169,5 +175,64 @@ describe('deliverWholeBodies', () => {
 
     // Assess
     expect(status).toBe(200);
+  });
+
+  describe('a body over the limit', () => {
+    const MAX_BYTES = 1_048_576;
+    let handled = 0;
+    const server = deliverWholeBodies(
+      createServer((_req, res) => {
+        handled += 1;
+        res.end('ok');
+      }),
+      { maxBytes: MAX_BYTES },
+    );
+    let endpoint = '';
+
+    beforeAll(async () => {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    });
+
+    afterAll(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    it('is refused with 413 as soon as a chunked one passes it, before the handler sees it', async () => {
+      // Act: 64 MiB offered, 64 times the limit
+      const answer = await streamBodyUntilAnswered(
+        endpoint,
+        { 'content-type': 'application/x-amz-json-1.0' },
+        64 * MAX_BYTES,
+      );
+
+      // Assess: answered while most of the body was still unsent, i.e. reading stopped
+      expect(answer.status).toBe(413);
+      expect(JSON.parse(answer.body)).toEqual({
+        __type: 'com.amazon.coral.service#SerializationException',
+        message: `request body over ${MAX_BYTES} bytes`,
+      });
+      expect(answer.headers.connection).toBe('close');
+      expect(answer.sentWhenAnswered).toBeLessThan(16 * MAX_BYTES);
+      expect(handled).toBe(0);
+    });
+
+    it('is refused with 413 before a byte is read when Content-Length declares it', async () => {
+      // Act: the head alone, declaring one byte over the limit
+      const answer = await streamBodyUntilAnswered(
+        endpoint,
+        { 'content-type': 'application/x-amz-json-1.1', 'content-length': String(MAX_BYTES + 1) },
+        0,
+      );
+
+      // Assess
+      expect(answer.status).toBe(413);
+      expect(answer.headers['content-type']).toBe('application/x-amz-json-1.1');
+      expect(JSON.parse(answer.body)).toMatchObject({
+        message: `request body over ${MAX_BYTES} bytes`,
+      });
+      expect(handled).toBe(0);
+    }, 5_000);
   });
 });
