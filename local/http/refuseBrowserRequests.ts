@@ -32,7 +32,7 @@ const BROWSER_HEADERS = ['origin', 'sec-fetch-site'] as const;
  * (servers listening on port 0).
  *
  * @example
- * await listen(refuseBrowserRequests(deliverWholeBodies(kinesalite({})), { host: '127.0.0.1' }), 0);
+ * await listen(refuseBrowserRequests(deliverWholeBodies(kinesalite({}), { maxBytes: EMULATOR_MAX_REQUEST_BYTES.kinesis }), { host: '127.0.0.1' }), 0);
  */
 export function refuseBrowserRequests(
   server: Server,
