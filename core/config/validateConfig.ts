@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { staticRootOf } from '../codec/firehosePrefix.js';
+import { firehosePrefixProblems, staticRootOf } from '../codec/firehosePrefix.js';
 import { parseDuration } from '../duration.js';
 import type { EventCatalog } from '../events/catalog.js';
 import { configSchema, type StreamfoldConfig, type StreamfoldConfigInput } from './configSchema.js';
@@ -33,6 +33,7 @@ export function validateConfig(input: StreamfoldConfigInput): StreamfoldConfig {
   const problems = [
     ...checkDurations(config),
     ...checkMetrics(config, config.catalog),
+    ...checkFirehosePrefixes(config),
     ...checkDirectPut(config),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
@@ -195,6 +196,25 @@ function checkMetrics(config: StreamfoldConfig, catalog: EventCatalog): string[]
     }
   });
   return problems;
+}
+
+/**
+ * Both delivery streams' prefixes are given to Firehose as they are: what the
+ * Firehose documentation says it refuses is refused here, at load, rather
+ * than by CloudFormation at deploy or by the local archiver at its first flush.
+ */
+function checkFirehosePrefixes(config: StreamfoldConfig): string[] {
+  const settings = [
+    ['archive.prefix', config.archive.prefix, 'Prefix'],
+    ['archive.errorOutputPrefix', config.archive.errorOutputPrefix, 'ErrorOutputPrefix'],
+    ['directPut.prefix', config.directPut.prefix, 'Prefix'],
+    ['directPut.errorOutputPrefix', config.directPut.errorOutputPrefix, 'ErrorOutputPrefix'],
+  ] as const;
+  return settings.flatMap(([path, prefix, field]) =>
+    firehosePrefixProblems(prefix, field).map(
+      (problem) => `${path}: ${problem} (given ${JSON.stringify(prefix)})`,
+    ),
+  );
 }
 
 /**
