@@ -126,6 +126,11 @@ export class LocalFirehose {
    * @throws {Error} when two delivery streams share a name or the port is taken
    * @throws {RangeError} when `maxInFlightBytes` is under one largest request body (8 MiB)
    */
+  /** Request body bytes held now across the calls being read and handled. */
+  public get heldRequestBytes(): number {
+    return this.#inFlight.heldBytes;
+  }
+
   public static async start(options: LocalFirehoseOptions): Promise<LocalFirehose> {
     const inFlight = new InFlightBytes(options.maxInFlightBytes);
     if (inFlight.maxBytes < MAX_BODY_BYTES) {

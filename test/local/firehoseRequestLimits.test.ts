@@ -103,16 +103,28 @@ describe('the local Firehose endpoint reading requests', () => {
   });
 
   it('answers 503 ServiceUnavailableException with Retry-After while its bytes in flight are taken, which the producers retry', async () => {
-    // Prepare: one call declaring a full 8 MiB body holds the whole budget, half sent
+    // Prepare: two calls, their bodies not all sent, hold the whole 8 MiB budget with the
+    // bytes they sent (bytes are held as they arrive, not as declared)
     const endpoint = await startFirehose(MAX_HTTP_BODY_BYTES);
     const { opened: held, open: release } = gate();
-    const holder = uploadBody(endpoint.port, MAX_HTTP_BODY_BYTES, {
-      declare: true,
-      holdAfter: 64 * 1024,
-      release: held,
-      headers: TARGET,
-    });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const holders = [
+      uploadBody(endpoint.port, MAX_HTTP_BODY_BYTES, {
+        declare: true,
+        holdAfter: MAX_HTTP_BODY_BYTES - 16 * 1024,
+        release: held,
+        headers: TARGET,
+      }),
+    ];
+    await expect.poll(() => endpoint.heldRequestBytes).toBe(MAX_HTTP_BODY_BYTES - 16 * 1024);
+    holders.push(
+      uploadBody(endpoint.port, 32 * 1024, {
+        declare: true,
+        holdAfter: 16 * 1024,
+        release: held,
+        headers: TARGET,
+      }),
+    );
+    await expect.poll(() => endpoint.heldRequestBytes).toBe(MAX_HTTP_BODY_BYTES);
 
     // Act
     const raw = await uploadBody(endpoint.port, 1_000, { declare: true, headers: TARGET });
@@ -125,7 +137,7 @@ describe('the local Firehose endpoint reading requests', () => {
         (failure: unknown) => failure as Error & { $metadata?: { httpStatusCode?: number } },
       );
     release();
-    await holder;
+    await Promise.all(holders);
     const after = await clientOf(endpoint.endpoint).send(
       new PutRecordCommand({ DeliveryStreamName: STREAM, Record: { Data: Buffer.from('x') } }),
     );
