@@ -35,13 +35,29 @@ export class ParsedCommandArgs {
   /** Arguments other than options, in order. */
   public readonly positionals: readonly string[];
   readonly #values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
+  readonly #fail: (message: string) => Error;
 
   public constructor(
     values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>,
     positionals: readonly string[],
+    fail: (message: string) => Error = (message) => new UsageError(message),
   ) {
     this.#values = values;
     this.positionals = positionals;
+    this.#fail = fail;
+  }
+
+  /**
+   * `--target`: the local stack or a deployed one, `local` when not given.
+   *
+   * @throws the command's usage error for any other value
+   */
+  public target(): 'local' | 'aws' {
+    const target = this.text('target') ?? 'local';
+    if (target !== 'local' && target !== 'aws') {
+      throw this.#fail(`--target must be local or aws (given "${target}")`);
+    }
+    return target;
   }
 
   /** The value of a string option (the last one when given twice), or `undefined`. */
@@ -131,7 +147,7 @@ export function parseCommandArgs(
       strict: true,
       allowPositionals: spec.positionals === true,
     });
-    return new ParsedCommandArgs(values, positionals);
+    return new ParsedCommandArgs(values, positionals, fail);
   } catch (error) {
     // The checks above catch what users type; this names anything else parseArgs refuses.
     throw fail(error instanceof Error ? error.message : String(error));

@@ -146,10 +146,7 @@ export function parseLoadArgs(argv: readonly string[]): LoadArgs {
   if (pacing !== 'auto' && pacing !== 'on' && pacing !== 'off') {
     throw new LoadArgsError(`--pacing must be auto, on or off (given "${pacing}")`);
   }
-  const target = text('target', 'local');
-  if (target !== 'local' && target !== 'aws') {
-    throw new LoadArgsError(`--target must be local or aws (given "${target}")`);
-  }
+  const target = args.target();
   return {
     help: args.flag('help'),
     rate: number(

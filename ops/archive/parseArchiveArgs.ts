@@ -113,7 +113,7 @@ export function parseArchiveArgs(argv: readonly string[], nowMs = Date.now()): A
   const positionals = [...args.positionals];
   const values = {
     help: args.flag('help'),
-    target: args.text('target') ?? 'local',
+    target: args.target(),
     format: args.text('format'),
     stage: args.text('stage') ?? 'dev',
     named: args.text('named'),
@@ -125,9 +125,6 @@ export function parseArchiveArgs(argv: readonly string[], nowMs = Date.now()): A
   };
   const help = values.help;
   const target = values.target;
-  if (target !== 'local' && target !== 'aws') {
-    throw new ArchiveArgsError(`--target must be local or aws (given "${target}")`);
-  }
   if (args.flag('json') && values.format !== undefined && values.format !== 'json') {
     throw new ArchiveArgsError(
       `--json and --format ${values.format} cannot be combined: --json prints JSON`,

@@ -102,10 +102,7 @@ export const QUERY_ARGS_SPEC: CommandArgsSpec = {
 export function parseQueryArgs(argv: readonly string[], nowMs = Date.now()): QueryArgs {
   const args = parseCommandArgs(argv, QUERY_ARGS_SPEC);
   const help = args.flag('help');
-  const target = args.text('target') ?? 'local';
-  if (target !== 'local' && target !== 'aws') {
-    throw new QueryArgsError(`--target must be local or aws (given "${target}")`);
-  }
+  const target = args.target();
   const positionals = args.positionals;
   const [first, ...rest] = positionals;
   const subcommand: QuerySubcommand = SUBCOMMANDS.includes(first as QuerySubcommand)

@@ -106,10 +106,7 @@ export const RECONCILE_ARGS_SPEC: CommandArgsSpec = {
 export function parseReconcileArgs(argv: readonly string[], nowMs = Date.now()): ReconcileArgs {
   const args = parseCommandArgs(argv, RECONCILE_ARGS_SPEC);
   const help = args.flag('help');
-  const target = args.text('target') ?? 'local';
-  if (target !== 'local' && target !== 'aws') {
-    throw new ReconcileArgsError(`--target must be local or aws (given "${target}")`);
-  }
+  const target = args.target();
   const sinceMs = parseTime('since', args.text('since') ?? DEFAULT_SINCE, nowMs);
   const until = args.text('until');
   const untilMs = until === undefined ? nowMs : parseTime('until', until, nowMs);

@@ -92,10 +92,7 @@ export const REDRIVE_ARGS_SPEC: CommandArgsSpec = {
  */
 export function parseRedriveArgs(argv: readonly string[], nowMs = Date.now()): RedriveArgs {
   const args = parseCommandArgs(argv, REDRIVE_ARGS_SPEC);
-  const target = args.text('target') ?? 'local';
-  if (target !== 'local' && target !== 'aws') {
-    throw new RedriveArgsError(`--target must be local or aws (given "${target}")`);
-  }
+  const target = args.target();
   const since = time('since', args.text('since'), nowMs);
   const until = time('until', args.text('until'), nowMs);
   // Without --until the objects run up to now: a --since after it selects nothing.
