@@ -1,3 +1,4 @@
+import { catalogEntryProblem, describeValue } from '../core/events/catalogEntryProblem.js';
 import { ProducerError } from './errors.js';
 
 /** Returns `value` if it is a finite number above zero; throws naming the option otherwise. */
@@ -34,20 +35,11 @@ export function requireCatalog(catalog: unknown): void {
     typeof catalog === 'object' && catalog !== null ? Object.entries(catalog) : undefined;
   if (!entries || entries.length === 0) {
     throw new ProducerError(
-      `catalog must map event types to zod object schemas, e.g. { signup: z.object({ ... }) } (given ${describe(catalog)})`,
+      `catalog must map event types to zod object schemas, e.g. { signup: z.object({ ... }) } (given ${describeValue(catalog)})`,
     );
   }
   for (const [type, schema] of entries) {
-    if ((schema as { _zod?: { def?: { type?: unknown } } } | null)?._zod?.def?.type !== 'object') {
-      throw new ProducerError(
-        `catalog.${type} must be a zod 4 object schema such as z.object({ ... }) (given ${describe(schema)})`,
-      );
-    }
+    const problem = catalogEntryProblem(schema);
+    if (problem) throw new ProducerError(`catalog.${type} ${problem}`);
   }
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? typeof value;
-  return Array.isArray(value) ? 'an array' : Object.keys(value).length === 0 ? '{}' : 'an object';
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { firehosePrefixProblems, staticRootOf } from '../codec/firehosePrefix.js';
 import { parseDuration } from '../duration.js';
 import type { EventCatalog } from '../events/catalog.js';
+import { catalogEntryProblem } from '../events/catalogEntryProblem.js';
 import { configSchema, type StreamfoldConfig, type StreamfoldConfigInput } from './configSchema.js';
 import { ConfigError } from './errors.js';
 import { compoundKindOf, isNumericField, resolveFieldSchema } from './resolveFieldSchema.js';
@@ -40,11 +41,7 @@ export function validateConfig(input: StreamfoldConfigInput): StreamfoldConfig {
   return config;
 }
 
-/**
- * Each catalog entry must be a zod object schema. Checked by shape rather than
- * `instanceof`: a configuration outside this repository brings its own copy
- * of zod 4, whose schemas are the same shape but other classes.
- */
+/** The catalog declares at least one type, under valid names, each a zod object schema. */
 function checkCatalog(catalog: EventCatalog): string[] {
   const entries = Object.entries(catalog);
   if (entries.length === 0) return ['catalog: must declare at least one event type (given {})'];
@@ -55,29 +52,10 @@ function checkCatalog(catalog: EventCatalog): string[] {
         `catalog: event type names must be 1-64 of A-Z a-z 0-9 _ . : - (given ${JSON.stringify(type)})`,
       );
     }
-    const definition = (schema as { _zod?: { def?: { type?: unknown } } } | null)?._zod?.def;
-    if (
-      definition?.type === 'object' &&
-      typeof (schema as { optional?: unknown }).optional !== 'function'
-    ) {
-      problems.push(
-        `catalog.${type}: is a zod/mini schema; declare the catalog with zod's full API (import { z } from 'zod')`,
-      );
-    } else if (definition?.type !== 'object') {
-      problems.push(
-        `catalog.${type}: must be a zod 4 object schema such as z.object({ ... }) (given ${describeValue(schema)})`,
-      );
-    }
+    const problem = catalogEntryProblem(schema);
+    if (problem) problems.push(`catalog.${type}: ${problem}`);
   }
   return problems;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? typeof value;
-  const type = (value as { _zod?: { def?: { type?: unknown } } })._zod?.def?.type;
-  if (typeof type === 'string') return `a zod ${type} schema`;
-  if ('_def' in value) return 'a zod 3 schema';
-  return 'an object that is not a zod schema';
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
