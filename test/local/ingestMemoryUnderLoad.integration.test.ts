@@ -47,7 +47,7 @@ afterAll(async () => {
 });
 
 describe('the local runtime under 400 concurrent 1 MiB posts to /events', () => {
-  it('grows the process tree RSS by less than 256 MB, answering what it cannot hold with 503', async () => {
+  it('grows the process tree RSS by less than 256 MB, answering every post with 400 or, past the bytes it holds, 503', async () => {
     // Prepare
     const url = /(http:\/\/\S+?)\/events\b/.exec(runtime.output)?.[1];
     if (!url) throw new Error(`no ingest URL in the banner:\n${runtime.output}`);
@@ -88,8 +88,10 @@ describe('the local runtime under 400 concurrent 1 MiB posts to /events', () => 
       `process tree RSS: ${mb(before)} MB before, ${mb(during)} MB peak during, ${mb(after)} MB 5 s after (main ${mb(main)}); ` +
         `answers: ${count(400)} x 400, ${count(503)} x 503, ${count(0)} failed`,
     );
+    // Bytes are held as they arrive, so how many posts find the budget full depends on how
+    // fast the bodies come in and are refused; the 503 itself is tested deterministically in
+    // test/local/http/ingestRouteLimits.test.ts. What must hold here is the bound.
     expect(count(400) + count(503)).toBe(POSTS);
-    expect(count(503)).toBeGreaterThan(0);
     expect(during - before).toBeLessThan(MAX_GROWTH_BYTES);
     expect(after - before).toBeLessThan(MAX_GROWTH_BYTES);
   }, 180_000);
