@@ -152,6 +152,14 @@ export const configSchema = z.object({
       timeout: duration.default('60s'),
       /** Function memory, MB. */
       memorySize: z.number().int().min(128).max(10_240).default(512),
+      /**
+       * Read the stream through an enhanced fan-out consumer (AWS only): the function gets
+       * its own 2 MB/s per shard, pushed over HTTP/2, instead of sharing the shard's 2 MB/s
+       * and 5 GetRecords/s with the archive's Firehose. Off by default: it costs per
+       * consumer-shard-hour and per GB read (see the README's cost table), and is worth it
+       * when the stream is written near its limit and must catch up after an outage.
+       */
+      enhancedFanOut: z.boolean().default(false),
     })
     .prefault({}),
   /** The Firehose archive of raw records in S3. */
@@ -309,6 +317,46 @@ export const configSchema = z.object({
             .regex(/^https?:\/\/[^/]+$/, 'must be an origin such as https://shop.example.com'),
         )
         .default([]),
+      /**
+       * Concurrent executions reserved for the ingest function, which also caps it (AWS
+       * only). Unset by default: a new account may have as few as 10 concurrent executions,
+       * and Lambda refuses a reservation that leaves fewer than 100 unreserved.
+       */
+      reservedConcurrency: z.number().int().min(1).max(10_000).optional(),
+    })
+    .prefault({}),
+  /** The query API (`/api/...`) behind the dashboard. */
+  query: z
+    .object({
+      /**
+       * Concurrent executions reserved for the query function, which also caps it, so a
+       * busy dashboard cannot starve the aggregate function (AWS only). Unset by default,
+       * for the same reason as `ingest.reservedConcurrency`.
+       */
+      reservedConcurrency: z.number().int().min(1).max(10_000).optional(),
+    })
+    .prefault({}),
+  /** Metrics, alarms and tracing of the deployed functions. */
+  observability: z
+    .object({
+      /**
+       * Trace the functions with AWS X-Ray through Powertools Tracer (AWS only). Off by
+       * default: X-Ray bills per trace recorded and scanned.
+       */
+      tracing: z.boolean().default(false),
+      /**
+       * Alarm when more than this fraction of the events reaching the aggregate function in
+       * five minutes is rejected as bad input. 1 %: a producer shipping a broken schema
+       * shows at once, a stray malformed event does not page anyone.
+       */
+      rejectRateAlarmThreshold: z.number().min(0).max(1).default(0.01),
+    })
+    .prefault({}),
+  /** The dashboard served on AWS (locally it is always served by `streamfold start`). */
+  dashboard: z
+    .object({
+      /** Deploy the dashboard with the stack (S3 and CloudFront in front of the query API). */
+      deploy: z.boolean().default(true),
     })
     .prefault({}),
   /** The embedded runtime started by `streamfold start`. */

@@ -145,31 +145,30 @@ describe('StreamfoldStack (dev stage)', () => {
               Resource: arnOf(stack, stack.aggregateFunction.logGroup),
             },
             {
-              Action: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+              Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
               Effect: 'Allow',
-              Resource: [arnOf(stack, stack.aggregatesTable.table)],
+              Resource: arnOf(stack, stack.aggregatesTable.table),
             },
             {
+              // cdk.json's @aws-cdk/aws-iam:minimizePolicies merges statements and sorts.
               Action: 's3:PutObject',
               Effect: 'Allow',
-              Resource: objectsArn(stack, rejects, `${config.rejects.rejectsPrefix}*`),
-            },
-            {
-              Action: 's3:PutObject',
-              Effect: 'Allow',
-              Resource: objectsArn(stack, rejects, 'aws/lambda/*'),
+              Resource: [
+                objectsArn(stack, rejects, 'aws/lambda/*'),
+                objectsArn(stack, rejects, `${config.rejects.rejectsPrefix}*`),
+              ],
             },
             { Action: 's3:ListBucket', Effect: 'Allow', Resource: arnOf(stack, rejects) },
             {
               Action: [
+                'kinesis:DescribeStream',
+                'kinesis:DescribeStreamConsumer',
                 'kinesis:DescribeStreamSummary',
                 'kinesis:GetRecords',
                 'kinesis:GetShardIterator',
                 'kinesis:ListShards',
-                'kinesis:SubscribeToShard',
-                'kinesis:DescribeStream',
                 'kinesis:ListStreams',
-                'kinesis:DescribeStreamConsumer',
+                'kinesis:SubscribeToShard',
               ],
               Effect: 'Allow',
               Resource: arnOf(stack, stack.eventStream.stream),

@@ -89,7 +89,7 @@ describe('query API in StreamfoldStack (dev stage)', () => {
             Resource: arnOf(stack, stack.queryFunction.logGroup),
           },
           {
-            Action: ['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:GetItem'],
+            Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
             Effect: 'Allow',
             Resource: arnOf(stack, stack.aggregatesTable.table),
           },
