@@ -3,17 +3,23 @@ import { firehosePrefixProblems, staticRootOf } from '../codec/firehosePrefix.js
 import { parseDuration } from '../duration.js';
 import type { EventCatalog } from '../events/catalog.js';
 import { catalogEntryProblem } from '../events/catalogEntryProblem.js';
+import { awsLimitProblems } from './awsLimitProblems.js';
 import { configSchema, type StreamfoldConfig, type StreamfoldConfigInput } from './configSchema.js';
 import { ConfigError } from './errors.js';
 import { compoundKindOf, isNumericField, resolveFieldSchema } from './resolveFieldSchema.js';
 
-/** A duration range check: setting path, allowed bounds in ms, and how to say them. */
+/**
+ * A duration range check: setting path, allowed bounds in ms, and how to say
+ * them; and the unit AWS takes it in, when it must be a whole number of it.
+ */
 interface DurationBound {
   path: string;
   value: string;
   minMs: number;
   maxMs: number;
   bounds: string;
+  /** The AWS property that takes the value as an integer, and its unit. */
+  whole?: { property: string; unit: 'second' | 'hour' };
 }
 
 /** Event type names: what the envelope's `type` accepts, without spaces or quotes. */
@@ -33,6 +39,7 @@ export function validateConfig(input: StreamfoldConfigInput): StreamfoldConfig {
   if (catalogProblems.length > 0) throw new ConfigError(catalogProblems);
   const problems = [
     ...checkDurations(config),
+    ...awsLimitProblems(config),
     ...checkMetrics(config, config.catalog),
     ...checkFirehosePrefixes(config),
     ...checkDirectPut(config),
@@ -66,6 +73,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 const SECOND = 1_000;
 const HOUR = 3_600 * SECOND;
+const UNIT_MS = { second: SECOND, hour: HOUR } as const;
 
 function checkDurations(config: StreamfoldConfig): string[] {
   const bounds: DurationBound[] = [
@@ -75,6 +83,7 @@ function checkDurations(config: StreamfoldConfig): string[] {
       minMs: 24 * HOUR,
       maxMs: 8_760 * HOUR,
       bounds: '24h and 8760h',
+      whole: { property: 'Kinesis RetentionPeriodHours', unit: 'hour' },
     },
     {
       path: 'aggregation.maxBatchingWindow',
@@ -82,6 +91,7 @@ function checkDurations(config: StreamfoldConfig): string[] {
       minMs: 0,
       maxMs: 300 * SECOND,
       bounds: '0s and 300s',
+      whole: { property: 'Lambda MaximumBatchingWindowInSeconds', unit: 'second' },
     },
     {
       path: 'aggregation.maxRecordAge',
@@ -89,6 +99,7 @@ function checkDurations(config: StreamfoldConfig): string[] {
       minMs: 60 * SECOND,
       maxMs: 604_800 * SECOND,
       bounds: '60s and 7d',
+      whole: { property: 'Lambda MaximumRecordAgeInSeconds', unit: 'second' },
     },
     {
       path: 'aggregation.timeout',
@@ -96,6 +107,7 @@ function checkDurations(config: StreamfoldConfig): string[] {
       minMs: SECOND,
       maxMs: 900 * SECOND,
       bounds: '1s and 900s',
+      whole: { property: 'Lambda Timeout', unit: 'second' },
     },
     {
       path: 'archive.bufferingInterval',
@@ -103,13 +115,29 @@ function checkDurations(config: StreamfoldConfig): string[] {
       minMs: 0,
       maxMs: 900 * SECOND,
       bounds: '0s and 900s',
+      whole: { property: 'Firehose IntervalInSeconds', unit: 'second' },
+    },
+    {
+      // The ingest function's timeout is this plus 5 s.
+      path: 'ingest.acknowledgeTimeout',
+      value: config.ingest.acknowledgeTimeout,
+      minMs: SECOND,
+      maxMs: 20 * SECOND,
+      bounds: '1s and 20s',
+      whole: { property: "the ingest function's Lambda Timeout", unit: 'second' },
     },
   ];
   const problems: string[] = [];
-  for (const { path, value, minMs, maxMs, bounds: text } of bounds) {
+  for (const { path, value, minMs, maxMs, bounds: text, whole } of bounds) {
     const ms = parseDuration(value) ?? Number.NaN;
-    if (!(ms >= minMs && ms <= maxMs))
+    if (!(ms >= minMs && ms <= maxMs)) {
       problems.push(`${path}: must be between ${text} (given "${value}")`);
+    } else if (whole && ms % UNIT_MS[whole.unit] !== 0) {
+      // CDK throws CannotConvertedIntoWhole at synth for these; say so at load instead.
+      problems.push(
+        `${path}: must be a whole number of ${whole.unit}s, as AWS takes it in ${whole.property} (given "${value}")`,
+      );
+    }
   }
   for (const [name, window] of Object.entries(config.windows)) {
     const size = parseDuration(name) ?? 0;
