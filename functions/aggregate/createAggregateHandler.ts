@@ -1,35 +1,21 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import {
+  AGGREGATE_SERVICE_NAME,
+  METRICS_NAMESPACE,
+} from '../../core/config/aggregateFunctionEnvironment.js';
 import type { EventCatalog } from '../../core/events/catalog.js';
-import type { RejectCode } from '../../core/events/RejectReason.js';
+import { loadTracer } from '../observability/loadTracer.js';
+import { type AggregateHandler, aggregateBatchHandler } from './aggregateBatchHandler.js';
 import { aggregateDependencies } from './aggregateDependencies.js';
-import { aggregateKinesisBatch, type BatchSummary } from './aggregateKinesisBatch.js';
 import { DynamoAttemptTracker, lazyNextRecordAfter } from './DynamoAttemptTracker.js';
 import { DynamoShardLedger } from './DynamoShardLedger.js';
-import { GroupCapReporter } from './GroupCapReporter.js';
 import { readAggregateEnvironment } from './readAggregateEnvironment.js';
 
-/** Dimension of `EventsRejected` published per reject code (`malformed_json`, ...). */
-const REJECT_CODE_DIMENSION = 'code';
-
-/** The Lambda function's handler and the totals it keeps. */
-export interface AggregateHandler {
-  /**
-   * Lambda entry point for the Kinesis event source mapping (with
-   * `ReportBatchItemFailures`). All the work is in {@link aggregateKinesisBatch}.
-   */
-  handler: (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
-  /**
-   * Totals since the container started; the local runtime shows them in its
-   * status line and health. `cappedMetrics` holds, per metric found full, the
-   * events folded into `__other__` since the start.
-   */
-  processingTotals: BatchSummary;
-}
+export type { AggregateHandler } from './aggregateBatchHandler.js';
 
 /**
  * Builds the aggregate function's handler for `catalog` (the configuration's),
@@ -48,12 +34,22 @@ export function createAggregateHandler(
 ): AggregateHandler {
   const environment = readAggregateEnvironment(variables);
   const logger = new Logger();
-  const metrics = new Metrics();
+  const metrics = new Metrics({
+    namespace: METRICS_NAMESPACE,
+    serviceName: AGGREGATE_SERVICE_NAME,
+  });
   const dynamodb = new DynamoDBClient({});
+  const s3 = new S3Client({ forcePathStyle: environment.s3ForcePathStyle });
+  // Loaded only when the stack turned tracing on; the clients are traced before the first batch.
+  const tracing = loadTracer(AGGREGATE_SERVICE_NAME, variables).then((tracer) => {
+    tracer?.captureAWSv3Client(dynamodb);
+    tracer?.captureAWSv3Client(s3);
+    return tracer;
+  });
   const dependencies = {
     ...aggregateDependencies({
       dynamodb,
-      s3: new S3Client({ forcePathStyle: environment.s3ForcePathStyle }),
+      s3,
       tableName: environment.tableName,
       rejectsBucketName: environment.rejectsBucketName,
       rejectsPrefix: environment.rejectsPrefix,
@@ -65,7 +61,9 @@ export function createAggregateHandler(
       nextRecordAfter: lazyNextRecordAfter(async () => {
         const { KinesisClient } = await import('@aws-sdk/client-kinesis');
         // HTTP/1.1: the local Kinesis emulator does not speak HTTP/2; on AWS either works.
-        return new KinesisClient({ requestHandler: new NodeHttpHandler() });
+        const kinesis = new KinesisClient({ requestHandler: new NodeHttpHandler() });
+        (await tracing)?.captureAWSv3Client(kinesis);
+        return kinesis;
       }),
       ...(environment.maxRecordAgeMs === undefined
         ? {}
@@ -75,46 +73,5 @@ export function createAggregateHandler(
         : { ledgerRetryMs: environment.ledgerRetryMs }),
     }),
   };
-  const processingTotals: BatchSummary = {
-    records: 0,
-    eventsFolded: 0,
-    eventsRejected: 0,
-    eventsRejectedByCode: {},
-    eventsDuplicate: 0,
-    itemsApplied: 0,
-    itemsAlreadyApplied: 0,
-    itemsFailed: 0,
-    failedRecords: 0,
-    eventsRefusedByStore: 0,
-    eventsOverGroupCap: 0,
-    cappedMetrics: [],
-  };
-  const groupCaps = new GroupCapReporter(dependencies.metrics, logger, metrics);
-  const handler = async (
-    event: KinesisStreamEvent,
-    context: Context,
-  ): Promise<KinesisStreamBatchResponse> => {
-    logger.addContext(context);
-    const { response, summary } = await aggregateKinesisBatch(event, dependencies);
-    const { cappedMetrics, eventsRejectedByCode, ...counts } = summary;
-    for (const key of Object.keys(counts) as (keyof typeof counts)[])
-      processingTotals[key] += counts[key];
-    const totalsByCode = processingTotals.eventsRejectedByCode;
-    for (const [code, count] of Object.entries(eventsRejectedByCode) as [RejectCode, number][]) {
-      totalsByCode[code] = (totalsByCode[code] ?? 0) + count;
-      // Per code as well: the rejects sink quotes only a bounded part of a hostile batch.
-      const single = metrics.singleMetric();
-      single.addDimension(REJECT_CODE_DIMENSION, code);
-      single.addMetric('EventsRejected', MetricUnit.Count, count);
-    }
-    groupCaps.report(cappedMetrics);
-    processingTotals.cappedMetrics = groupCaps.totals();
-    metrics.addMetric('EventsFolded', MetricUnit.Count, summary.eventsFolded);
-    metrics.addMetric('EventsRejected', MetricUnit.Count, summary.eventsRejected);
-    metrics.addMetric('AggregateWrites', MetricUnit.Count, summary.itemsApplied);
-    metrics.addMetric('FailedRecords', MetricUnit.Count, summary.failedRecords);
-    metrics.publishStoredMetrics();
-    return response;
-  };
-  return { handler, processingTotals };
+  return aggregateBatchHandler(dependencies, { logger, metrics, tracing });
 }
