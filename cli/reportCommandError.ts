@@ -1,6 +1,7 @@
 import { ConfigError } from '../core/config/errors.js';
 import { escapeForTerminal } from '../core/text/escapeForTerminal.js';
 import { LoadArgsError } from '../load/parseLoadArgs.js';
+import { VerifyRefusedError } from '../load/VerifyRefusedError.js';
 import { CheckpointFileError } from '../local/kinesis/CheckpointFileError.js';
 import { ArchiveArgsError, ArchiveError } from '../ops/archive/errors.js';
 import { QueryArgsError } from '../ops/query/errors.js';
@@ -23,7 +24,14 @@ const ARGUMENT_ERRORS = [
 ];
 
 /** Errors whose message says all a user needs: exit 1 with the message alone. */
-const KNOWN_FAILURES = [CliError, CheckpointFileError, ArchiveError, ReconcileError, RedriveError];
+const KNOWN_FAILURES = [
+  CliError,
+  CheckpointFileError,
+  ArchiveError,
+  ReconcileError,
+  RedriveError,
+  VerifyRefusedError,
+];
 
 /** Node's codes for a server that cannot be reached or a file that cannot be used. */
 const SYSTEM_ERROR_CODES = new Set([

@@ -18,7 +18,10 @@ export const LOAD_HELP = `Usage: streamfold load [options]
 Drives the pipeline with sample web-shop events at a steady rate through the
 KinesisProducer, shows progress, and prints a report. With --verify it waits
 for the pipeline to drain and compares the DynamoDB aggregates with the
-aggregates the acknowledged events must produce; any mismatch exits 1.
+aggregates the acknowledged events must produce; any mismatch exits 1. A run
+can only vouch for its own events: --verify first watches the table for 3 s
+and refuses (exit 1, nothing sent) when anything else writes to it, such as
+the demo producer of "streamfold start" (start it with --no-demo to verify).
 
 Options:
   --rate N             events per second (default 1000)
@@ -36,7 +39,8 @@ Options:
   --stream NAME        stream name (default from the config, plus -<stage> on aws)
   --table NAME         aggregates table name (same defaults as --stream)
   --region R           with --target aws: AWS region (default from the environment)
-  --verify             wait for the pipeline to drain and check the aggregates
+  --verify             wait for the pipeline to drain and check the aggregates (stops at the
+                       first mismatch that waiting cannot resolve)
   --verify-timeout S   give up verifying after S seconds (default 180)
   --json               print the report as JSON on stdout instead of text
   --report FILE        also write the report as JSON to FILE

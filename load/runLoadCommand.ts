@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import type { AggregateFigures } from '../core/aggregates/GroundTruth.js';
 import type { StreamfoldConfig } from '../core/config/configSchema.js';
 import { connectTarget, type LoadTarget } from './connectTarget.js';
 import { LoadGenerator } from './LoadGenerator.js';
@@ -7,12 +8,19 @@ import { buildLoadReport, formatLoadReport, type LoadReport } from './LoadReport
 import { ProgressBar } from './ProgressBar.js';
 import type { LoadArgs } from './parseLoadArgs.js';
 import { scanAggregates } from './scanAggregates.js';
-import { type VerifyResult, waitForAggregates } from './verifyAggregates.js';
+import { VerifyRefusedError } from './VerifyRefusedError.js';
+import { compareAggregates, type VerifyResult, waitForAggregates } from './verifyAggregates.js';
 
 /** Seconds of load the producer may buffer before `put()` pushes back on the generator. */
 const BUFFER_SECONDS = 2;
 /** How often the generator reports progress, ms. */
 const PROGRESS_INTERVAL_MS = 250;
+/**
+ * How long `--verify` watches the table before sending anything, ms: 3 s spans the
+ * event source mapping's default 1 s batching window twice over, so a producer
+ * writing a few events per second shows.
+ */
+const QUIET_CHECK_MS = 3_000;
 
 /** What {@link runLoadCommand} needs from its surroundings. */
 export interface LoadCommandContext {
@@ -21,6 +29,8 @@ export interface LoadCommandContext {
   connect?: (args: LoadArgs, notice: (message: string) => void) => Promise<LoadTarget>;
   out?: NodeJS.WriteStream;
   err?: NodeJS.WriteStream;
+  /** How long `--verify` checks that nothing else writes before the run, ms. @default 3000 */
+  quietCheckMs?: number;
 }
 
 /**
@@ -58,7 +68,12 @@ export async function runLoadCommand(
       config: context.config,
     });
     try {
-      return await runWith(args, target, generator, { out, err, notice });
+      return await runWith(args, target, generator, {
+        out,
+        err,
+        notice,
+        quietCheckMs: context.quietCheckMs ?? QUIET_CHECK_MS,
+      });
     } finally {
       await generator.stop();
     }
@@ -71,10 +86,15 @@ async function runWith(
   args: LoadArgs,
   target: LoadTarget,
   generator: LoadGenerator,
-  io: { out: NodeJS.WriteStream; err: NodeJS.WriteStream; notice: (message: string) => void },
+  io: {
+    out: NodeJS.WriteStream;
+    err: NodeJS.WriteStream;
+    notice: (message: string) => void;
+    quietCheckMs: number;
+  },
 ): Promise<{ exitCode: number; report: LoadReport }> {
   const { out, err, notice } = io;
-  const before = args.verify ? await scanAggregates(target.dynamodb, target.tableName) : undefined;
+  const before = args.verify ? await quietSnapshot(target, io.quietCheckMs, notice) : undefined;
   const pacing = args.pacing === 'auto' ? target.enforcesShardLimits : args.pacing === 'on';
   const bar = new ProgressBar(err);
   const runId = randomUUID().slice(0, 8);
@@ -119,8 +139,8 @@ async function runWith(
       timeoutMs: args.verifyTimeoutSeconds * 1_000,
       onPending: (result) =>
         bar.update(
-          1,
-          `verifying: ${result.mismatches.length} of ${result.checked} aggregates not there yet`,
+          result.checked === 0 ? 1 : result.matching / result.checked,
+          `verifying: ${result.matching} of ${result.checked} aggregates match; the others are still arriving`,
         ),
     });
     bar.finish();
@@ -153,4 +173,28 @@ async function runWith(
   }
   const ok = run.failed === 0 && (verify?.passed ?? true);
   return { exitCode: ok ? 0 : 1, report };
+}
+
+/**
+ * The table's aggregates before a verified run, once they have stayed unchanged
+ * for `quietMs`: the run can only vouch for its own events when nothing else
+ * writes to the table meanwhile.
+ *
+ * @throws {VerifyRefusedError} when any aggregate changed during that time
+ */
+async function quietSnapshot(
+  target: LoadTarget,
+  quietMs: number,
+  notice: (message: string) => void,
+): Promise<Map<string, AggregateFigures>> {
+  const first = await scanAggregates(target.dynamodb, target.tableName);
+  notice(
+    `--verify: checking for ${quietMs / 1_000} s that nothing else writes to ${target.tableName}…`,
+  );
+  await new Promise((resolve) => setTimeout(resolve, quietMs));
+  const second = await scanAggregates(target.dynamodb, target.tableName);
+  // Compared as "truth = nothing": every item that differs is reported as changed.
+  const changed = compareAggregates(first, second, new Map()).mismatches.length;
+  if (changed > 0) throw new VerifyRefusedError(changed, quietMs / 1_000);
+  return second;
 }

@@ -10,6 +10,7 @@ import { type LoadTarget, startEmbeddedTarget } from '../../load/connectTarget.j
 import { parseLoadArgs } from '../../load/parseLoadArgs.js';
 import { runLoadCommand } from '../../load/runLoadCommand.js';
 import { scanAggregates } from '../../load/scanAggregates.js';
+import { VerifyRefusedError } from '../../load/VerifyRefusedError.js';
 
 const config = loadConfig();
 let target: LoadTarget;
@@ -119,5 +120,47 @@ describe('npm run load against the local pipeline', () => {
     expect(report.verify?.mismatches).toBeGreaterThanOrEqual(1);
     expect(out.text()).toMatch(/verify\s+FAILED/);
     expect(out.text()).toMatch(/mismatch: .+\|.+: (count is \d+, expected \d+|changed although)/);
+  });
+
+  it('refuses --verify at once, sending nothing, while another producer writes to the table', async () => {
+    // Prepare: a second producer keeps writing while the load command starts
+    const args = parseLoadArgs(['--rate', '1000', '--duration', '1', '--verify']);
+    let writing = true;
+    const otherProducer = (async () => {
+      for (let i = 0; writing; i++) {
+        await target.dynamodb.send(
+          new UpdateItemCommand({
+            TableName: target.tableName,
+            Key: { [A.partitionKey]: { S: 'events#type=other' }, [A.sortKey]: { S: `1m#${i}` } },
+            UpdateExpression: 'ADD #cnt :one',
+            ExpressionAttributeNames: { '#cnt': A.count },
+            ExpressionAttributeValues: { ':one': { N: '1' } },
+          }),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const err = capture();
+
+    // Act
+    const run = runLoadCommand(args, {
+      config,
+      connect: async () => ({ ...target, close: async () => undefined }),
+      out: capture(),
+      err,
+      quietCheckMs: 1_000,
+    });
+
+    // Assess
+    try {
+      await expect(run).rejects.toThrow(VerifyRefusedError);
+      await expect(run).rejects.toThrow(/another producer is writing to the stream.*--no-demo/);
+      // The run's announcement and progress come after the check: nothing was sent.
+      expect(err.text()).toMatch(/checking for 1 s that nothing else writes/);
+      expect(err.text()).not.toMatch(/^load [0-9a-f]{8}:|generating/m);
+    } finally {
+      writing = false;
+      await otherProducer;
+    }
   });
 });

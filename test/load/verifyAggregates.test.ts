@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AggregateFigures } from '../../core/aggregates/GroundTruth.js';
 import { GroundTruth } from '../../core/aggregates/GroundTruth.js';
 import { loadConfig } from '../../core/config/loadConfig.js';
-import { compareAggregates } from '../../load/verifyAggregates.js';
+import { compareAggregates, waitForAggregates } from '../../load/verifyAggregates.js';
 import { sampleEvent } from '../helpers/events.js';
 
 const figures = (count: number, sum?: string, min?: number, max?: number): AggregateFigures => ({
@@ -31,6 +31,7 @@ describe('compareAggregates', () => {
     expect(compareAggregates(before, after, truth)).toEqual({
       passed: true,
       checked: 2,
+      matching: 2,
       mismatches: [],
     });
   });
@@ -46,6 +47,21 @@ describe('compareAggregates', () => {
       'count is 3, expected 2',
       'missing from the table',
       'changed although this run wrote nothing to it: another producer is writing',
+    ]);
+    // Counts only grow: too many or foreign writes are final, a missing item may still come.
+    expect(result.mismatches.map((m) => m.final)).toEqual([true, false, true]);
+    expect(result.matching).toBe(0);
+  });
+
+  it('counts items still behind as pending, and a wrong figure over all events as final', () => {
+    const after = new Map([
+      ['revenue#country=DE|1m#2026-11-22T10:15:00.000Z', figures(2, '30', 10, 20.5)],
+      ['events#type=purchase|1m#2026-11-22T10:15:00.000Z', figures(1)],
+    ]);
+    const result = compareAggregates(new Map(), after, truth);
+    expect(result.mismatches.map((m) => [m.reason, m.final])).toEqual([
+      ['sum is 30, expected 30.5', true],
+      ['count is 1, expected 2', false],
     ]);
   });
 
@@ -82,5 +98,45 @@ describe('compareAggregates', () => {
     expect(drifted.mismatches.map((m) => m.reason)).toEqual([
       'sum is 0.30000000000000004, expected 0.3',
     ]);
+  });
+});
+
+describe('waitForAggregates', () => {
+  const key = 'events#type=purchase|1m#2026-11-22T10:15:00.000Z';
+  const truth = new Map([[key, figures(2)]]);
+
+  it('stops at the first read that shows a count above the expected one', async () => {
+    let reads = 0;
+    const result = await waitForAggregates({
+      read: async () => {
+        reads++;
+        return new Map([[key, figures(3)]]);
+      },
+      before: new Map(),
+      truth,
+      timeoutMs: 600_000,
+      pollMs: 1,
+    });
+    expect({ reads, passed: result.passed, final: result.mismatches[0]?.final }).toEqual({
+      reads: 1,
+      passed: false,
+      final: true,
+    });
+  });
+
+  it('keeps polling, reporting progress, while counts are still below the expected ones', async () => {
+    const seen: string[] = [];
+    let reads = 0;
+    const result = await waitForAggregates({
+      read: async () => new Map([[key, figures(Math.min(2, reads++))]]),
+      before: new Map(),
+      truth,
+      timeoutMs: 600_000,
+      pollMs: 1,
+      settleMs: 1,
+      onPending: (pending) => seen.push(`${pending.matching}/${pending.checked}`),
+    });
+    expect(result.passed).toBe(true);
+    expect(seen).toEqual(['0/1', '0/1']);
   });
 });
