@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type {
@@ -6,11 +7,17 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { METRICS_NAMESPACE } from '../../core/config/aggregateFunctionEnvironment.js';
+import { INGEST_SERVICE_NAME } from '../../core/config/ingestFunctionEnvironment.js';
 import type { EventCatalog } from '../../core/events/catalog.js';
 import { KinesisProducer } from '../../producers/KinesisProducer.js';
+import { loadTracer } from '../observability/loadTracer.js';
+import { publishMetricsAfter } from '../observability/publishMetricsAfter.js';
+import { traceInvocation } from '../observability/traceInvocation.js';
 import { ingestDependenciesFor } from './ingestDependenciesFor.js';
 import { ingestEvents } from './ingestEvents.js';
 import { readIngestEnvironment } from './readIngestEnvironment.js';
+import { putCountsOf, recordIngestMetrics } from './recordIngestMetrics.js';
 
 /**
  * Time kept back from the function's remaining time to build and return the
@@ -41,12 +48,19 @@ export function createIngestHandler(
   // Read once per container: a missing variable fails the cold start, not every request.
   const environment = readIngestEnvironment(variables);
   const logger = new Logger();
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: INGEST_SERVICE_NAME });
+  // HTTP/1.1: PutRecords needs nothing HTTP/2 offers, and the local Kinesis emulator speaks only 1.1.
+  const kinesis = new KinesisClient({
+    requestHandler: new NodeHttpHandler({ httpAgent: { keepAlive: true } }),
+  });
+  // Loaded only when the stack turned tracing on; the client is traced before the first request.
+  const tracing = loadTracer(INGEST_SERVICE_NAME, variables).then((tracer) => {
+    tracer?.captureAWSv3Client(kinesis);
+    return tracer;
+  });
   const producer = new KinesisProducer({
     catalog,
-    // HTTP/1.1: PutRecords needs nothing HTTP/2 offers, and the local Kinesis emulator speaks only 1.1.
-    client: new KinesisClient({
-      requestHandler: new NodeHttpHandler({ httpAgent: { keepAlive: true } }),
-    }),
+    client: kinesis,
     streamName: environment.streamName,
     // Many short-lived containers put concurrently, so a per-container shard map and rate limit
     // would not add up to the shard's limit: route by partition key and let per-entry retry
@@ -65,33 +79,40 @@ export function createIngestHandler(
     context: Context,
   ): Promise<APIGatewayProxyStructuredResultV2> => {
     logger.addContext(context);
-    const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
-    const response = await ingestEvents(
-      // HTTP APIs lower-case header names in payload format 2.0.
-      { contentType: event.headers?.['content-type'], body },
-      {
-        ...dependencies,
-        acknowledgeTimeoutMs: Math.max(
-          0,
-          Math.min(
-            dependencies.acknowledgeTimeoutMs,
-            context.getRemainingTimeInMillis() - RESPONSE_MARGIN_MS,
-          ),
-        ),
-      },
+    const tracer = await tracing;
+    return publishMetricsAfter(metrics, context, () =>
+      traceInvocation(tracer, 'ingest', async () => {
+        const before = putCountsOf(producer.stats);
+        const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+        const response = await ingestEvents(
+          // HTTP APIs lower-case header names in payload format 2.0.
+          { contentType: event.headers?.['content-type'], body },
+          {
+            ...dependencies,
+            acknowledgeTimeoutMs: Math.max(
+              0,
+              Math.min(
+                dependencies.acknowledgeTimeoutMs,
+                context.getRemainingTimeInMillis() - RESPONSE_MARGIN_MS,
+              ),
+            ),
+          },
+        );
+        recordIngestMetrics(metrics, response, before, putCountsOf(producer.stats));
+        if (response.status !== 200) {
+          logger.info('request not fully accepted', {
+            status: response.status,
+            ...('error' in response.body ? { error: response.body.error } : {}),
+            ...('rejected' in response.body ? { rejected: response.body.rejected } : {}),
+          });
+        }
+        return {
+          statusCode: response.status,
+          headers: response.headers,
+          body: JSON.stringify(response.body),
+        };
+      }),
     );
-    if (response.status !== 200) {
-      logger.info('request not fully accepted', {
-        status: response.status,
-        ...('error' in response.body ? { error: response.body.error } : {}),
-        ...('rejected' in response.body ? { rejected: response.body.rejected } : {}),
-      });
-    }
-    return {
-      statusCode: response.status,
-      headers: response.headers,
-      body: JSON.stringify(response.body),
-    };
   };
   return handler;
 }
