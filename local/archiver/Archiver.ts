@@ -3,7 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { deaggregateKplRecord } from '../../core/codec/kplCodec.js';
 import type { CheckpointStore } from '../kinesis/CheckpointStore.js';
 import { ShardFleet } from '../kinesis/ShardFleet.js';
-import { ShardReader } from '../kinesis/ShardReader.js';
+import { type ReadStart, ShardReader } from '../kinesis/ShardReader.js';
 import { type S3Delivery, S3DeliveryBuffer } from './S3DeliveryBuffer.js';
 
 const IDLE_POLL_MS = 250;
@@ -21,6 +21,11 @@ export interface ArchiverOptions {
   prefix: string;
   bufferingSizeBytes: number;
   bufferingIntervalMs: number;
+  /**
+   * The archive's checkpoints. An empty store (no creation time recorded)
+   * makes a new archive, which reads from the stream's LATEST position, as a
+   * new delivery stream does; a store holding one resumes where it stopped.
+   */
   checkpoints: CheckpointStore;
   /** Told about every object written. */
   onDelivered?: (delivery: ArchiveDelivery) => void;
@@ -45,6 +50,16 @@ type ShardPosition = readonly [shardId: string, sequenceNumber: string];
  * Firehose's. A record without a trailing newline is thus archived as a line
  * of its own instead of merging with the next record.
  * Checkpoints move only after the object holding the records is written.
+ *
+ * Like a delivery stream, a new archive starts at the stream's LATEST
+ * position: "Kinesis Firehose starts reading data from the LATEST position of
+ * your Kinesis stream" (TRIM_HORIZON "is not available for an Amazon Kinesis
+ * Data Firehose delivery stream"). The archive records its creation time with
+ * its checkpoints, and a shard without a checkpoint is read from the first
+ * record that arrived at or after it: LATEST as of the creation, which still
+ * holds after a restart that comes before the first object is written, and
+ * which takes in every record of a shard created later by a reshard.
+ * Source: https://docs.aws.amazon.com/firehose/latest/dev/writing-with-kinesis-streams.html
  */
 export class Archiver {
   readonly #options: ArchiverOptions;
@@ -71,6 +86,10 @@ export class Archiver {
 
   /** Starts reading and the buffering-interval timer. */
   public async start(): Promise<void> {
+    const { checkpoints } = this.#options;
+    if (checkpoints.createdAt === undefined && !checkpoints.hasPositions) {
+      checkpoints.markCreated(new Date());
+    }
     await this.#fleet.start();
     this.#buffer.start();
   }
@@ -97,12 +116,11 @@ export class Archiver {
 
   async #consume(shard: Shard, signal: AbortSignal): Promise<void> {
     const shardId = shard.ShardId as string;
-    const checkpoint = this.#options.checkpoints.get(shardId);
     const reader = new ShardReader(
       this.#options.kinesis,
       this.#options.streamName,
       shardId,
-      checkpoint ? { afterSequenceNumber: checkpoint } : { position: 'TRIM_HORIZON' },
+      this.#startOf(shardId),
     );
     while (!signal.aborted) {
       const read = await reader.read(READ_LIMIT);
@@ -121,6 +139,19 @@ export class Archiver {
       if (read.records.length === 0)
         await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
     }
+  }
+
+  /**
+   * After the shard's checkpoint; else from the archive's creation; else, for
+   * checkpoints kept before archives recorded their creation, from the
+   * shard's oldest record, as they were read then.
+   */
+  #startOf(shardId: string): ReadStart {
+    const { checkpoints } = this.#options;
+    const checkpoint = checkpoints.get(shardId);
+    if (checkpoint) return { afterSequenceNumber: checkpoint };
+    const createdAt = checkpoints.createdAt;
+    return createdAt ? { arrivedSince: createdAt } : { position: 'TRIM_HORIZON' };
   }
 
   #delivered(delivery: S3Delivery, positions: ShardPosition[]): void {

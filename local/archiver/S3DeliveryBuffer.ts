@@ -55,6 +55,12 @@ export interface S3Delivery {
  * processor), is concatenated, gzip-compressed and written as one object
  * under the prefix expanded at the arrival time of the oldest record, named
  * `<deliveryStream>-1-<yyyy-MM-dd-HH-mm-ss>-<uuid>.gz` as Firehose names them.
+ * The oldest record is the one that arrived first, not the one buffered
+ * first (records of several shards are buffered in the order they are read):
+ * "When evaluating timestamps, Firehose uses the approximate arrival
+ * timestamp of the oldest record that's contained in the Amazon S3 object
+ * being written" (https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html);
+ * the name's timestamp is taken from the same instant.
  * A failed write keeps the records, in order, for the next flush.
  *
  * Each record may carry a mark (for example a Kinesis position); the marks of
@@ -75,7 +81,8 @@ export class S3DeliveryBuffer<TMark = never> {
   #bytes = 0;
   #records = 0;
   #lines = 0;
-  #firstArrival: Date | undefined;
+  /** Approximate arrival time of the oldest record buffered. */
+  #oldestArrival: Date | undefined;
   #bufferStart = 0;
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
@@ -123,10 +130,8 @@ export class S3DeliveryBuffer<TMark = never> {
    * down instead of buffering without bound).
    */
   public add(data: Buffer, arrival: Date, mark?: TMark): Promise<void> {
-    if (this.#records === 0) {
-      this.#bufferStart = Date.now();
-      this.#firstArrival = arrival;
-    }
+    if (this.#records === 0) this.#bufferStart = Date.now();
+    this.#oldestArrival = olderOf(this.#oldestArrival, arrival);
     this.#chunks.push(data, RECORD_DELIMITER);
     if (mark !== undefined) this.#marks.push(mark);
     this.#bytes += data.length + RECORD_DELIMITER.length;
@@ -148,13 +153,14 @@ export class S3DeliveryBuffer<TMark = never> {
     const records = this.#records;
     const lines = this.#lines;
     const bytes = this.#bytes;
-    const arrival = this.#firstArrival ?? new Date();
+    const arrival = this.#oldestArrival ?? new Date();
     const bufferStart = this.#bufferStart;
     this.#chunks = [];
     this.#marks = [];
     this.#bytes = 0;
     this.#records = 0;
     this.#lines = 0;
+    this.#oldestArrival = undefined;
     const body = await gzipAsync(Buffer.concat(chunks, bytes));
     const stamp = arrival.toISOString().slice(0, 19).replace(/[T:]/g, '-');
     const key = `${expandFirehosePrefix(this.#options.prefix, arrival)}${this.#options.deliveryStreamName}-${DELIVERY_STREAM_VERSION}-${stamp}-${randomUUID()}.gz`;
@@ -170,8 +176,7 @@ export class S3DeliveryBuffer<TMark = never> {
       );
     } catch (error) {
       // Put the records back in front of the buffer; the next flush tries again.
-      // They are older than anything added meanwhile, so their arrival names the object.
-      this.#firstArrival = arrival;
+      this.#oldestArrival = olderOf(this.#oldestArrival, arrival);
       this.#bufferStart = bufferStart;
       this.#chunks = chunks.concat(this.#chunks);
       this.#marks = marks.concat(this.#marks);
@@ -183,6 +188,10 @@ export class S3DeliveryBuffer<TMark = never> {
     }
     this.#options.onDelivered?.({ key, records, lines, bytes: body.length }, marks);
   }
+}
+
+function olderOf(a: Date | undefined, b: Date): Date {
+  return a === undefined || b.getTime() < a.getTime() ? b : a;
 }
 
 /**

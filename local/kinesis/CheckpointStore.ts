@@ -35,6 +35,12 @@ export interface CheckpointStoreOptions {
 const SEQUENCE_NUMBER = /^\d{1,128}$/;
 
 /**
+ * Key of the reader's creation time in the file. Shard ids all start with
+ * `shardId-`, so it can never name a shard.
+ */
+const CREATED_AT_KEY = 'createdAt';
+
+/**
  * Last processed sequence number per shard for one reader (the event source
  * mapping or the archiver). In memory, optionally kept in a JSON file so a
  * restart with `--data-dir` resumes where it stopped, after a crash too:
@@ -53,6 +59,7 @@ const SEQUENCE_NUMBER = /^\d{1,128}$/;
 export class CheckpointStore {
   readonly #file: string | undefined;
   readonly #positions: Record<string, string>;
+  #createdAt: Date | undefined;
   /** Whether a checkpoint moved since the last save. */
   #changed = false;
   #timer: NodeJS.Timeout | undefined;
@@ -60,18 +67,52 @@ export class CheckpointStore {
   /** @throws {CheckpointFileError} when the file exists but is damaged */
   public constructor(options: CheckpointStoreOptions = {}) {
     this.#file = options.file;
-    this.#positions =
+    const read =
       options.file && existsSync(options.file)
         ? readCheckpointFile(
             options.file,
             options.recovery ?? 'Delete it to read the stream again from its start, or restore it.',
           )
-        : {};
+        : { positions: {}, createdAt: undefined };
+    this.#positions = read.positions;
+    this.#createdAt = read.createdAt;
+  }
+
+  /**
+   * When the reader these checkpoints belong to was created, if it recorded
+   * it with {@link markCreated}: a reader that starts at LATEST reads a shard
+   * without a checkpoint from this instant, so a restart before its first
+   * checkpoint neither skips nor repeats anything.
+   */
+  public get createdAt(): Date | undefined {
+    return this.#createdAt;
+  }
+
+  /**
+   * Records the reader's creation time, once, and saves at once (a crash
+   * before the first checkpoint must not move the reader's start).
+   *
+   * @throws {Error} when a creation time is already recorded
+   */
+  public markCreated(at: Date): void {
+    if (this.#createdAt) {
+      throw new Error(
+        `${this.#file ?? 'the checkpoint store'} already records a creation time (${this.#createdAt.toISOString()})`,
+      );
+    }
+    this.#createdAt = at;
+    this.#changed = true;
+    this.save();
   }
 
   /** The file the checkpoints are saved to, if any. */
   public get file(): string | undefined {
     return this.#file;
+  }
+
+  /** Whether any shard has a checkpoint. */
+  public get hasPositions(): boolean {
+    return Object.keys(this.#positions).length > 0;
   }
 
   public get(shardId: string): string | undefined {
@@ -87,7 +128,10 @@ export class CheckpointStore {
   /** Writes the checkpoints to the file, if there is one and a checkpoint moved since the last save. */
   public save(): void {
     if (!this.#file || !this.#changed) return;
-    writeFileAtomically(this.#file, `${JSON.stringify(this.#positions, null, 2)}\n`);
+    const content = this.#createdAt
+      ? { [CREATED_AT_KEY]: this.#createdAt.toISOString(), ...this.#positions }
+      : this.#positions;
+    writeFileAtomically(this.#file, `${JSON.stringify(content, null, 2)}\n`);
     this.#changed = false;
   }
 
@@ -120,7 +164,10 @@ export class CheckpointStore {
   }
 }
 
-function readCheckpointFile(file: string, recovery: string): Record<string, string> {
+function readCheckpointFile(
+  file: string,
+  recovery: string,
+): { positions: Record<string, string>; createdAt: Date | undefined } {
   const damaged = (problem: string, cause?: unknown) =>
     new CheckpointFileError(file, problem, recovery, cause === undefined ? undefined : { cause });
   const text = readFileSync(file, 'utf8');
@@ -135,7 +182,15 @@ function readCheckpointFile(file: string, recovery: string): Record<string, stri
     throw damaged(`expected an object of shard id to sequence number (given ${describe(parsed)})`);
   }
   const positions: Record<string, string> = {};
+  let createdAt: Date | undefined;
   for (const [shardId, sequenceNumber] of Object.entries(parsed)) {
+    if (shardId === CREATED_AT_KEY) {
+      createdAt = typeof sequenceNumber === 'string' ? new Date(sequenceNumber) : undefined;
+      if (!createdAt || Number.isNaN(createdAt.getTime())) {
+        throw damaged(`${CREATED_AT_KEY} is not a timestamp (given ${describe(sequenceNumber)})`);
+      }
+      continue;
+    }
     if (typeof sequenceNumber !== 'string' || !SEQUENCE_NUMBER.test(sequenceNumber)) {
       throw damaged(
         `the checkpoint of ${shardId} is not a sequence number (given ${describe(sequenceNumber)})`,
@@ -143,7 +198,7 @@ function readCheckpointFile(file: string, recovery: string): Record<string, stri
     }
     positions[shardId] = sequenceNumber;
   }
-  return positions;
+  return { positions, createdAt };
 }
 
 /** Replaces `file` with `text` so that a crash at any point leaves either the old or the new content. */

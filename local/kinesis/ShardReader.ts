@@ -7,8 +7,17 @@ import {
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 
-/** Where a reader starts: after a checkpoint, or at a stream position. */
-export type ReadStart = { afterSequenceNumber: string } | { position: 'TRIM_HORIZON' | 'LATEST' };
+/**
+ * Where a reader starts: after a checkpoint, at a stream position, or at the
+ * first record that arrived at or after an instant (what `AT_TIMESTAMP`
+ * does; read here from TRIM_HORIZON and skipped up to that record, because
+ * kinesalite never answers an `AT_TIMESTAMP` GetShardIterator on a shard
+ * with no record that recent).
+ */
+export type ReadStart =
+  | { afterSequenceNumber: string }
+  | { position: 'TRIM_HORIZON' | 'LATEST' }
+  | { arrivedSince: Date };
 
 /** One GetRecords result. */
 export interface ShardRead {
@@ -26,7 +35,9 @@ export class ShardReader {
   readonly #kinesis: KinesisClient;
   readonly #streamName: string;
   public readonly shardId: string;
-  #start: ReadStart;
+  #start: Exclude<ReadStart, { arrivedSince: Date }>;
+  /** Records that arrived before this are skipped, until the first one that did not. */
+  #skipBefore: Date | undefined;
   #iterator: string | undefined;
   #closed = false;
 
@@ -39,11 +50,33 @@ export class ShardReader {
     this.#kinesis = kinesis;
     this.#streamName = streamName;
     this.shardId = shardId;
-    this.#start = start;
+    if ('arrivedSince' in start) {
+      this.#skipBefore = start.arrivedSince;
+      this.#start = { position: 'TRIM_HORIZON' };
+    } else {
+      this.#start = start;
+    }
   }
 
   /** Reads the next records, at most `limit` (GetRecords allows 10,000). */
   public async read(limit: number): Promise<ShardRead> {
+    for (;;) {
+      const read = await this.#readOnce(limit);
+      const skipBefore = this.#skipBefore;
+      if (skipBefore === undefined) return read;
+      const first = read.records.findIndex(
+        (record) => (record.ApproximateArrivalTimestamp?.getTime() ?? 0) >= skipBefore.getTime(),
+      );
+      if (first >= 0) {
+        this.#skipBefore = undefined;
+        return { ...read, records: read.records.slice(first) };
+      }
+      // Everything read arrived too early: read on at once, unless the shard has nothing more.
+      if (read.records.length === 0 || read.closed) return { ...read, records: [] };
+    }
+  }
+
+  async #readOnce(limit: number): Promise<ShardRead> {
     if (this.#closed) return { records: [], millisBehindLatest: 0, closed: true };
     this.#iterator ??= await this.#newIterator();
     let response: GetRecordsCommandOutput;

@@ -60,6 +60,38 @@ describe('S3DeliveryBuffer on s3rver', () => {
     ]);
   });
 
+  it('names and partitions an object by its oldest record, not the first one buffered', async () => {
+    // "When evaluating timestamps, Firehose uses the approximate arrival timestamp of the oldest
+    // record that's contained in the Amazon S3 object being written."
+    // (https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html)
+    // Prepare: records of two shards, buffered as read: shard B's older record after shard A's.
+    const bucket = 'delivery-buffer-oldest';
+    await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const buffer = new S3DeliveryBuffer({
+      s3: clients.s3,
+      bucket,
+      prefix: 'o/!{timestamp:yyyy/MM/dd/HH}/',
+      deliveryStreamName: 'oldest',
+      bufferingSizeBytes: 1024 * 1024,
+      bufferingIntervalMs: 60_000,
+    });
+
+    // Act
+    await buffer.add(Buffer.from('{"shard":"A"}'), new Date('2026-01-02T10:00:05.100Z'));
+    await buffer.add(Buffer.from('{"shard":"B"}'), new Date('2026-01-02T09:59:58.900Z'));
+    await buffer.add(Buffer.from('{"shard":"A"}'), new Date('2026-01-02T10:00:06.000Z'));
+    await buffer.stop();
+    const objects = await readDeliveredObjects(clients.s3, bucket);
+
+    // Assess: hour 09 and 09:59:58, B's arrival, in the prefix and in the name; records in buffer order.
+    expect(objects.map((o) => o.key)).toEqual([
+      expect.stringMatching(
+        /^o\/2026\/01\/02\/09\/oldest-1-2026-01-02-09-59-58-[0-9a-f-]{36}\.gz$/,
+      ),
+    ]);
+    expect(objects[0]?.text).toBe('{"shard":"A"}\n{"shard":"B"}\n{"shard":"A"}\n');
+  });
+
   it('writes an object each time the buffered bytes reach the buffering size', async () => {
     // Prepare
     const bucket = 'delivery-buffer-size';
