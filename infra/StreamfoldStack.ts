@@ -1,5 +1,6 @@
 import { CfnOutput, Size, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -18,6 +19,7 @@ import { cdkDuration } from './cdkDuration.js';
 import { AggregateFunction } from './constructs/AggregateFunction.js';
 import { AggregatesTable } from './constructs/AggregatesTable.js';
 import { ArchiveAnalytics } from './constructs/ArchiveAnalytics.js';
+import { DashboardHosting } from './constructs/DashboardHosting.js';
 import { DirectPutArchive } from './constructs/DirectPutArchive.js';
 import { EventStream } from './constructs/EventStream.js';
 import { IngestFunction } from './constructs/IngestFunction.js';
@@ -117,6 +119,8 @@ export class StreamfoldStack extends Stack {
   public readonly ingestFunction: IngestFunction;
   /** The read-only function behind the `GET /api/...` query routes. */
   public readonly queryFunction: QueryFunction;
+  /** The dashboard behind CloudFront, when `dashboard.deploy` is on. */
+  public readonly dashboardHosting?: DashboardHosting;
 
   public constructor(scope: Construct, id: string, props: StreamfoldStackProps) {
     super(scope, id, props);
@@ -268,6 +272,24 @@ export class StreamfoldStack extends Stack {
       );
     }
 
+    if (config.dashboard.deploy) {
+      this.dashboardHosting = new DashboardHosting(this, 'DashboardHosting', {
+        ...storage,
+        queryFunction: this.queryFunction.handler,
+        serverAccessLogsBucket: accessLogs,
+        logRetention: stageDefaults.logRetention,
+        domainName: config.dashboard.domainName,
+        certificate:
+          config.dashboard.certificateArn === undefined
+            ? undefined
+            : acm.Certificate.fromCertificateArn(
+                this,
+                'DashboardCertificate',
+                config.dashboard.certificateArn,
+              ),
+      });
+    }
+
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       stream,
       streamRetentionPeriod: streamRetention,
@@ -328,6 +350,16 @@ export class StreamfoldStack extends Stack {
         'For dashboard IAM policies (execute-api:Invoke on the query routes)',
       ],
     };
+    if (this.dashboardHosting !== undefined) {
+      outputs.DashboardUrl = [
+        `https://${config.dashboard.domainName ?? this.dashboardHosting.distribution.distributionDomainName}/`,
+        'The dashboard; HTTP Basic authentication with the credential set in DashboardCredentialStoreArn',
+      ];
+      outputs.DashboardCredentialStoreArn = [
+        this.dashboardHosting.credentialStore.keyValueStoreArn,
+        'CloudFront key value store of the dashboard credential (see docs/deploy.md)',
+      ];
+    }
     for (const [outputId, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, outputId, { value, description });
     }

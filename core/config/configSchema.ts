@@ -357,7 +357,36 @@ export const configSchema = z.object({
     .object({
       /** Deploy the dashboard with the stack (S3 and CloudFront in front of the query API). */
       deploy: z.boolean().default(true),
+      /**
+       * Your own host name for the dashboard, for example `dashboard.example.com` (AWS only;
+       * give `certificateArn` with it). Without one the dashboard is on `*.cloudfront.net`,
+       * whose certificate CloudFront still offers down to TLS 1.0; with one, TLS 1.2 is the
+       * minimum.
+       */
+      domainName: z
+        .string()
+        .regex(
+          /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+          'must be a lower-case host name such as dashboard.example.com',
+        )
+        .optional(),
+      /**
+       * ARN of the ACM certificate for `domainName`. CloudFront takes certificates from
+       * us-east-1 only, whatever the stack's region.
+       */
+      certificateArn: z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/,
+          'must be the ARN of an ACM certificate in us-east-1',
+        )
+        .optional(),
     })
+    .refine(
+      (dashboard) =>
+        (dashboard.domainName === undefined) === (dashboard.certificateArn === undefined),
+      { message: 'domainName and certificateArn must be given together', path: ['certificateArn'] },
+    )
     .prefault({}),
   /** The embedded runtime started by `streamfold start`. */
   local: z
