@@ -38,11 +38,13 @@ import {
 import { LocalFirehose } from './firehose/LocalFirehose.js';
 import { createIngestRoute } from './http/createIngestRoute.js';
 import { HttpRouter } from './http/HttpRouter.js';
+import { healthHistoryRoute } from './http/healthHistoryRoute.js';
 import { healthRoute, type RuntimeHealth } from './http/healthRoute.js';
 import { mountDashboard } from './http/mountDashboard.js';
 import { mountQueryApi } from './http/mountQueryApi.js';
 import { startHttpServer } from './http/startHttpServer.js';
 import { CheckpointStore } from './kinesis/CheckpointStore.js';
+import { PipelineHealthHistory } from './PipelineHealthHistory.js';
 import { provisionResources } from './provisionResources.js';
 
 /** How long a shutdown waits for the handler and archiver to catch up, ms. */
@@ -281,6 +283,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   });
   let archivedEvents = 0;
   let archiveObjects = 0;
+  /** When the newest archive object (either delivery stream) was written, ms since the epoch. */
+  let newestArchiveAtMs: number | undefined;
   const archiver = new Archiver({
     kinesis: clients.kinesis,
     s3: clients.s3,
@@ -294,6 +298,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     onDelivered: (delivery) => {
       archivedEvents += delivery.lines;
       archiveObjects++;
+      newestArchiveAtMs = Date.now();
     },
     onError: (error) => notice(`archive write failed, will retry: ${String(error)}`),
   });
@@ -326,6 +331,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         ],
         onDelivered: (_stream, delivery) => {
           directPutArchivedEvents += delivery.lines;
+          newestArchiveAtMs = Date.now();
         },
         onError: (stream, error) =>
           notice(`direct-PUT write of ${stream} failed, will retry: ${String(error)}`),
@@ -361,6 +367,24 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     eventsOverGroupCap: () => processingTotals.cappedMetrics,
     onError: (error) => notice(`query API: ${String(error)}`),
   });
+  // The dashboard's health charts: one sample a second, the last 15 minutes.
+  const healthHistory = new PipelineHealthHistory({
+    read: () => ({
+      produced: producer.stats.eventsAcknowledged,
+      folded: processingTotals.eventsFolded,
+      rejectedByCode: processingTotals.eventsRejectedByCode as Record<string, number>,
+      sentToOnFailure,
+      iteratorLagMsByShard: Object.fromEntries(
+        esm.progress().map((p) => [p.shardId, p.millisBehindLatest]),
+      ),
+      newestArchiveAtMs,
+      eventsOverGroupCap: processingTotals.eventsOverGroupCap,
+      fullGroupCaps: processingTotals.cappedMetrics.map((capped) => capped.metric),
+      faults: chaos ? faults : undefined,
+    }),
+  });
+  router.add('GET', '/api/health/history', healthHistoryRoute(healthHistory));
+  healthHistory.start();
   const http = await startHttpServer({
     host,
     port: options.ephemeralPorts ? 0 : ports.http,
@@ -432,6 +456,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       // First, so requests in flight get their acknowledgements before the producer closes.
       await http.stop();
       queryApi.stop();
+      healthHistory.stop();
       demo?.stop();
       const stopFailed = (error: unknown) => notice(`while stopping: ${String(error)}`);
       if (partsDown.length > 0) {
