@@ -9,6 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { EVENTS_OVER_GROUP_CAP_METRIC, OTHER_GROUP } from '../../core/aggregates/GroupRegistry.js';
+import { AGGREGATE_METRIC } from '../../functions/aggregate/aggregateMetricNames.js';
 import { MONITORING_DEFAULTS } from '../defaults.js';
 
 /** Props of {@link PipelineMonitoring}. */
@@ -33,6 +34,13 @@ export interface PipelineMonitoringProps {
   customMetricsNamespace: string;
   /** The `service` dimension the function's Powertools metrics carry. */
   serviceName: string;
+  /**
+   * Alarm when more than this fraction of the events the aggregate function
+   * read in five minutes was rejected as bad input, 0-1.
+   *
+   * @default 0.01
+   */
+  rejectRateAlarmThreshold?: number;
   /** Prefix of alarm names and the dashboard name, unique per account and region. */
   namePrefix: string;
   /**
@@ -60,6 +68,10 @@ export interface PipelineMonitoringProps {
  * - Events folded into the other group because a metric's group cap is full
  *   (the function's `EventsOverGroupCap`): totals stay exact, but the groups
  *   of those events are lost for good, so the first one notifies.
+ * - The fraction of events rejected as bad input, `EventsRejected /
+ *   (EventsRejected + EventsFolded)` over 5 minutes, above
+ *   `rejectRateAlarmThreshold`: a producer shipping a broken schema. No
+ *   batches means no data, which is not breaching.
  */
 export class PipelineMonitoring extends Construct {
   /** Every alarm publishes here, on alarm and on recovery. */
@@ -75,6 +87,7 @@ export class PipelineMonitoring extends Construct {
     onFailureDeliveryFailures: cloudwatch.Alarm;
     archiveDataFreshness: cloudwatch.Alarm;
     eventsOverGroupCap: cloudwatch.Alarm;
+    rejectRate: cloudwatch.Alarm;
   };
   /** The dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
@@ -82,6 +95,12 @@ export class PipelineMonitoring extends Construct {
   public constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);
     const fn = props.aggregateFunction;
+    const rejectRateThreshold = props.rejectRateAlarmThreshold ?? 0.01;
+    if (!(rejectRateThreshold >= 0 && rejectRateThreshold <= 1)) {
+      throw new Error(
+        `rejectRateAlarmThreshold must be a fraction between 0 and 1 (given ${rejectRateThreshold})`,
+      );
+    }
 
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
       displayName: `${props.namePrefix} alarms`,
@@ -125,6 +144,25 @@ export class PipelineMonitoring extends Construct {
       metricName: EVENTS_OVER_GROUP_CAP_METRIC,
       dimensionsMap: { service: props.serviceName },
       statistic: cloudwatch.Stats.SUM,
+      period: MONITORING_DEFAULTS.period,
+    });
+    // Totals over all codes (service dimension only), as the function publishes them per batch.
+    const eventsMetric = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: props.customMetricsNamespace,
+        metricName,
+        dimensionsMap: { service: props.serviceName },
+        statistic: cloudwatch.Stats.SUM,
+        period: MONITORING_DEFAULTS.period,
+      });
+    const rejectRate = new cloudwatch.MathExpression({
+      // Both are published with every batch; a window with no event at all is 0, not a division by 0.
+      expression: 'IF(rejected + folded > 0, rejected / (rejected + folded), 0)',
+      usingMetrics: {
+        rejected: eventsMetric(AGGREGATE_METRIC.eventsRejected),
+        folded: eventsMetric(AGGREGATE_METRIC.eventsFolded),
+      },
+      label: 'Fraction of events rejected',
       period: MONITORING_DEFAULTS.period,
     });
     const freshnessThreshold = Math.max(
@@ -217,7 +255,19 @@ export class PipelineMonitoring extends Construct {
         1,
         `A metric's group registry is full: events of new groups are counted in ${OTHER_GROUP} and their own groups are lost for good. The function's log names the metric and the metrics.N.maxGroups setting to raise (EventsOverGroupCap by metric dimension shows it too).`,
       ),
+      rejectRate: new cloudwatch.Alarm(this, 'reject-rate', {
+        alarmName: `${props.namePrefix}-reject-rate`,
+        alarmDescription: `More than ${rejectRateThreshold * 100}% of the events the aggregate function read in ${MONITORING_DEFAULTS.period.toHumanString()} were rejected as bad input (observability.rejectRateAlarmThreshold): a producer is likely sending a broken schema. The rejects bucket holds them; EventsRejected by code says why.`,
+        metric: rejectRate,
+        threshold: rejectRateThreshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        // No data means no batches: nothing was rejected.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
     };
+    this.alarms.rejectRate.addAlarmAction(new actions.SnsAction(this.alarmTopic));
+    this.alarms.rejectRate.addOkAction(new actions.SnsAction(this.alarmTopic));
 
     const customMetrics = new cloudwatch.MathExpression({
       // Every metric the function emits, without naming them here.
@@ -296,6 +346,15 @@ export class PipelineMonitoring extends Construct {
         title: `Handler metrics (${props.customMetricsNamespace})`,
         left: [customMetrics],
         width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Fraction of events rejected',
+        left: [rejectRate],
+        leftAnnotations: [{ value: rejectRateThreshold, label: 'alarm' }],
+        leftYAxis: { min: 0, max: 1 },
+        width: 24,
       }),
     );
     this.dashboard.addWidgets(
