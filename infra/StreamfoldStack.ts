@@ -192,6 +192,7 @@ export class StreamfoldStack extends Stack {
       maxRecordAge,
       parallelizationFactor: config.aggregation.parallelizationFactor,
       startingPosition: lambda.StartingPosition[config.aggregation.startingPosition],
+      tracing: config.observability.tracing,
       logRetention: stageDefaults.logRetention,
       logRemovalPolicy: stageDefaults.dataRemovalPolicy,
     });
@@ -244,6 +245,7 @@ export class StreamfoldStack extends Stack {
       timeout: cdkDuration('ingest.acknowledgeTimeout', config.ingest.acknowledgeTimeout).plus(
         INGEST_FUNCTION_DEFAULTS.timeoutBeyondAcknowledge,
       ),
+      tracing: config.observability.tracing,
       logRetention: stageDefaults.logRetention,
       logRemovalPolicy: stageDefaults.dataRemovalPolicy,
     });
@@ -261,6 +263,7 @@ export class StreamfoldStack extends Stack {
     this.queryFunction = new QueryFunction(this, 'QueryFunction', {
       table,
       environment: queryFunctionEnvironment(config, { tableName: table.tableName }),
+      tracing: config.observability.tracing,
       logRetention: stageDefaults.logRetention,
       logRemovalPolicy: stageDefaults.dataRemovalPolicy,
     });
@@ -301,6 +304,7 @@ export class StreamfoldStack extends Stack {
       bufferingInterval,
       customMetricsNamespace: METRICS_NAMESPACE,
       serviceName: AGGREGATE_SERVICE_NAME,
+      rejectRateAlarmThreshold: config.observability.rejectRateAlarmThreshold,
       namePrefix: names.monitoring,
       alarmEmail: props.alarmEmail,
     });

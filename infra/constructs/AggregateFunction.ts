@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE_MAPPING_DEFAULTS, FUNCTION_DEFAULTS } from '../defaults.js';
+import { acknowledgeTracingGrant, functionTracing } from '../functionTracing.js';
 import { lambdaEntry, PROJECT_ROOT } from '../lambdaEntry.js';
 import { objectWildcardFinding } from '../nagFindings.js';
 import { ScopedS3OnFailureDestination } from '../ScopedS3OnFailureDestination.js';
@@ -34,6 +35,12 @@ export interface AggregateFunctionProps {
   rejectsPrefix: string;
   /** The function's environment, from `aggregateFunctionEnvironment()`. */
   environment: Record<string, string>;
+  /**
+   * Trace the function with AWS X-Ray (`observability.tracing`); the handler then loads Powertools Tracer.
+   *
+   * @default false - no tracing config, no X-Ray permission, and the tracer is never loaded
+   */
+  tracing?: boolean;
   /** The configuration file whose event catalog the function validates events against. */
   configFile: string;
   /**
@@ -156,6 +163,7 @@ export class AggregateFunction extends Construct {
       description: 'Aggregate function: reads the stream, updates aggregates, writes rejects',
     });
     this.logGroup.grantWrite(this.role);
+    if (props.tracing) acknowledgeTracingGrant(this.role);
 
     this.handler = new nodejs.NodejsFunction(this, 'Function', {
       description: 'Folds Kinesis batches into DynamoDB aggregates, exactly once per record',
@@ -172,7 +180,7 @@ export class AggregateFunction extends Construct {
       loggingFormat: FUNCTION_DEFAULTS.loggingFormat,
       applicationLogLevelV2: FUNCTION_DEFAULTS.applicationLogLevel,
       systemLogLevelV2: FUNCTION_DEFAULTS.systemLogLevel,
-      environment: props.environment,
+      ...functionTracing(props.tracing, props.environment),
       bundling: {
         format: FUNCTION_DEFAULTS.bundling.format,
         minify: FUNCTION_DEFAULTS.bundling.minify,

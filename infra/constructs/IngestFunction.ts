@@ -6,6 +6,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FUNCTION_DEFAULTS, INGEST_FUNCTION_DEFAULTS } from '../defaults.js';
+import { acknowledgeTracingGrant, functionTracing } from '../functionTracing.js';
 import { lambdaEntry, PROJECT_ROOT } from '../lambdaEntry.js';
 
 /** The handler factory, relative to this file so synth works from any directory. */
@@ -23,6 +24,12 @@ export interface IngestFunctionProps {
   stream: kinesis.IStream;
   /** The function's environment, from `ingestFunctionEnvironment()`. */
   environment: Record<string, string>;
+  /**
+   * Trace the function with AWS X-Ray (`observability.tracing`); the handler then loads Powertools Tracer.
+   *
+   * @default false - no tracing config, no X-Ray permission, and the tracer is never loaded
+   */
+  tracing?: boolean;
   /** The configuration file whose event catalog the function validates events against. */
   configFile: string;
   /**
@@ -92,6 +99,7 @@ export class IngestFunction extends Construct {
       description: 'Ingest function: puts accepted events into the stream',
     });
     this.logGroup.grantWrite(this.role);
+    if (props.tracing) acknowledgeTracingGrant(this.role);
 
     this.handler = new nodejs.NodejsFunction(this, 'Function', {
       description:
@@ -109,7 +117,7 @@ export class IngestFunction extends Construct {
       loggingFormat: FUNCTION_DEFAULTS.loggingFormat,
       applicationLogLevelV2: FUNCTION_DEFAULTS.applicationLogLevel,
       systemLogLevelV2: FUNCTION_DEFAULTS.systemLogLevel,
-      environment: props.environment,
+      ...functionTracing(props.tracing, props.environment),
       bundling: {
         format: FUNCTION_DEFAULTS.bundling.format,
         minify: FUNCTION_DEFAULTS.bundling.minify,

@@ -6,6 +6,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FUNCTION_DEFAULTS, QUERY_FUNCTION_DEFAULTS } from '../defaults.js';
+import { acknowledgeTracingGrant, functionTracing } from '../functionTracing.js';
 import { PROJECT_ROOT } from '../lambdaEntry.js';
 
 /** The handler module, relative to this file so synth works from any directory. */
@@ -20,6 +21,12 @@ export interface QueryFunctionProps {
   table: dynamodb.ITable;
   /** The function's environment, from `queryFunctionEnvironment()`. */
   environment: Record<string, string>;
+  /**
+   * Trace the function with AWS X-Ray (`observability.tracing`); the handler then loads Powertools Tracer.
+   *
+   * @default false - no tracing config, no X-Ray permission, and the tracer is never loaded
+   */
+  tracing?: boolean;
   /**
    * Function timeout; below API Gateway's 30 s so the function, not the gateway, answers.
    *
@@ -87,6 +94,7 @@ export class QueryFunction extends Construct {
       description: 'Query function: reads the aggregates table',
     });
     this.logGroup.grantWrite(this.role);
+    if (props.tracing) acknowledgeTracingGrant(this.role);
 
     this.handler = new nodejs.NodejsFunction(this, 'Function', {
       description: 'GET /api/...: metrics, groups, series and top groups from the aggregates table',
@@ -103,7 +111,7 @@ export class QueryFunction extends Construct {
       loggingFormat: FUNCTION_DEFAULTS.loggingFormat,
       applicationLogLevelV2: FUNCTION_DEFAULTS.applicationLogLevel,
       systemLogLevelV2: FUNCTION_DEFAULTS.systemLogLevel,
-      environment: props.environment,
+      ...functionTracing(props.tracing, props.environment),
       bundling: {
         format: FUNCTION_DEFAULTS.bundling.format,
         minify: FUNCTION_DEFAULTS.bundling.minify,
