@@ -245,6 +245,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     streamName: config.stream.name,
     region: config.local.region,
     functionName: AGGREGATE_SERVICE_NAME,
+    memorySizeMb: config.aggregation.memorySize,
     settings: {
       batchSize: config.aggregation.batchSize,
       maxBatchingWindowMs: ms(config.aggregation.maxBatchingWindow),

@@ -15,8 +15,17 @@ import { ShardReader } from '../kinesis/ShardReader.js';
 
 /** Lambda's payload limit for a synchronous invocation: 6 MB. */
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
-/** How often an idle shard is polled, ms. Lambda polls each shard about once a second. */
-const IDLE_POLL_MS = 250;
+/**
+ * How often a shard with nothing new is polled, ms: "Lambda polls each shard
+ * in your Kinesis stream for records at a base rate of once per second. When
+ * more records are available, Lambda keeps processing batches until the
+ * function catches up with the stream."
+ * (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html). A read
+ * that returns records is followed by the next one at once.
+ */
+export const LAMBDA_POLL_INTERVAL_MS = 1_000;
+/** Lambda's default memory size, MB, for a runner not told the function's. */
+const LAMBDA_DEFAULT_MEMORY_MB = 128;
 /** Pause before retry n is base * 2^n, capped, ms. */
 const RETRY_PAUSE_BASE_MS = 25;
 const RETRY_PAUSE_MAX_MS = 1_000;
@@ -60,6 +69,11 @@ export interface EventSourceMappingRunnerOptions {
   streamName: string;
   region: string;
   functionName: string;
+  /**
+   * The function's memory, MB (`aggregation.memorySize`), as `context.memoryLimitInMB` tells it.
+   * @default 128 - Lambda's default memory size
+   */
+  memorySizeMb?: number;
   settings: EventSourceMappingSettings;
   handler: KinesisHandler;
   /** Handler faults to inject (`npm start -- --chaos`); off when omitted. */
@@ -69,6 +83,30 @@ export interface EventSourceMappingRunnerOptions {
   onFailure: { bucket: string; prefix: string };
   /** Told about every invocation outcome, for logs and the status line. */
   onInvoke?: (outcome: InvocationOutcome) => void;
+  /**
+   * How long a shard whose last read returned nothing waits before the next read, ms.
+   * @default LAMBDA_POLL_INTERVAL_MS - once a second, as Lambda polls
+   */
+  idlePollIntervalMs?: number;
+}
+
+/** What Lambda records of the last invocation of a batch it gives up on (`responseContext`). */
+interface ResponseContext {
+  statusCode: number;
+  executedVersion: string;
+  /** `Unhandled` when the function threw or timed out; absent when it answered. */
+  functionError?: 'Unhandled';
+}
+
+/** Part of a batch still to be delivered, with what happened to its records so far. */
+interface PendingPiece {
+  records: _Record[];
+  /** Retries spent; a split keeps the count, as "splitting batches doesn't consume the retry quota". */
+  retries: number;
+  /** Invocations whose event held these records (the split batch's included). */
+  invocations: number;
+  /** The response of the last of them, if there was one. */
+  lastResponse: ResponseContext | undefined;
 }
 
 /** What happened to one invocation. */
@@ -116,10 +154,17 @@ export class EventSourceMappingRunner {
   readonly #progress = new Map<string, ShardProgress>();
   readonly #uuid = randomUUID();
   readonly #streamArn: string;
+  readonly #idlePollMs: number;
 
   public constructor(options: EventSourceMappingRunnerOptions) {
     this.#options = options;
     this.#streamArn = `arn:aws:kinesis:${options.region}:000000000000:stream/${options.streamName}`;
+    this.#idlePollMs = options.idlePollIntervalMs ?? LAMBDA_POLL_INTERVAL_MS;
+    if (!Number.isFinite(this.#idlePollMs) || this.#idlePollMs < 0) {
+      throw new Error(
+        `idlePollIntervalMs must be a number of milliseconds >= 0 (given ${options.idlePollIntervalMs})`,
+      );
+    }
     this.#fleet = new ShardFleet(options.kinesis, options.streamName, (shard, signal) =>
       this.#consumeShard(shard, signal),
     );
@@ -190,8 +235,8 @@ export class EventSourceMappingRunner {
         if (read.records.length === 0) {
           if (buffer.length === 0) windowStart = Date.now();
           const remaining =
-            buffer.length === 0 ? IDLE_POLL_MS : settings.maxBatchingWindowMs - waited;
-          await sleep(Math.max(0, Math.min(IDLE_POLL_MS, remaining)), signal);
+            buffer.length === 0 ? this.#idlePollMs : settings.maxBatchingWindowMs - waited;
+          await sleep(Math.max(0, Math.min(this.#idlePollMs, remaining)), signal);
         }
       }
       if (buffer.length === 0) {
@@ -216,18 +261,19 @@ export class EventSourceMappingRunner {
     signal: AbortSignal,
   ): Promise<void> {
     const { settings } = this.#options;
-    // Each pending piece carries its own retry count; bisection keeps the count.
-    const pending: { records: _Record[]; retries: number }[] = [{ records: batch, retries: 0 }];
+    const pending: PendingPiece[] = [
+      { records: batch, retries: 0, invocations: 0, lastResponse: undefined },
+    ];
     // On stop, unfinished records stay after the checkpoint and are read again on the next start.
     while (pending.length > 0 && !signal.aborted) {
-      const piece = pending[0] as { records: _Record[]; retries: number };
+      const piece = pending[0] as PendingPiece;
       const expiredCount = countExpired(piece.records, settings.maxRecordAgeMs);
       if (expiredCount > 0) {
         await this.#sendToOnFailure(
           shardId,
           piece.records.slice(0, expiredCount),
           'RecordAgeExceeded',
-          piece.retries,
+          piece,
         );
         this.#checkpointGivenUp(shardId, piece.records[expiredCount - 1] as _Record, progress);
         piece.records = piece.records.slice(expiredCount);
@@ -235,6 +281,8 @@ export class EventSourceMappingRunner {
         continue;
       }
       const result = await this.#invoke(shardId, piece.records);
+      piece.invocations++;
+      piece.lastResponse = responseContextOf(result);
       if (result.kind === 'success') {
         this.#checkpoint(shardId, piece.records.at(-1) as _Record, progress);
         this.#report(shardId, piece.records.length, 'success');
@@ -253,20 +301,15 @@ export class EventSourceMappingRunner {
           pending.splice(
             0,
             1,
-            { records: piece.records.slice(0, half), retries: piece.retries },
-            { records: piece.records.slice(half), retries: piece.retries },
+            { ...piece, records: piece.records.slice(0, half) },
+            { ...piece, records: piece.records.slice(half) },
           );
           continue;
         }
       }
       piece.retries++;
       if (piece.retries > settings.maxRetryAttempts) {
-        await this.#sendToOnFailure(
-          shardId,
-          piece.records,
-          'RetryAttemptsExhausted',
-          piece.retries,
-        );
+        await this.#sendToOnFailure(shardId, piece.records, 'RetryAttemptsExhausted', piece);
         this.#checkpointGivenUp(shardId, piece.records.at(-1) as _Record, progress);
         pending.shift();
       } else {
@@ -363,7 +406,7 @@ export class EventSourceMappingRunner {
       functionName,
       functionVersion: '$LATEST',
       invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${functionName}`,
-      memoryLimitInMB: '512',
+      memoryLimitInMB: String(this.#options.memorySizeMb ?? LAMBDA_DEFAULT_MEMORY_MB),
       awsRequestId: randomUUID(),
       logGroupName: `/aws/lambda/${functionName}`,
       logStreamName: 'local',
@@ -374,12 +417,20 @@ export class EventSourceMappingRunner {
     };
   }
 
-  /** Writes an on-failure invocation record with the full payload, as Lambda does for S3. */
+  /**
+   * Writes an on-failure invocation record with the full payload, as Lambda
+   * does for S3, in the documented shape (`requestContext`, `responseContext`,
+   * `version`, `timestamp`, `KinesisBatchInfo`, and `payload` for S3).
+   * `approximateInvokeCount` counts the invocations whose event held these
+   * records; `responseContext` describes the last of them and is left out for
+   * records that expired before the function ever saw them, as no response
+   * exists to describe.
+   */
   async #sendToOnFailure(
     shardId: string,
     records: _Record[],
-    condition: string,
-    retries: number,
+    condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded',
+    piece: Pick<PendingPiece, 'invocations' | 'lastResponse'>,
   ): Promise<void> {
     const { s3, onFailure, functionName, region } = this.#options;
     const now = new Date();
@@ -390,9 +441,9 @@ export class EventSourceMappingRunner {
         requestId: randomUUID(),
         functionArn: `arn:aws:lambda:${region}:000000000000:function:${functionName}`,
         condition,
-        approximateInvokeCount: retries + 1,
+        approximateInvokeCount: piece.invocations,
       },
-      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      ...(piece.lastResponse ? { responseContext: piece.lastResponse } : {}),
       version: '1.0',
       timestamp: now.toISOString(),
       KinesisBatchInfo: {
@@ -444,6 +495,17 @@ export class EventSourceMappingRunner {
       detail === undefined ? { shardId, records, result } : { shardId, records, result, detail },
     );
   }
+}
+
+/**
+ * What Lambda reports of an invocation that did not clear its batch: status
+ * 200 either way (the invoke call itself succeeded), with `functionError:
+ * "Unhandled"` when the function threw or timed out.
+ */
+function responseContextOf(result: BatchResult): ResponseContext {
+  return result.kind === 'error'
+    ? { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' }
+    : { statusCode: 200, executedVersion: '$LATEST' };
 }
 
 /** A record's share of an invocation payload: its data in base64 and ~512 bytes of envelope. */
