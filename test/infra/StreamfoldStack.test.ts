@@ -198,8 +198,8 @@ describe('StreamfoldStack (dev stage)', () => {
   });
 
   describe('buckets', () => {
-    it('creates four private, encrypted, TLS-only buckets', () => {
-      template.resourceCountIs('AWS::S3::Bucket', 4);
+    it('creates six private, encrypted, TLS-only buckets (two for the dashboard)', () => {
+      template.resourceCountIs('AWS::S3::Bucket', 6);
       template.allResourcesProperties('AWS::S3::Bucket', {
         BucketEncryption: {
           ServerSideEncryptionConfiguration: [
@@ -233,7 +233,7 @@ describe('StreamfoldStack (dev stage)', () => {
             ]),
           },
         },
-        4,
+        6,
       );
     });
 
@@ -283,7 +283,7 @@ describe('StreamfoldStack (dev stage)', () => {
     });
 
     it('empties every bucket on stack deletion in dev', () => {
-      template.resourceCountIs('Custom::S3AutoDeleteObjects', 4);
+      template.resourceCountIs('Custom::S3AutoDeleteObjects', 6);
       template.allResources('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
     });
   });
