@@ -58,6 +58,8 @@ export interface StreamfoldStackProps extends StackProps {
 export interface ResourceNames {
   stack: string;
   stream: string;
+  /** The delivery stream that archives the Kinesis stream. */
+  archiveStream: string;
   /** The direct-PUT delivery stream `FirehoseProducer` writes to. */
   directPutStream: string;
   table: string;
@@ -81,6 +83,8 @@ export function resourceNames(config: StreamfoldConfig, stage: Stage): ResourceN
     // Named (not generated) so producers, the load test and the docs can name them;
     // the stage suffix lets dev and prod share an account.
     stream: `${config.stream.name}-${stage}`,
+    // Named so the archive role's trust policy can name it (aws:SourceArn).
+    archiveStream: `${PROJECT_NAME}-archive-${stage}`,
     directPutStream: `${config.directPut.deliveryStreamName}-${stage}`,
     table: `${config.table.name}-${stage}`,
     glueDatabase: `${PROJECT_NAME}_${stage}`,
@@ -191,6 +195,7 @@ export class StreamfoldStack extends Stack {
       retryAttempts: config.aggregation.maxRetryAttempts,
       maxRecordAge,
       parallelizationFactor: config.aggregation.parallelizationFactor,
+      enhancedFanOut: config.aggregation.enhancedFanOut,
       startingPosition: lambda.StartingPosition[config.aggregation.startingPosition],
       tracing: config.observability.tracing,
       logRetention: stageDefaults.logRetention,
@@ -200,6 +205,7 @@ export class StreamfoldStack extends Stack {
     this.rawArchive = new RawArchive(this, 'RawArchive', {
       ...storage,
       stream,
+      deliveryStreamName: names.archiveStream,
       dataOutputPrefix: config.archive.prefix,
       errorOutputPrefix: config.archive.errorOutputPrefix,
       serverAccessLogsBucket: accessLogs,
@@ -245,6 +251,7 @@ export class StreamfoldStack extends Stack {
       timeout: cdkDuration('ingest.acknowledgeTimeout', config.ingest.acknowledgeTimeout).plus(
         INGEST_FUNCTION_DEFAULTS.timeoutBeyondAcknowledge,
       ),
+      reservedConcurrentExecutions: config.ingest.reservedConcurrency,
       tracing: config.observability.tracing,
       logRetention: stageDefaults.logRetention,
       logRemovalPolicy: stageDefaults.dataRemovalPolicy,
@@ -263,6 +270,7 @@ export class StreamfoldStack extends Stack {
     this.queryFunction = new QueryFunction(this, 'QueryFunction', {
       table,
       environment: queryFunctionEnvironment(config, { tableName: table.tableName }),
+      reservedConcurrentExecutions: config.query.reservedConcurrency,
       tracing: config.observability.tracing,
       logRetention: stageDefaults.logRetention,
       logRemovalPolicy: stageDefaults.dataRemovalPolicy,

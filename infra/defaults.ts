@@ -121,6 +121,9 @@ export const EVENT_SOURCE_MAPPING_DEFAULTS = {
   // Lambda chooses the key of on-failure objects (aws/lambda/<mapping>/<shard>/...);
   // it cannot be configured, so the grant is scoped to it.
   onFailureKeyPrefix: 'aws/lambda/',
+  // Name of the enhanced fan-out consumer (aggregation.enhancedFanOut); unique per stream,
+  // and each stream of a stage is its own, so no stage suffix is needed.
+  enhancedFanOutConsumerName: 'streamfold-aggregate',
 } as const;
 
 /** The ingest function behind `POST /events`. */

@@ -1,10 +1,11 @@
-import { Duration, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration, Names, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { staticRootOf } from '../../core/codec/firehosePrefix.js';
+import { firehoseDeliveryRole } from '../firehoseDeliveryRole.js';
 import { objectWildcardFinding } from '../nagFindings.js';
 
 /** Props of {@link DirectPutArchive}. */
@@ -12,9 +13,10 @@ export interface DirectPutArchiveProps {
   /** The bucket Firehose writes to (the archive bucket). */
   bucket: s3.IBucket;
   /**
-   * Name of the delivery stream producers PUT to.
+   * Name of the delivery stream producers PUT to; its role trusts Firehose only on
+   * behalf of this name.
    *
-   * @default - a name CloudFormation generates
+   * @default - a name unique to this construct's path
    */
   deliveryStreamName?: string;
   /** Firehose S3 prefix expression of delivered objects; must start with a static folder. */
@@ -59,14 +61,6 @@ export interface DirectPutArchiveProps {
   removalPolicy?: RemovalPolicy;
 }
 
-/** Actions Firehose needs on an S3 destination, as documented for its delivery role. */
-const FIREHOSE_S3_OBJECT_ACTIONS = ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'];
-const FIREHOSE_S3_BUCKET_ACTIONS = [
-  's3:GetBucketLocation',
-  's3:ListBucket',
-  's3:ListBucketMultipartUploads',
-];
-
 /**
  * A Firehose delivery stream with direct PUT as its source (what
  * `FirehoseProducer` writes to), delivering gzip NDJSON objects into an
@@ -107,29 +101,18 @@ export class DirectPutArchive extends Construct {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com'),
+    const deliveryStreamName =
+      props.deliveryStreamName ?? Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
+    this.role = firehoseDeliveryRole(this, 'Role', {
+      deliveryStreamName,
       description: 'Firehose direct PUT: writes its own folders of the archive bucket',
+      bucket: props.bucket,
+      objectPrefixes: [dataRoot, errorRoot],
     });
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: FIREHOSE_S3_BUCKET_ACTIONS,
-        resources: [props.bucket.bucketArn],
-      }),
-    );
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: FIREHOSE_S3_OBJECT_ACTIONS,
-        resources: [
-          props.bucket.arnForObjects(`${dataRoot}*`),
-          props.bucket.arnForObjects(`${errorRoot}*`),
-        ],
-      }),
-    );
     this.logGroup.grantWrite(this.role);
 
     this.deliveryStream = new firehose.DeliveryStream(this, 'DeliveryStream', {
-      deliveryStreamName: props.deliveryStreamName,
+      deliveryStreamName,
       encryption: props.encryption ?? firehose.StreamEncryption.awsOwnedKey(),
       // No source: producers PUT records directly.
       destination: new firehose.S3Bucket(props.bucket, {

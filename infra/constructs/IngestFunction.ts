@@ -45,6 +45,14 @@ export interface IngestFunctionProps {
    */
   memorySize?: number;
   /**
+   * Concurrent executions reserved for the function, which also caps it; from
+   * `ingest.reservedConcurrency`. Lambda refuses a reservation that leaves the
+   * account fewer than 100 unreserved executions.
+   *
+   * @default - no reservation: the function draws on the account's unreserved pool
+   */
+  reservedConcurrentExecutions?: number;
+  /**
    * Retention of the function's log group.
    *
    * @default logs.RetentionDays.ONE_MONTH
@@ -89,6 +97,13 @@ export class IngestFunction extends Construct {
       throw new Error(`memorySize must be an integer between 128 and 10240 (given ${memorySize})`);
     }
 
+    const reserved = props.reservedConcurrentExecutions;
+    if (reserved !== undefined && !(Number.isInteger(reserved) && reserved >= 1)) {
+      throw new Error(
+        `reservedConcurrentExecutions must be a positive integer (given ${reserved})`,
+      );
+    }
+
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
@@ -112,6 +127,7 @@ export class IngestFunction extends Construct {
       architecture: FUNCTION_DEFAULTS.architecture,
       memorySize,
       timeout,
+      reservedConcurrentExecutions: reserved,
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: FUNCTION_DEFAULTS.loggingFormat,

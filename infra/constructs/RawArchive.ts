@@ -1,5 +1,5 @@
-import { Duration, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration, Names, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { staticRootOf } from '../archivePartitioning.js';
 import { ARCHIVE_DEFAULTS } from '../defaults.js';
+import { firehoseDeliveryRole } from '../firehoseDeliveryRole.js';
 import { objectWildcardFinding } from '../nagFindings.js';
 import { secureBucket } from '../secureBucket.js';
 
@@ -14,6 +15,12 @@ import { secureBucket } from '../secureBucket.js';
 export interface RawArchiveProps {
   /** The stream Firehose reads. */
   stream: kinesis.IStream;
+  /**
+   * Name of the delivery stream; its role trusts Firehose only on behalf of this name.
+   *
+   * @default - a name unique to this construct's path
+   */
+  deliveryStreamName?: string;
   /** Firehose S3 prefix expression of delivered objects. */
   dataOutputPrefix: string;
   /** Firehose S3 prefix expression of records it could not deliver. */
@@ -57,14 +64,6 @@ export interface RawArchiveProps {
    */
   autoDeleteObjects?: boolean;
 }
-
-/** Actions Firehose needs on an S3 destination, as documented for its delivery role. */
-const FIREHOSE_S3_OBJECT_ACTIONS = ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'];
-const FIREHOSE_S3_BUCKET_ACTIONS = [
-  's3:GetBucketLocation',
-  's3:ListBucket',
-  's3:ListBucketMultipartUploads',
-];
 
 /**
  * The raw event archive: a Firehose delivery stream that reads the Kinesis
@@ -132,25 +131,20 @@ export class RawArchive extends Construct {
       removalPolicy,
     });
 
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com'),
-      description: 'Firehose archive: reads the event stream, writes the archive bucket',
+    const deliveryStreamName =
+      props.deliveryStreamName ?? Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
+    // Objects only under the two static folders: never direct/ nor the rest of the bucket.
+    this.role = firehoseDeliveryRole(this, 'Role', {
+      deliveryStreamName,
+      description:
+        'Firehose archive: reads the event stream, writes its folders of the archive bucket',
+      bucket: this.bucket,
+      objectPrefixes: [dataRoot, errorRoot],
     });
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: FIREHOSE_S3_BUCKET_ACTIONS,
-        resources: [this.bucket.bucketArn],
-      }),
-    );
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: FIREHOSE_S3_OBJECT_ACTIONS,
-        resources: [this.bucket.arnForObjects('*')],
-      }),
-    );
     this.logGroup.grantWrite(this.role);
 
     this.deliveryStream = new firehose.DeliveryStream(this, 'DeliveryStream', {
+      deliveryStreamName,
       // The real role: the source grants stream read and key decrypt to it.
       role: this.role,
       source: new firehose.KinesisStreamSource(props.stream),
@@ -172,11 +166,12 @@ export class RawArchive extends Construct {
       }),
     });
 
-    Validations.of(this.role).acknowledge({
-      id: objectWildcardFinding(this.bucket, '*'),
-      reason:
-        'Firehose names each object it writes (prefix, timestamp, random suffix) and retries multipart uploads, so it needs the documented object actions on every key; no delete action is granted.',
-    });
+    for (const root of [dataRoot, errorRoot]) {
+      Validations.of(this.role).acknowledge({
+        id: objectWildcardFinding(this.bucket, `${root}*`),
+        reason: `Firehose names each object it writes under ${root} (prefix, timestamp, random suffix) and retries multipart uploads, so it needs the documented object actions on every key of its own folder; no delete action is granted.`,
+      });
+    }
     Validations.of(this.deliveryStream).acknowledge({
       id: 'AwsSolutions-KDF1',
       reason:

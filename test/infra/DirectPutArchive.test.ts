@@ -6,6 +6,7 @@ import {
   DirectPutArchive,
   type DirectPutArchiveProps,
 } from '../../infra/constructs/DirectPutArchive.js';
+import { firehoseTrustStatement } from './firehoseTrustStatement.js';
 
 const PREFIXES = {
   dataOutputPrefix: 'direct/year=!{timestamp:yyyy}/',
@@ -88,10 +89,35 @@ describe('DirectPutArchive', () => {
         ],
       },
     });
+  });
+
+  it('lets only Firehose acting for this account and this delivery stream assume its role', () => {
+    // Act
+    const { template, archive, id } = fixture({ deliveryStreamName: 'streamfold-direct-dev' });
+
+    // Assess
+    expect(
+      template.findResources('AWS::IAM::Role', {
+        Properties: {
+          AssumeRolePolicyDocument: {
+            Statement: [firehoseTrustStatement('streamfold-direct-dev')],
+            Version: '2012-10-17',
+          },
+        },
+      }),
+    ).toHaveProperty(id(archive.role));
+  });
+
+  it('names the delivery stream after its path when no name is given, so the trust policy can name it', () => {
+    // Act
+    const { template } = fixture();
+
+    // Assess
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamName: 'Test-Direct-4EB52397',
+    });
     template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: {
-        Statement: [Match.objectLike({ Principal: { Service: 'firehose.amazonaws.com' } })],
-      },
+      AssumeRolePolicyDocument: { Statement: [firehoseTrustStatement('Test-Direct-4EB52397')] },
     });
   });
 

@@ -4,6 +4,7 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
 import { RawArchive } from '../../infra/constructs/RawArchive.js';
+import { firehoseTrustStatement } from './firehoseTrustStatement.js';
 
 /**
  * What Firehose documents about record delimiters, quoted from the AWS docs:
@@ -27,15 +28,18 @@ const APPEND_NEWLINE_TO_EVERY_RECORD = {
   Processors: [{ Type: 'AppendDelimiterToRecord', Parameters: [] }],
 };
 
-function fixture() {
+function fixture(deliveryStreamName?: string) {
   const stack = new Stack(new App(), 'Test');
-  new RawArchive(stack, 'Archive', {
+  const archive = new RawArchive(stack, 'Archive', {
     stream: new kinesis.Stream(stack, 'Stream'),
+    deliveryStreamName,
     dataOutputPrefix: 'events/year=!{timestamp:yyyy}/',
     errorOutputPrefix: 'errors/!{firehose:error-output-type}/',
     serverAccessLogsBucket: new s3.Bucket(stack, 'AccessLogs'),
   });
-  return { template: Template.fromStack(stack) };
+  const id = (construct: { node: { defaultChild?: unknown } }) =>
+    stack.resolve((construct.node.defaultChild as { logicalId: string }).logicalId) as string;
+  return { template: Template.fromStack(stack), archive, id };
 }
 
 describe('RawArchive', () => {
@@ -52,5 +56,72 @@ describe('RawArchive', () => {
     expect(stream?.Properties.ExtendedS3DestinationConfiguration.ProcessingConfiguration).toEqual(
       APPEND_NEWLINE_TO_EVERY_RECORD,
     );
+  });
+
+  it('lets only Firehose acting for this account and this delivery stream assume its role', () => {
+    // Act
+    const { template, archive, id } = fixture('streamfold-archive-test');
+
+    // Assess
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamName: 'streamfold-archive-test',
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [firehoseTrustStatement('streamfold-archive-test')],
+        Version: '2012-10-17',
+      },
+    });
+    expect(
+      template.findResources('AWS::IAM::Role', {
+        Properties: {
+          AssumeRolePolicyDocument: {
+            Statement: [firehoseTrustStatement('streamfold-archive-test')],
+          },
+        },
+      }),
+    ).toHaveProperty(id(archive.role));
+  });
+
+  it('names the delivery stream after its path when no name is given, so the trust policy can name it', () => {
+    // Act
+    const { template } = fixture();
+
+    // Assess
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamName: 'Test-Archive-A0735EB8',
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [firehoseTrustStatement('Test-Archive-A0735EB8')] },
+    });
+  });
+
+  it('lets Firehose write only under the data and error folders, never the rest of the bucket', () => {
+    // Act
+    const { template, archive, id } = fixture();
+
+    // Assess: the documented S3 actions; objects only under events/ and errors/
+    const bucketArn = { 'Fn::GetAtt': [id(archive.bucket), 'Arn'] };
+    const objects = (folder: string) => ({ 'Fn::Join': ['', [bucketArn, `/${folder}*`]] });
+    const [policy] = Object.values(
+      template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: id(archive.role) }] },
+      }),
+    ) as { Properties: { PolicyDocument: { Statement: unknown[] } } }[];
+    const s3Statements = policy?.Properties.PolicyDocument.Statement.filter((statement) =>
+      JSON.stringify(statement).includes('"s3:'),
+    );
+    expect(s3Statements).toEqual([
+      {
+        Action: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
+        Effect: 'Allow',
+        Resource: bucketArn,
+      },
+      {
+        Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+        Effect: 'Allow',
+        Resource: [objects('events/'), objects('errors/')],
+      },
+    ]);
   });
 });

@@ -3,22 +3,25 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS_OVER_GROUP_CAP_METRIC } from '../../core/aggregates/GroupRegistry.js';
+import { staticRootOf } from '../../core/codec/firehosePrefix.js';
 import {
   AGGREGATE_SERVICE_NAME,
   METRICS_NAMESPACE,
 } from '../../core/config/aggregateFunctionEnvironment.js';
-import { loadConfig } from '../../core/config/loadConfig.js';
+import { DEFAULT_DECLARED_CONFIG, loadConfig } from '../../core/config/loadConfig.js';
 import { parseDuration } from '../../core/duration.js';
 import {
   ACCESS_LOG_DEFAULTS,
   ANALYTICS_DEFAULTS,
   ARCHIVE_DEFAULTS,
   BUCKET_DEFAULTS,
+  EVENT_SOURCE_MAPPING_DEFAULTS,
   MONITORING_DEFAULTS,
   REJECTS_DEFAULTS,
   STAGE_DEFAULTS,
 } from '../../infra/defaults.js';
 import type { StreamfoldStack } from '../../infra/StreamfoldStack.js';
+import { firehoseTrustStatement } from './firehoseTrustStatement.js';
 import { type SynthesizedApp, synthStreamfoldApp } from './synthStreamfoldApp.js';
 
 const config = loadConfig();
@@ -197,6 +200,24 @@ describe('StreamfoldStack (dev stage)', () => {
     });
   });
 
+  describe('defaults of aggregation.enhancedFanOut and reserved concurrency', () => {
+    it('reads the stream without an enhanced fan-out consumer', () => {
+      expect(stack.aggregateFunction.consumer).toBeUndefined();
+      template.resourceCountIs('AWS::Kinesis::StreamConsumer', 0);
+    });
+
+    it('reserves no concurrency for the ingest and query functions', () => {
+      for (const fn of [stack.ingestFunction.handler, stack.queryFunction.handler]) {
+        const properties = (
+          template.toJSON().Resources[logicalIdOf(stack, fn)] as {
+            Properties: Record<string, unknown>;
+          }
+        ).Properties;
+        expect(properties).not.toHaveProperty('ReservedConcurrentExecutions');
+      }
+    });
+  });
+
   describe('buckets', () => {
     it('creates six private, encrypted, TLS-only buckets (two for the dashboard)', () => {
       template.resourceCountIs('AWS::S3::Bucket', 6);
@@ -361,9 +382,14 @@ describe('StreamfoldStack (dev stage)', () => {
               Resource: arnOf(stack, bucket),
             },
             {
+              // Only the static folders of archive.prefix and archive.errorOutputPrefix
+              // (sorted by minimizePolicies): never direct/ nor the rest of the bucket.
               Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
               Effect: 'Allow',
-              Resource: objectsArn(stack, bucket, '*'),
+              Resource: [
+                objectsArn(stack, bucket, `${staticRootOf(config.archive.errorOutputPrefix)}*`),
+                objectsArn(stack, bucket, `${staticRootOf(config.archive.prefix)}*`),
+              ],
             },
             {
               Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -379,10 +405,26 @@ describe('StreamfoldStack (dev stage)', () => {
           ],
         },
       });
-      template.hasResourceProperties('AWS::IAM::Role', {
-        AssumeRolePolicyDocument: {
-          Statement: [Match.objectLike({ Principal: { Service: 'firehose.amazonaws.com' } })],
-        },
+    });
+
+    it('lets only Firehose acting for this account and its own delivery stream assume each role', () => {
+      template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+        DeliveryStreamName: 'streamfold-archive-dev',
+        DeliveryStreamType: 'KinesisStreamAsSource',
+      });
+      const trustOf = (role: IConstruct) =>
+        (
+          template.toJSON().Resources[logicalIdOf(stack, role)] as {
+            Properties: { AssumeRolePolicyDocument: unknown };
+          }
+        ).Properties.AssumeRolePolicyDocument;
+      expect(trustOf(stack.rawArchive.role)).toEqual({
+        Statement: [firehoseTrustStatement('streamfold-archive-dev')],
+        Version: '2012-10-17',
+      });
+      expect(trustOf(stack.directPutArchive.role)).toEqual({
+        Statement: [firehoseTrustStatement(`${config.directPut.deliveryStreamName}-dev`)],
+        Version: '2012-10-17',
       });
     });
   });
@@ -695,5 +737,75 @@ describe('StreamfoldStack (prod stage, on-demand, alarm e-mail)', () => {
       Endpoint: 'ops@example.com',
       TopicArn: { Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') },
     });
+  });
+});
+
+describe('StreamfoldStack (aggregation.enhancedFanOut and reserved concurrency set)', () => {
+  let synthesized: SynthesizedApp;
+  let template: Template;
+  let stack: StreamfoldStack;
+
+  beforeAll(() => {
+    // Prepare: the shipped configuration with the three settings changed
+    const declared = DEFAULT_DECLARED_CONFIG.declared as Record<string, Record<string, unknown>>;
+    synthesized = synthStreamfoldApp({
+      context: { stage: 'dev' },
+      declared: {
+        file: DEFAULT_DECLARED_CONFIG.file,
+        declared: {
+          ...declared,
+          aggregation: { ...declared.aggregation, enhancedFanOut: true },
+          ingest: { ...declared.ingest, reservedConcurrency: 20 },
+          query: { ...declared.query, reservedConcurrency: 5 },
+        },
+      },
+    });
+    template = synthesized.template;
+    stack = synthesized.stack;
+  });
+
+  afterAll(() => synthesized.cleanUp());
+
+  it('maps the aggregate function to an enhanced fan-out consumer of the stream', () => {
+    const consumer = stack.aggregateFunction.consumer as IConstruct;
+    const consumerArn = { 'Fn::GetAtt': [logicalIdOf(stack, consumer), 'ConsumerARN'] };
+    template.resourceCountIs('AWS::Kinesis::StreamConsumer', 1);
+    template.hasResourceProperties('AWS::Kinesis::StreamConsumer', {
+      ConsumerName: EVENT_SOURCE_MAPPING_DEFAULTS.enhancedFanOutConsumerName,
+      StreamARN: arnOf(stack, stack.eventStream.stream),
+    });
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: consumerArn,
+      FunctionName: refOf(stack, stack.aggregateFunction.handler),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MetricsConfig: { Metrics: ['EventCount'] },
+      DestinationConfig: {
+        OnFailure: { Destination: arnOf(stack, stack.node.findChild('RejectsBucket')) },
+      },
+    });
+    // The consumer actions on the consumer's ARN, besides the stream read of the default.
+    const policy = template.toJSON().Resources[
+      logicalIdOf(stack, stack.aggregateFunction.role.node.findChild('DefaultPolicy'))
+    ] as { Properties: { PolicyDocument: { Statement: unknown[] } } };
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual({
+      Action: ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'],
+      Effect: 'Allow',
+      Resource: consumerArn,
+    });
+  });
+
+  it('reserves the configured concurrency for the ingest and query functions', () => {
+    for (const [fn, reserved] of [
+      [stack.ingestFunction.handler, 20],
+      [stack.queryFunction.handler, 5],
+    ] as const) {
+      const properties = (
+        template.toJSON().Resources[logicalIdOf(stack, fn)] as {
+          Properties: Record<string, unknown>;
+        }
+      ).Properties;
+      expect(properties.ReservedConcurrentExecutions).toBe(reserved);
+    }
   });
 });
