@@ -12,6 +12,7 @@ import {
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { StreamfoldConfig } from '../core/config/configSchema.js';
 import { AGGREGATE_ATTRIBUTES } from '../functions/aggregate/DynamoAggregateStore.js';
+import { AGGREGATES_BY_METRIC_INDEX as BY_METRIC } from '../functions/query/aggregatesByMetricIndex.js';
 import type { AwsClients } from './awsClients.js';
 
 const POLL_MS = 50;
@@ -61,8 +62,8 @@ async function ensureTable(config: StreamfoldConfig, { dynamodb }: AwsClients): 
 }
 
 /**
- * Creates an aggregates table with the keys the CDK stack declares and waits
- * until it is active.
+ * Creates an aggregates table with the keys and the `byMetric` index the CDK
+ * stack declares and waits until it is active.
  */
 export async function createAggregatesTable(
   dynamodb: DynamoDBClient,
@@ -76,10 +77,21 @@ export async function createAggregatesTable(
       AttributeDefinitions: [
         { AttributeName: partitionKey, AttributeType: 'S' },
         { AttributeName: sortKey, AttributeType: 'S' },
+        { AttributeName: BY_METRIC.partitionKey, AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: partitionKey, KeyType: 'HASH' },
         { AttributeName: sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: BY_METRIC.indexName,
+          KeySchema: [
+            { AttributeName: BY_METRIC.partitionKey, KeyType: 'HASH' },
+            { AttributeName: BY_METRIC.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
       ],
     }),
   );

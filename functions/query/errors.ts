@@ -1,3 +1,5 @@
+import { AGGREGATES_BY_METRIC_INDEX } from './aggregatesByMetricIndex.js';
+
 /** Base class of the query API's errors; `status` is the HTTP status it answers with. */
 export class QueryError extends Error {
   /** HTTP status of the response. */
@@ -85,5 +87,25 @@ export class UnknownGroupError extends QueryError {
     this.group = group;
     this.knownGroups = knownGroups;
     this.suggestion = suggestion;
+  }
+}
+
+/**
+ * The aggregates table has no `byMetric` index, which groups, top groups and
+ * totals are read through (answered with 500 and logged). On AWS the stack
+ * creates it; locally a table kept from before the index was added lacks it,
+ * and the local emulator cannot add an index to an existing table.
+ */
+export class AggregatesIndexMissingError extends Error {
+  /** The table read. */
+  public readonly tableName: string;
+
+  public constructor(tableName: string, cause: unknown) {
+    super(
+      `table ${tableName} has no index ${AGGREGATES_BY_METRIC_INDEX.indexName} (partition key ${AGGREGATES_BY_METRIC_INDEX.partitionKey}, sort key ${AGGREGATES_BY_METRIC_INDEX.sortKey}); deploy the stack, or locally start from a new data directory so the table is created with it`,
+      { cause },
+    );
+    this.name = 'AggregatesIndexMissingError';
+    this.tableName = tableName;
   }
 }

@@ -17,13 +17,20 @@ import {
   type TopParameters,
 } from './parseQueryParameters.js';
 import type { QuerySettings } from './QuerySettings.js';
-import { scanRangeItems } from './scanRangeItems.js';
+import { readRangeItems } from './readRangeItems.js';
 import { decodeSeriesCursor, encodeSeriesCursor } from './seriesCursor.js';
 
 /** Where the aggregates are read from. */
 export interface AggregateSource {
   dynamodb: DynamoDBClient;
   tableName: string;
+  /**
+   * Most items per page of the Queries that read a range (DynamoDB's
+   * `Limit`) and keys per BatchGetItem, to exercise paging in tests.
+   *
+   * @default - pages of up to 1 MB, 100 keys per BatchGetItem
+   */
+  pageLimit?: number;
 }
 
 /** One declared metric, as `GET /api/metrics` lists it. */
@@ -224,17 +231,15 @@ export function seriesPointOf(
  * The groups a metric has items for in a window and range, with their event
  * counts, most first.
  *
- * Cost: a Scan of the whole table filtered on `metric`, `win` and `bucket`
- * (groups are not known in advance and the table has no index by metric), so
- * every call reads, and is billed for, every item of the table in 1 MB pages,
- * whatever the range. Fine for dashboards over tables of some thousands of
- * items; a larger deployment would add a GSI on (`metric`, `sk`).
+ * Cost: the metric's items in the window and range, found through the
+ * `byMetric` index and read by key (see `readRangeItems`): it grows with the
+ * metric's groups × buckets in the range, not with the rest of the table.
  */
 export async function listGroups(
   source: AggregateSource,
   params: GroupsParameters,
 ): Promise<GroupsResponse> {
-  const combined = await scanRange(source, params, false);
+  const combined = await combineRange(source, params, false);
   const groups = [...combined.values()]
     .map(({ group, count }) => ({ group, count }))
     .sort((a, b) => b.count - a.count || compare(a.group, b.group));
@@ -247,14 +252,14 @@ export async function listGroups(
  * (sums exactly, in decimal, and ranked by the exact decimals), min and max
  * combined, `avg = sum / count`.
  *
- * Cost: the same whole-table Scan as {@link listGroups}.
+ * Cost: the same reads as {@link listGroups}.
  */
 export async function topGroups(
   source: AggregateSource,
   params: TopParameters,
 ): Promise<TopResponse> {
   const kept = keptFigures(params.metric);
-  const combined = await scanRange(source, params, params.metric.value !== undefined);
+  const combined = await combineRange(source, params, params.metric.value !== undefined);
   const groups: TopGroup[] = [...combined.values()].map((figures) => {
     const top: TopGroup = { group: figures.group, count: figures.count };
     const sumDecimal = figures.sum;
@@ -311,15 +316,15 @@ interface CombinedFigures {
 
 /**
  * The metric's items in the window and range combined per group (see
- * {@link scanRangeItems}).
+ * {@link readRangeItems}).
  */
-async function scanRange(
+async function combineRange(
   source: AggregateSource,
   params: RangeParameters,
   withValues: boolean,
 ): Promise<Map<string, CombinedFigures>> {
   const combined = new Map<string, CombinedFigures>();
-  await scanRangeItems(source, params, withValues ? 'figures' : 'counts', (item) => {
+  await readRangeItems(source, params, withValues ? 'figures' : 'counts', (item) => {
     const group = item[A.group]?.S;
     const countText = item[A.count]?.N;
     if (group === undefined || countText === undefined) return;

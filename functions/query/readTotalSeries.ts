@@ -12,7 +12,7 @@ import {
   type SeriesResponse,
   seriesPointOf,
 } from './queryAggregates.js';
-import { scanRangeItems } from './scanRangeItems.js';
+import { readRangeItems } from './readRangeItems.js';
 import { decodeSeriesCursor, encodeSeriesCursor } from './seriesCursor.js';
 
 /**
@@ -30,10 +30,10 @@ import { decodeSeriesCursor, encodeSeriesCursor } from './seriesCursor.js';
  * while the range goes on, even if the buckets left hold no events.
  * `groupCount` and `largestGroup` are over the whole range on every page.
  *
- * Cost: one whole-table Scan per page (see `scanRangeItems`), the same
- * read units as one `GET /api/groups`, however many groups the metric has (at
- * most 10,000): a total of `n` buckets costs `ceil(n / limit)` scans. Items
- * are read whole when the metric keeps percentiles. Memory: the merged
+ * Cost: every page reads the metric's items of the whole range (see
+ * `readRangeItems`), the same reads as one `GET /api/groups`: a total of `n`
+ * buckets costs `ceil(n / limit)` such reads. Items are read whole when the
+ * metric keeps percentiles. Memory: the merged
  * figures of at most `limit` buckets and one counter per group.
  *
  * @throws {QueryParameterError} when `cursor` is not a cursor of this total and range
@@ -57,9 +57,9 @@ export async function readTotalSeries(
   const wholeItems = PERCENTILE_STATS.some((stat) => kept.has(stat));
   const byBucket = new Map<string, AggregateFigures>();
   const countByGroup = new Map<string, number>();
-  // The whole range, not only this page's buckets: a scan costs the same either way, and the
-  // group count then reads the same on every page.
-  await scanRangeItems(source, params, wholeItems ? 'whole' : 'figures', (item) => {
+  // The whole range, not only this page's buckets: the group count then reads the same on
+  // every page.
+  await readRangeItems(source, params, wholeItems ? 'whole' : 'figures', (item) => {
     const group = item[A.group]?.S;
     const bucket = item[A.bucketStart]?.S;
     if (group === undefined || bucket === undefined) return;

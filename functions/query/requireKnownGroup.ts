@@ -17,8 +17,9 @@ const END_OF_TIME_MS = Date.UTC(9999, 11, 31);
  * named instead of answered with silence.
  *
  * Cost: a Query of one item on the group's partition (0.5 read units) when
- * the group exists; when it does not, also one whole-table Scan (as
- * `GET /api/groups`) for the groups the error names.
+ * the group exists; when it does not, also the reads of `GET /api/groups`
+ * over all time (the metric's items in the window) for the groups the error
+ * names.
  *
  * @throws {UnknownGroupError} naming the metric's groups in the window, most events first,
  *   and the one likely meant

@@ -214,7 +214,12 @@ export class AggregateFunction extends Construct {
     });
 
     // Stream read (and decrypt with its key) is granted by the event source when it binds.
-    props.table.grant(this.role, 'dynamodb:UpdateItem', 'dynamodb:GetItem');
+    // Not table.grant(): it adds the table's indexes (`<arn>/index/*`), which this function never reads.
+    iam.Grant.addToPrincipal({
+      grantee: this.role,
+      actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+      resourceArns: [props.table.tableArn],
+    });
     iam.Grant.addToPrincipal({
       grantee: this.role,
       actions: ['s3:PutObject'],

@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { AGGREGATE_ATTRIBUTES } from '../../functions/aggregate/DynamoAggregateStore.js';
+import { AGGREGATES_BY_METRIC_INDEX } from '../../functions/query/aggregatesByMetricIndex.js';
 
 /** Props of {@link AggregatesTable}. */
 export interface AggregatesTableProps {
@@ -27,7 +28,9 @@ export interface AggregatesTableProps {
 
 /**
  * The DynamoDB table of aggregates: partition key `pk` (metric and group), sort
- * key `sk` (window and bucket start), TTL on `expiresAt`. The attribute names
+ * key `sk` (window and bucket start), TTL on `expiresAt`, and a keys-only
+ * index by `metric` and `sk` through which the query API lists a metric's
+ * items in a range (see `AGGREGATES_BY_METRIC_INDEX`). The attribute names
  * are those `DynamoAggregateStore` writes. On-demand, because aggregate writes
  * follow traffic and one batch can touch many keys at once; point-in-time
  * recovery, because a bad deploy could fold wrong values into every item.
@@ -50,6 +53,15 @@ export class AggregatesTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: props.deletionProtection ?? false,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: AGGREGATES_BY_METRIC_INDEX.indexName,
+      partitionKey: {
+        name: AGGREGATES_BY_METRIC_INDEX.partitionKey,
+        type: dynamodb.AttributeType.STRING,
+      },
+      sortKey: { name: AGGREGATES_BY_METRIC_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
   }
 }

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { AGGREGATES_BY_METRIC_INDEX } from '../../functions/query/aggregatesByMetricIndex.js';
 import { FUNCTION_DEFAULTS, QUERY_FUNCTION_DEFAULTS } from '../defaults.js';
 import { acknowledgeTracingGrant, functionTracing } from '../functionTracing.js';
 import { PROJECT_ROOT } from '../lambdaEntry.js';
@@ -67,8 +68,9 @@ export interface QueryFunctionProps {
  * `/api/top` routes. Route it with `PipelineApi.addFunctionRoute`.
  *
  * Its role is its own and read-only, with exactly: `dynamodb:Query`,
- * `dynamodb:Scan` and `dynamodb:GetItem` on the table, and writing to its log
- * group.
+ * `dynamodb:GetItem` and `dynamodb:BatchGetItem` on the table, `dynamodb:Query`
+ * on its `byMetric` index, and writing to its log group. No `dynamodb:Scan`:
+ * nothing it answers reads the whole table.
  */
 export class QueryFunction extends Construct {
   /** The Lambda function. */
@@ -139,12 +141,18 @@ export class QueryFunction extends Construct {
       },
     });
 
-    // Not table.grantReadData(): it adds BatchGetItem, ConditionCheckItem, DescribeTable and
-    // stream reads. Query reads a series, Scan lists groups; GetItem reads one bucket.
+    // Not table.grantReadData(): it adds Scan, ConditionCheckItem, DescribeTable and stream
+    // reads. Query reads a series and lists a range's keys on the byMetric index; GetItem and
+    // BatchGetItem read the items those keys name.
     iam.Grant.addToPrincipal({
       grantee: this.role,
-      actions: ['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:GetItem'],
+      actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'],
       resourceArns: [props.table.tableArn],
+    });
+    iam.Grant.addToPrincipal({
+      grantee: this.role,
+      actions: ['dynamodb:Query'],
+      resourceArns: [`${props.table.tableArn}/index/${AGGREGATES_BY_METRIC_INDEX.indexName}`],
     });
   }
 }

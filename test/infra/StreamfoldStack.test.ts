@@ -79,7 +79,7 @@ describe('StreamfoldStack (dev stage)', () => {
   });
 
   describe('AggregatesTable', () => {
-    it('creates an on-demand table with pk/sk, TTL and point-in-time recovery', () => {
+    it('creates an on-demand table with pk/sk, a keys-only index by metric, TTL and point-in-time recovery', () => {
       template.resourceCountIs('AWS::DynamoDB::Table', 1);
       template.hasResource('AWS::DynamoDB::Table', {
         Properties: {
@@ -91,6 +91,17 @@ describe('StreamfoldStack (dev stage)', () => {
           AttributeDefinitions: [
             { AttributeName: 'pk', AttributeType: 'S' },
             { AttributeName: 'sk', AttributeType: 'S' },
+            { AttributeName: 'metric', AttributeType: 'S' },
+          ],
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: 'byMetric',
+              KeySchema: [
+                { AttributeName: 'metric', KeyType: 'HASH' },
+                { AttributeName: 'sk', KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'KEYS_ONLY' },
+            },
           ],
           BillingMode: 'PAY_PER_REQUEST',
           TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },

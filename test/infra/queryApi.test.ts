@@ -78,7 +78,7 @@ describe('query API in StreamfoldStack (dev stage)', () => {
     expect(fn.Properties.MemorySize).toBe(QUERY_FUNCTION_DEFAULTS.memorySize);
   });
 
-  it('may only write its logs and Query, Scan and GetItem the table', () => {
+  it('may only write its logs, Query, GetItem and BatchGetItem the table and Query its byMetric index (no Scan)', () => {
     synthesized.template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [refOf(stack, stack.queryFunction.role)],
       PolicyDocument: {
@@ -89,9 +89,16 @@ describe('query API in StreamfoldStack (dev stage)', () => {
             Resource: arnOf(stack, stack.queryFunction.logGroup),
           },
           {
-            Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+            Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
             Effect: 'Allow',
             Resource: arnOf(stack, stack.aggregatesTable.table),
+          },
+          {
+            Action: 'dynamodb:Query',
+            Effect: 'Allow',
+            Resource: {
+              'Fn::Join': ['', [arnOf(stack, stack.aggregatesTable.table), '/index/byMetric']],
+            },
           },
         ],
       },
