@@ -30,6 +30,6 @@ export function acknowledgeTracingGrant(role: iam.IRole): void {
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason:
-      'Active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions: the X-Ray documentation lists them with resource *.',
+      'Active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords on *: trace segments belong to the account, not to a resource, and the AWS managed policy AWSXRayDaemonWriteAccess grants the same actions on Resource * as well.',
   });
 }

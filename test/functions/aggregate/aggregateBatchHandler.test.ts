@@ -48,7 +48,9 @@ describe('aggregateBatchHandler: metrics published on every way out', () => {
   let emf: EmfCapture;
 
   beforeEach(() => {
-    // Lambda sets this in an on-demand environment; Powertools reports a cold start only then.
+    // "AWS_LAMBDA_INITIALIZATION_TYPE – The initialization type of the function, which is either
+    // on-demand or provisioned-concurrency." (Lambda developer guide); Powertools counts a cold
+    // start only for on-demand.
     vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand');
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
     emf = captureEmf();

@@ -37,7 +37,9 @@ describe('query handler metrics (EMF on stdout)', () => {
       AWS_MAX_ATTEMPTS: '1',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'false',
-      // Lambda sets this in an on-demand environment; Powertools reports a cold start only then.
+      // "AWS_LAMBDA_INITIALIZATION_TYPE – The initialization type of the function, which is either
+      // on-demand or provisioned-concurrency." (Lambda developer guide); Powertools counts a cold
+      // start only for on-demand.
       AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     };
     for (const [name, value] of Object.entries(variables)) vi.stubEnv(name, value);
