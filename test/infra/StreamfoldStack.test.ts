@@ -654,7 +654,7 @@ describe('StreamfoldStack (dev stage)', () => {
 
     it('sends every alarm and recovery to the SSL-only topic, with no subscriber unless asked', () => {
       const topic = refOf(stack, stack.monitoring.alarmTopic);
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
       template.allResourcesProperties('AWS::CloudWatch::Alarm', {
         AlarmActions: [topic],
         OKActions: [topic],
