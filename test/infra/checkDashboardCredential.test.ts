@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import * as nodeCrypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CHECK_CREDENTIAL_FUNCTION_FILE } from '../../infra/constructs/DashboardHosting.js';
 import {
@@ -206,5 +208,38 @@ describe('dashboardCredentialValue', () => {
     [USER, '', /password must not be empty/],
   ])('refuses user %j', (user, password, message) => {
     expect(() => dashboardCredentialValue(user, password)).toThrow(message);
+  });
+});
+
+describe('printDashboardCredential (npx tsx infra/edge/printDashboardCredential.ts)', () => {
+  const script = fileURLToPath(
+    new URL('../../infra/edge/printDashboardCredential.ts', import.meta.url),
+  );
+  const run = (args: string[], env: Record<string, string>) =>
+    spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+
+  it('prints a value the CloudFront Function accepts for the password in DASHBOARD_PASSWORD', async () => {
+    // Act
+    const result = run(['operator'], { DASHBOARD_PASSWORD: PASSWORD });
+
+    // Assess
+    expect(result.status).toBe(0);
+    const store = new FakeKeyValueStore();
+    store.values.set(DASHBOARD_CREDENTIAL_KEY, result.stdout.trim());
+    const request = viewerRequest(basic('operator', PASSWORD));
+    expect(await loadHandler(store)({ request })).toBe(request);
+  });
+
+  it('exits 2 naming the variable when DASHBOARD_PASSWORD is not set', () => {
+    // Act
+    const result = run([], {});
+
+    // Assess
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toBe('DASHBOARD_PASSWORD environment variable is not set');
+    expect(result.stdout).toBe('');
   });
 });

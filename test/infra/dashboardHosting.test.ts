@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +10,7 @@ import { type ConfigOverrides, loadConfig } from '../../core/config/loadConfig.j
 import {
   CHECK_CREDENTIAL_FUNCTION_FILE,
   DASHBOARD_OBJECTS,
+  DashboardHosting,
 } from '../../infra/constructs/DashboardHosting.js';
 import { STAGE_DEFAULTS } from '../../infra/defaults.js';
 import { StreamfoldStack } from '../../infra/StreamfoldStack.js';
@@ -512,5 +515,32 @@ describe.each(['dev', 'prod'] as const)('cdk-nag AwsSolutions over the dashboard
           finding.includes('/Custom::CDKBucketDeployment'),
       ),
     ).toEqual([]);
+  });
+});
+
+describe('DashboardHosting props', () => {
+  it('refuses a domain name without a certificate, naming both', () => {
+    // Prepare
+    const stack = new Stack(new App(), 'Test');
+    const queryFunction = new lambda.Function(stack, 'Query', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200 });'),
+    });
+    const accessLogs = new s3.Bucket(stack, 'AccessLogs');
+
+    // Act & Assess
+    expect(
+      () =>
+        new DashboardHosting(stack, 'Dashboard', {
+          queryFunction,
+          serverAccessLogsBucket: accessLogs,
+          removalPolicy: RemovalPolicy.DESTROY,
+          autoDeleteObjects: true,
+          domainName: 'dashboard.example.com',
+        }),
+    ).toThrow(
+      'domainName and certificate must be given together (given domainName dashboard.example.com, certificate none)',
+    );
   });
 });
