@@ -173,8 +173,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const archiveCheckpoints = new CheckpointStore({
     file: checkpointFile('archive'),
     recovery:
-      'Delete it to archive the stream again from its start (records still in the stream are ' +
-      'archived a second time; their ids tell the copies apart), or restore it from a copy.',
+      "Delete it to start a new archive at the stream's LATEST position (records not archived yet " +
+      'are then not archived), write {"createdAt": "<ISO time>"} to it to archive again what ' +
+      'arrived since then (their ids tell copies apart), or restore it from a copy.',
   });
   // Parts down for good; the pipeline cannot drain while one is.
   const partsDown: EmulatorExitedError[] = [];
