@@ -84,7 +84,13 @@ interface Measured {
   payload?: { rows: ProducerBenchmarkRow[]; averageEventBytes: number; repetitions: number };
   firehose?: { packed: FirehoseBilling; unpacked: FirehoseBilling };
   pipeline?: PipelineBenchmarkResult;
-  cost?: { streamfold: CostBreakdown; naive: CostBreakdown; units: PipelineUnits[] };
+  cost?: {
+    streamfold: CostBreakdown;
+    /** The same units with the aggregate function on an enhanced fan-out consumer. */
+    streamfoldEnhancedFanOut: CostBreakdown;
+    naive: CostBreakdown;
+    units: PipelineUnits[];
+  };
 }
 
 /**
@@ -292,6 +298,7 @@ function costModel(measured: Measured, memoryMB: number): Measured['cost'] {
   };
   return {
     streamfold: costPerMillionEvents(streamfold, rate),
+    streamfoldEnhancedFanOut: costPerMillionEvents(streamfold, rate, { enhancedFanOut: true }),
     naive: costPerMillionEvents(naive, rate),
     units: [streamfold, naive],
   };
@@ -427,7 +434,7 @@ function buildFigures(measured: Measured, selected: Set<Part>, quick: boolean): 
       target: cost ? { op: '<=', value: cost.naive.total / 20 } : undefined,
       command: only('cost'),
       note: cost
-        ? `us-east-1 list prices from \`bench/prices.ts\` (compiled ${PRICES.compiled}, sources in the file) times the units measured in rows 1-4 at ${WRITE_WORKLOAD.eventsPerSecond.toLocaleString('en-US')} events/s of ${BENCH_EVENT_BYTES}-byte events; breakdown below. Target: ≥ 20× cheaper than the baseline. Assumptions (not measured): Lambda arm64 at ${loadConfig().aggregation.memorySize} MB, billed time = measured CPU time per event plus ${ASSUMED_DYNAMODB_WRITE_MS} ms per DynamoDB round trip (streamfold: 16 writes in flight; naive: one awaited write per event); naive batches of ${NAIVE_BATCH_RECORDS} records; both archive the same events (same S3 bytes).`
+        ? `us-east-1 list prices from \`bench/prices.ts\` (compiled ${PRICES.compiled}, sources in the file) times the units measured in rows 1-4 at ${WRITE_WORKLOAD.eventsPerSecond.toLocaleString('en-US')} events/s of ${BENCH_EVENT_BYTES}-byte events; breakdown below. Target: ≥ 20× cheaper than the baseline. Assumptions (not measured): Lambda arm64 at ${loadConfig().aggregation.memorySize} MB, billed time = measured CPU time per event plus ${ASSUMED_DYNAMODB_WRITE_MS} ms per DynamoDB round trip (streamfold: 16 writes in flight; naive: one awaited write per event); naive batches of ${NAIVE_BATCH_RECORDS} records; both archive the same events (same S3 bytes). With \`aggregation.enhancedFanOut\` (a dedicated consumer for the aggregate function): $${cost.streamfoldEnhancedFanOut.total.toFixed(4)} (column "streamfold, enhanced fan-out" below).`
         : `Not measured in this run.${unmeasured('cost')}`,
     },
     {
@@ -579,6 +586,8 @@ function buildSections(
     const keys = [
       ['kinesisPutPayloadUnits', 'Kinesis PUT payload units'],
       ['kinesisShardHours', 'Kinesis shard hours'],
+      ['kinesisEnhancedFanOutShardHours', 'Kinesis enhanced fan-out consumer-shard hours'],
+      ['kinesisEnhancedFanOutRetrieval', 'Kinesis enhanced fan-out data retrieval'],
       ['lambdaRequests', 'Lambda requests'],
       ['lambdaCompute', 'Lambda GB-s (arm64)'],
       ['dynamodbWrites', 'DynamoDB on-demand writes'],
@@ -587,14 +596,16 @@ function buildSections(
       ['s3StorageMonth', 'S3 storage, one month'],
       ['total', 'total'],
     ] as const;
-    const usd = (value: number) => `$${value < 0.001 ? value.toExponential(2) : value.toFixed(4)}`;
+    const usd = (value: number) =>
+      value === 0 ? '$0' : `$${value < 0.001 ? value.toExponential(2) : value.toFixed(4)}`;
     sections.push({
       title: `Cost per million events (row 5, us-east-1, prices of ${PRICES.compiled})`,
       body: `${markdownTable(
-        ['line item', 'streamfold', 'naive', 'naive ÷ streamfold'],
+        ['line item', 'streamfold', 'streamfold, enhanced fan-out', 'naive', 'naive ÷ streamfold'],
         keys.map(([key, label]) => [
           label,
           usd(cost.streamfold[key]),
+          usd(cost.streamfoldEnhancedFanOut[key]),
           usd(cost.naive[key]),
           cost.streamfold[key] > 0
             ? `${(cost.naive[key] / cost.streamfold[key]).toFixed(1)}×`

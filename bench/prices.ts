@@ -5,7 +5,10 @@
  *
  * - Kinesis Data Streams: https://aws.amazon.com/kinesis/data-streams/pricing/
  *   (provisioned: shard hour and PUT payload unit of 25 KB; on-demand: per GB
- *   written, each record rounded up to 1 KB, plus a per-stream hour).
+ *   written, each record rounded up to 1 KB, plus a per-stream hour; enhanced
+ *   fan-out of a provisioned stream: a consumer-shard hour for every hour each
+ *   registered consumer is registered, per shard, plus data retrieval per GB
+ *   the consumer reads).
  * - Lambda: https://aws.amazon.com/lambda/pricing/ (arm64, first tier).
  * - DynamoDB: https://aws.amazon.com/dynamodb/pricing/on-demand/ (on-demand
  *   write request units after the price cut of 2024-11-01; one unit per
@@ -26,6 +29,10 @@ export const PRICES = {
     onDemandPerGBWritten: 0.08,
     /** USD per stream hour, on-demand mode. */
     onDemandStreamHour: 0.04,
+    /** USD per consumer-shard hour of an enhanced fan-out consumer, provisioned mode. */
+    enhancedFanOutConsumerShardHour: 0.015,
+    /** USD per GB an enhanced fan-out consumer reads, provisioned mode. */
+    enhancedFanOutPerGBRetrieved: 0.013,
   },
   lambda: {
     /** USD per GB-second, arm64. */
