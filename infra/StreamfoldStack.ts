@@ -5,6 +5,7 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { aggregationSettingsOf } from '../core/aggregates/compileMetrics.js';
 import {
   AGGREGATE_SERVICE_NAME,
   aggregateFunctionEnvironment,
@@ -13,7 +14,10 @@ import {
 import type { StreamfoldConfig } from '../core/config/configSchema.js';
 import { configSourceOf } from '../core/config/configSource.js';
 import { ingestFunctionEnvironment } from '../core/config/ingestFunctionEnvironment.js';
-import { queryFunctionEnvironment } from '../core/config/queryFunctionEnvironment.js';
+import {
+  queryFunctionEnvironment,
+  querySettingsOf,
+} from '../core/config/queryFunctionEnvironment.js';
 import { queryRoutes } from '../functions/query/queryRoutes.js';
 import { cdkDuration } from './cdkDuration.js';
 import { AggregateFunction } from './constructs/AggregateFunction.js';
@@ -35,6 +39,7 @@ import {
   STAGE_DEFAULTS,
   type Stage,
 } from './defaults.js';
+import { withinLambdaEnvironmentLimit } from './lambdaEnvironmentLimit.js';
 import { secureBucket } from './secureBucket.js';
 
 /** Props of {@link StreamfoldStack}. */
@@ -180,10 +185,14 @@ export class StreamfoldStack extends Stack {
       table,
       rejectsBucket: rejects,
       rejectsPrefix: config.rejects.rejectsPrefix,
-      environment: aggregateFunctionEnvironment(config, {
-        tableName: table.tableName,
-        rejectsBucketName: rejects.bucketName,
-      }),
+      settings: aggregationSettingsOf(config),
+      environment: withinLambdaEnvironmentLimit(
+        'aggregate',
+        aggregateFunctionEnvironment(config, {
+          tableName: table.tableName,
+          rejectsBucketName: rejects.bucketName,
+        }),
+      ),
       timeout: cdkDuration('aggregation.timeout', config.aggregation.timeout),
       memorySize: config.aggregation.memorySize,
       batchSize: config.aggregation.batchSize,
@@ -247,7 +256,10 @@ export class StreamfoldStack extends Stack {
     this.ingestFunction = new IngestFunction(this, 'IngestFunction', {
       configFile,
       stream,
-      environment: ingestFunctionEnvironment(config, { streamName: stream.streamName }),
+      environment: withinLambdaEnvironmentLimit(
+        'ingest',
+        ingestFunctionEnvironment(config, { streamName: stream.streamName }),
+      ),
       timeout: cdkDuration('ingest.acknowledgeTimeout', config.ingest.acknowledgeTimeout).plus(
         INGEST_FUNCTION_DEFAULTS.timeoutBeyondAcknowledge,
       ),
@@ -269,7 +281,11 @@ export class StreamfoldStack extends Stack {
     );
     this.queryFunction = new QueryFunction(this, 'QueryFunction', {
       table,
-      environment: queryFunctionEnvironment(config, { tableName: table.tableName }),
+      settings: querySettingsOf(config),
+      environment: withinLambdaEnvironmentLimit(
+        'query',
+        queryFunctionEnvironment(config, { tableName: table.tableName }),
+      ),
       reservedConcurrentExecutions: config.query.reservedConcurrency,
       tracing: config.observability.tracing,
       logRetention: stageDefaults.logRetention,

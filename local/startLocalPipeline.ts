@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FirehoseClient } from '@aws-sdk/client-firehose';
+import { aggregationSettingsOf } from '../core/aggregates/compileMetrics.js';
 import {
   AGGREGATE_SERVICE_NAME,
   aggregateFunctionEnvironment,
@@ -520,7 +521,8 @@ async function loadAggregateHandler(
   const { createAggregateHandler } = await import(
     '../functions/aggregate/createAggregateHandler.js'
   );
-  return createAggregateHandler(config.catalog);
+  // The settings the deployed function gets in its bundle (see infra/lambdaEntry.ts).
+  return createAggregateHandler(config.catalog, aggregationSettingsOf(config));
 }
 
 function ms(duration: string): number {

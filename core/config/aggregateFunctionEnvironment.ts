@@ -1,4 +1,3 @@
-import { aggregationSettingsOf } from '../aggregates/compileMetrics.js';
 import { parseDuration } from '../duration.js';
 import type { StreamfoldConfig } from './configSchema.js';
 
@@ -7,8 +6,6 @@ export const AGGREGATE_FUNCTION_ENV = {
   tableName: 'AGGREGATES_TABLE_NAME',
   rejectsBucketName: 'REJECTS_BUCKET_NAME',
   rejectsPrefix: 'REJECTS_PREFIX',
-  /** Metrics, windows and acceptance rules as one JSON value. */
-  aggregationSettings: 'AGGREGATION_SETTINGS',
   /** `true` when S3 must be addressed path-style (local emulators). */
   s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
   /**
@@ -48,6 +45,12 @@ export interface AggregateFunctionResources {
  * The aggregate function's environment, built from the configuration. The CDK
  * stack and the local runtime both call this, so the function sees the same
  * settings in both places.
+ *
+ * The metrics, windows and acceptance rules (`aggregationSettingsOf`) are not
+ * in it: they grow with the metrics, and Lambda allows 4 KB for all of a
+ * function's variables together (about 22 metrics). The Lambda entry generated
+ * at synth carries them in the bundle, the local runtime passes them to
+ * `createAggregateHandler` directly.
  */
 export function aggregateFunctionEnvironment(
   config: StreamfoldConfig,
@@ -57,7 +60,6 @@ export function aggregateFunctionEnvironment(
     [AGGREGATE_FUNCTION_ENV.tableName]: resources.tableName,
     [AGGREGATE_FUNCTION_ENV.rejectsBucketName]: resources.rejectsBucketName,
     [AGGREGATE_FUNCTION_ENV.rejectsPrefix]: config.rejects.rejectsPrefix,
-    [AGGREGATE_FUNCTION_ENV.aggregationSettings]: JSON.stringify(aggregationSettingsOf(config)),
     [AGGREGATE_FUNCTION_ENV.maxRecordAgeSeconds]: String(
       (parseDuration(config.aggregation.maxRecordAge) ?? 0) / 1_000,
     ),

@@ -4,9 +4,19 @@ import type { StreamfoldConfig } from './configSchema.js';
 export const QUERY_FUNCTION_ENV = {
   /** The aggregates table the function reads. */
   tableName: 'AGGREGATES_TABLE_NAME',
-  /** `config.metrics` and `config.windows` as one JSON value. */
-  querySettings: 'QUERY_SETTINGS',
 } as const;
+
+/** What the query function needs from the configuration: the declared metrics and windows. */
+export type QueryFunctionSettings = Pick<StreamfoldConfig, 'metrics' | 'windows'>;
+
+/**
+ * Picks the query function's settings out of the configuration. They grow with
+ * the metrics, so they travel in the function's bundle (see
+ * `infra/lambdaEntry.ts`), not in its environment.
+ */
+export function querySettingsOf(config: StreamfoldConfig): QueryFunctionSettings {
+  return { metrics: config.metrics, windows: config.windows };
+}
 
 /** Service name the query function's Powertools logger reports. */
 export const QUERY_SERVICE_NAME = 'streamfold-query';
@@ -17,20 +27,18 @@ export interface QueryFunctionResources {
 }
 
 /**
- * The query function's environment, built from the configuration. The CDK
- * stack and the tests both call this, so the deployed API answers from the
- * metric definitions the local server uses.
+ * The query function's environment: the names known only at deploy. Its
+ * settings ({@link querySettingsOf}) are bundled with it, so the deployed API
+ * answers from the metric definitions the local server uses. It takes the
+ * configuration like the other functions' environments, though nothing of it
+ * is needed here now.
  */
 export function queryFunctionEnvironment(
-  config: StreamfoldConfig,
+  _config: StreamfoldConfig,
   resources: QueryFunctionResources,
 ): Record<string, string> {
   return {
     [QUERY_FUNCTION_ENV.tableName]: resources.tableName,
-    [QUERY_FUNCTION_ENV.querySettings]: JSON.stringify({
-      metrics: config.metrics,
-      windows: config.windows,
-    }),
     POWERTOOLS_SERVICE_NAME: QUERY_SERVICE_NAME,
   };
 }

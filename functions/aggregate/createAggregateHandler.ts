@@ -3,6 +3,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { AggregationSettings } from '../../core/aggregates/compileMetrics.js';
 import {
   AGGREGATE_SERVICE_NAME,
   METRICS_NAMESPACE,
@@ -18,21 +19,23 @@ import { readAggregateEnvironment } from './readAggregateEnvironment.js';
 export type { AggregateHandler } from './aggregateBatchHandler.js';
 
 /**
- * Builds the aggregate function's handler for `catalog` (the configuration's),
- * reading the rest of its settings from the environment the stack gives the
- * function (`aggregateFunctionEnvironment`). Called once per container: the
- * Lambda entry generated at synth (`infra/lambdaEntry.ts`) calls it with the
- * catalog of the configuration it was synthesized from, the local runtime with
- * the catalog of the configuration it runs.
+ * Builds the aggregate function's handler for `catalog` and `settings` (the
+ * configuration's, `aggregationSettingsOf(config)`), reading resource names
+ * from the environment the stack gives the function
+ * (`aggregateFunctionEnvironment`). Called once per container: the Lambda
+ * entry generated at synth (`infra/lambdaEntry.ts`) calls it with the catalog
+ * and settings of the configuration it was synthesized from, bundled with it;
+ * the local runtime with those of the configuration it runs.
  *
  * @throws {Error} when a variable of the environment is missing or invalid, so
  *   a broken deployment fails its cold start rather than every batch
  */
 export function createAggregateHandler(
   catalog: EventCatalog,
+  settings: AggregationSettings,
   variables: NodeJS.ProcessEnv = process.env,
 ): AggregateHandler {
-  const environment = readAggregateEnvironment(variables);
+  const environment = readAggregateEnvironment(variables, settings);
   const logger = new Logger();
   const metrics = new Metrics({
     namespace: METRICS_NAMESPACE,

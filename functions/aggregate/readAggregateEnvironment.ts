@@ -4,7 +4,7 @@ import { AGGREGATE_FUNCTION_ENV } from '../../core/config/aggregateFunctionEnvir
 import { configSchema } from '../../core/config/configSchema.js';
 import { requiredVariable } from '../readEnvironmentVariables.js';
 
-/** The aggregate function's settings, read from its environment. */
+/** The aggregate function's settings: from its bundle, and the names in its environment. */
 export interface AggregateEnvironment {
   tableName: string;
   rejectsBucketName: string;
@@ -24,26 +24,22 @@ const settingsSchema = z.object({
 });
 
 /**
- * Reads and validates the aggregate function's environment.
+ * Reads and validates the aggregate function's environment, and the settings
+ * it was built with: the ones the Lambda entry generated at synth bundles
+ * (`infra/lambdaEntry.ts`), or the ones the local runtime passes, both
+ * `aggregationSettingsOf(config)`.
  *
  * @throws {Error} "`NAME` environment variable is not set", or naming the invalid setting
  */
-export function readAggregateEnvironment(env: NodeJS.ProcessEnv): AggregateEnvironment {
-  const raw = requiredVariable(env, AGGREGATE_FUNCTION_ENV.aggregationSettings);
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (error) {
-    throw new Error(`${AGGREGATE_FUNCTION_ENV.aggregationSettings} is not valid JSON`, {
-      cause: error,
-    });
-  }
-  const parsed = settingsSchema.safeParse(json);
+export function readAggregateEnvironment(
+  env: NodeJS.ProcessEnv,
+  settings: unknown,
+): AggregateEnvironment {
+  const parsed = settingsSchema.safeParse(settings, { reportInput: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(
-      `${AGGREGATE_FUNCTION_ENV.aggregationSettings}.${issue?.path.join('.')}: ${issue?.message}`,
-    );
+    const given = issue && 'input' in issue ? ` (given ${JSON.stringify(issue.input)})` : '';
+    throw new Error(`aggregation settings ${issue?.path.join('.')}: ${issue?.message}${given}`);
   }
   return {
     tableName: requiredVariable(env, AGGREGATE_FUNCTION_ENV.tableName),

@@ -13,6 +13,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { AggregationSettings } from '../../core/aggregates/compileMetrics.js';
 import { EVENT_SOURCE_MAPPING_DEFAULTS, FUNCTION_DEFAULTS } from '../defaults.js';
 import { acknowledgeTracingGrant, functionTracing } from '../functionTracing.js';
 import { lambdaEntry, PROJECT_ROOT } from '../lambdaEntry.js';
@@ -39,6 +40,13 @@ export interface AggregateFunctionProps {
   rejectsPrefix: string;
   /** The function's environment, from `aggregateFunctionEnvironment()`. */
   environment: Record<string, string>;
+  /**
+   * The handler's settings, from `aggregationSettingsOf(config)`: bundled with the
+   * function, as they outgrow Lambda's 4 KB environment with about 22 metrics.
+   *
+   * @default - none: the handler factory gets the catalog only (tests that do not run it)
+   */
+  settings?: AggregationSettings;
   /**
    * Trace the function with AWS X-Ray (`observability.tracing`); the handler then loads Powertools Tracer.
    *
@@ -188,7 +196,7 @@ export class AggregateFunction extends Construct {
 
     this.handler = new nodejs.NodejsFunction(this, 'Function', {
       description: 'Folds Kinesis batches into DynamoDB aggregates, exactly once per record',
-      entry: lambdaEntry(HANDLER_FACTORY, props.configFile),
+      entry: lambdaEntry(HANDLER_FACTORY, props.configFile, props.settings),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,

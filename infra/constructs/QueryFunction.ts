@@ -5,13 +5,20 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { QueryFunctionSettings } from '../../core/config/queryFunctionEnvironment.js';
 import { AGGREGATES_BY_METRIC_INDEX } from '../../functions/query/aggregatesByMetricIndex.js';
 import { FUNCTION_DEFAULTS, QUERY_FUNCTION_DEFAULTS } from '../defaults.js';
 import { acknowledgeTracingGrant, functionTracing } from '../functionTracing.js';
-import { PROJECT_ROOT } from '../lambdaEntry.js';
+import { PROJECT_ROOT, settingsFirstEntry } from '../lambdaEntry.js';
 
 /** The handler module, relative to this file so synth works from any directory. */
 const HANDLER_ENTRY = fileURLToPath(new URL('../../functions/query/handler.ts', import.meta.url));
+
+/** Gives the handler its settings before it loads (see `settingsFirstEntry`). */
+const SETTINGS_PROVIDER = {
+  module: fileURLToPath(new URL('../../functions/query/readQueryEnvironment.ts', import.meta.url)),
+  exportName: 'provideQuerySettings',
+};
 
 /** Largest timeout API Gateway HTTP APIs wait for an integration. */
 const MAX_INTEGRATION_TIMEOUT_S = 30;
@@ -22,6 +29,13 @@ export interface QueryFunctionProps {
   table: dynamodb.ITable;
   /** The function's environment, from `queryFunctionEnvironment()`. */
   environment: Record<string, string>;
+  /**
+   * The handler's settings, from `querySettingsOf(config)`: bundled with the function,
+   * as they grow with the metrics past Lambda's 4 KB environment.
+   *
+   * @default - none: the handler module is the entry and fails its cold start (tests that do not run it)
+   */
+  settings?: QueryFunctionSettings;
   /**
    * Trace the function with AWS X-Ray (`observability.tracing`); the handler then loads Powertools Tracer.
    *
@@ -115,7 +129,10 @@ export class QueryFunction extends Construct {
 
     this.handler = new nodejs.NodejsFunction(this, 'Function', {
       description: 'GET /api/...: metrics, groups, series and top groups from the aggregates table',
-      entry: HANDLER_ENTRY,
+      entry:
+        props.settings === undefined
+          ? HANDLER_ENTRY
+          : settingsFirstEntry(HANDLER_ENTRY, SETTINGS_PROVIDER, props.settings),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,

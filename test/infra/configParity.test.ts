@@ -1,7 +1,6 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregationSettingsOf } from '../../core/aggregates/compileMetrics.js';
 import {
   AGGREGATE_FUNCTION_ENV,
   aggregateFunctionEnvironment,
@@ -95,20 +94,13 @@ describe('synthesized template against loadConfig()', () => {
       expect(fn.Environment).toEqual({ Variables: expected });
     });
 
-    it('passes the metric definitions, windows and acceptance rules of the configuration', () => {
+    it('carries no metric definitions in its environment: they are bundled with the function', () => {
       const fn = aggregateFunction();
       const variables = (fn.Environment as { Variables: Record<string, string> }).Variables;
 
-      const settings: unknown = JSON.parse(
-        variables[AGGREGATE_FUNCTION_ENV.aggregationSettings] ?? 'null',
-      );
+      const text = JSON.stringify(variables);
 
-      expect(settings).toEqual(aggregationSettingsOf(config));
-      expect(settings).toEqual({
-        metrics: config.metrics,
-        windows: config.windows,
-        events: config.events,
-      });
+      for (const metric of config.metrics) expect(text).not.toContain(`"${metric.name}"`);
       expect(variables[AGGREGATE_FUNCTION_ENV.rejectsPrefix]).toBe(config.rejects.rejectsPrefix);
     });
   });

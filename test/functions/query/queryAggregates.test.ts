@@ -8,7 +8,10 @@ import type { AggregateFigures } from '../../../core/aggregates/GroundTruth.js';
 import { GroundTruth } from '../../../core/aggregates/GroundTruth.js';
 import { summarizeAggregate } from '../../../core/aggregates/summarizeAggregate.js';
 import { loadConfig } from '../../../core/config/loadConfig.js';
-import { queryFunctionEnvironment } from '../../../core/config/queryFunctionEnvironment.js';
+import {
+  queryFunctionEnvironment,
+  querySettingsOf,
+} from '../../../core/config/queryFunctionEnvironment.js';
 import { addDecimalStrings } from '../../../core/decimal/addDecimalStrings.js';
 import type { StreamfoldEvent } from '../../../core/events/envelope.js';
 import { webShopCatalog } from '../../../examples/web-shop/catalog.js';
@@ -457,6 +460,11 @@ describe('query Lambda handler with API Gateway HTTP API (payload 2.0) events', 
       AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${emulators.ports.dynamodb}`,
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
+    // What the bundled entry does before the handler module loads (infra/lambdaEntry.ts).
+    const { provideQuerySettings } = await import(
+      '../../../functions/query/readQueryEnvironment.js'
+    );
+    provideQuerySettings(querySettingsOf(config));
     ({ handler } = await import('../../../functions/query/handler.js'));
   });
 
