@@ -80,6 +80,9 @@ describe('DashboardHosting in the dev stack (dashboard.deploy defaults to true)'
   });
 
   it('serves the bucket by default and /api/* from the function URL, each through its OAC', () => {
+    // GET and HEAD only on /api/*: the CloudFront Developer Guide, "If you use PUT or POST
+    // methods with your Lambda function URL, your users must compute the SHA256 of the body and
+    // include the payload hash value of the request body in the x-amz-content-sha256 header".
     // Act
     const distribution = template.toJSON().Resources[ids.distribution];
     const oacs = template.findResources('AWS::CloudFront::OriginAccessControl');
@@ -164,6 +167,8 @@ describe('DashboardHosting in the dev stack (dashboard.deploy defaults to true)'
   });
 
   it('gives the query function a URL with IAM authorization', () => {
+    // The CloudFront Developer Guide (Restrict access to a Lambda function URL origin): "To use
+    // OAC, you must specify AWS_IAM as the value for the AuthType parameter."
     template.resourceCountIs('AWS::Lambda::Url', 1);
     template.hasResource('AWS::Lambda::Url', {
       Type: 'AWS::Lambda::Url',
@@ -182,8 +187,9 @@ describe('DashboardHosting in the dev stack (dashboard.deploy defaults to true)'
       }),
     ).map((resource) => resource.Properties);
 
-    // Assess: "lambda:InvokeFunctionUrl" and, for URLs created since October 2025,
-    // "lambda:InvokeFunction" restricted to calls through the function URL.
+    // Assess: the Lambda Developer Guide (Control access to Lambda function URLs): "Starting in
+    // October 2025, new function URLs will require both lambda:InvokeFunctionUrl and
+    // lambda:InvokeFunction permissions." Both only for this distribution.
     const functionName = { 'Fn::GetAtt': [ids.functionUrl, 'FunctionArn'] };
     expect(permissions).toEqual([
       {
@@ -246,6 +252,9 @@ describe('DashboardHosting in the dev stack (dashboard.deploy defaults to true)'
   });
 
   it('logs CloudFront to a bucket with ACLs enabled, as CloudFront standard logging needs', () => {
+    // The CloudFront Developer Guide (standard logging): "Starting April 2023 you will need to
+    // enable S3 access control lists (ACLs) for new S3 buckets being used for CloudFront
+    // standard logs."
     template.hasResourceProperties('AWS::S3::Bucket', {
       OwnershipControls: { Rules: [{ ObjectOwnership: 'ObjectWriter' }] },
       LoggingConfiguration: {
