@@ -15,6 +15,12 @@ import { AGGREGATE_ATTRIBUTES as A } from '../aggregate/DynamoAggregateStore.js'
  * and keep their values afterwards, so the entry is made once per item. The
  * figures are then read from the table by key.
  *
+ * All new items of one metric and bucket share one index key, so a bucket
+ * start writes as many entries to one index partition as the metric has
+ * groups in that bucket; DynamoDB writes at most 1,000 units per second to a
+ * partition, so beyond about 1,000 groups the index can slow the aggregate
+ * writes at bucket starts (not measured on AWS).
+ *
  * The stack (`AggregatesTable`) and the local emulator's tables
  * (`createAggregatesTable`) declare it from these names.
  */
