@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -90,10 +90,12 @@ async function untilDelivered(
 /**
  * Starts an archiver on a new one-shard stream, puts one record per entry of
  * `payloads` (after the start: a new archive reads from LATEST), runs until
- * they are delivered; returns the deliveries and the objects' content.
+ * `userRecords` records (KPL user records counted one by one) are delivered;
+ * returns the deliveries and the objects' content.
  */
 async function archive(
   payloads: readonly Buffer[],
+  userRecords: number,
 ): Promise<{ deliveries: ArchiveDelivery[]; content: Buffer }> {
   const streamName = await createStream();
   const deliveries: ArchiveDelivery[] = [];
@@ -101,7 +103,7 @@ async function archive(
   const archiver = archiverOf(streamName, new CheckpointStore(), deliveries, errors);
   await archiver.start();
   await put(streamName, payloads);
-  await untilDelivered(deliveries, payloads.length, errors);
+  await untilDelivered(deliveries, userRecords, errors);
   await archiver.stop();
   return { deliveries, content: await archivedContent(streamName, deliveries) };
 }
@@ -190,7 +192,7 @@ describe('Archiver', () => {
     ];
 
     // Act
-    const { deliveries, content } = await archive(payloads);
+    const { deliveries, content } = await archive(payloads, 5);
 
     // Assess: a newline follows each plain record and each user record, whose data already ended in one.
     const delimited = (slices: StreamfoldEvent[][]) =>
@@ -231,7 +233,7 @@ describe('Archiver', () => {
     ];
 
     // Act: four stream records, five user records delivered
-    const { deliveries, content } = await archive(payloads);
+    const { deliveries, content } = await archive(payloads, 5);
 
     // Assess
     expect(content.toString('utf8')).toBe(
@@ -245,7 +247,7 @@ describe('Archiver', () => {
     const plain = encodeEventLine(sampleEvent('purchase'));
     const corrupt = corruptedKplRecordData(kplRecordData([[sampleEvent('page_view')]]));
     // Act
-    const { content } = await archive([plain, corrupt]);
+    const { content } = await archive([plain, corrupt], 2);
 
     // Assess
     expect(
@@ -321,6 +323,33 @@ describe('Archiver', () => {
       );
       expect(new Date(createdAt).toISOString()).toBe(createdAt);
       expect(JSON.parse(readFileSync(file, 'utf8')).createdAt).toBe(createdAt);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('archives again what arrived since the creation time a checkpoint file holds alone', async () => {
+    // Prepare: the way back the checkpoint file's error message offers.
+    const folder = mkdtempSync(join(tmpdir(), 'archiver-created-at-'));
+    const file = join(folder, 'archive-checkpoints.json');
+    const streamName = await createStream();
+    await put(streamName, [Buffer.from('{"before":1}')]);
+    await sleep(20);
+    writeFileSync(file, JSON.stringify({ createdAt: new Date().toISOString() }));
+    await sleep(20);
+    await put(streamName, [Buffer.from('{"since":1}'), Buffer.from('{"since":2}')]);
+    const deliveries: ArchiveDelivery[] = [];
+    try {
+      // Act
+      const archiver = archiverOf(streamName, new CheckpointStore({ file }), deliveries);
+      await archiver.start();
+      await untilDelivered(deliveries, 2);
+      await archiver.stop();
+
+      // Assess
+      expect((await archivedContent(streamName, deliveries)).toString('utf8')).toBe(
+        lines('{"since":1}', '{"since":2}'),
+      );
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
