@@ -201,13 +201,22 @@ async function batchGet(
   }
 }
 
-/** Runs `tasks` with at most `limit` in flight; rejects with the first failure. */
+/**
+ * Runs `tasks` with at most `limit` in flight; rejects with the first
+ * failure, after which no further task is started.
+ */
 async function runAtMost(limit: number, tasks: readonly (() => Promise<void>)[]): Promise<void> {
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < tasks.length) {
+    while (!failed && next < tasks.length) {
       const task = tasks[next++];
-      if (task) await task();
+      try {
+        if (task) await task();
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
