@@ -2,7 +2,8 @@ import type { CommandArgsSpec } from './parseCommandArgs.js';
 
 /** Where a subcommand writes and what it reads from its surroundings; tests replace each. */
 export interface CommandContext {
-  out: { write(text: string): unknown; isTTY?: boolean };
+  /** Standard output; `columns` is its width when it is a terminal. */
+  out: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   err: { write(text: string): unknown; isTTY?: boolean };
   env: Readonly<Record<string, string | undefined>>;
   /** Current time, ms since the epoch. */

@@ -3,6 +3,7 @@ import { escapeForTerminal } from '../../core/text/escapeForTerminal.js';
 import type { PipelineStatus } from '../../local/startLocalPipeline.js';
 import { assertLocalPortsFree, portInUseErrorOf } from '../assertLocalPortsFree.js';
 import { commandConfig } from '../commandConfig.js';
+import { formatStatusLine } from '../formatStatusLine.js';
 import { onStopRequest } from '../onStopRequest.js';
 import type { Subcommand } from '../Subcommand.js';
 import { startBannerExamples } from '../startBannerExamples.js';
@@ -95,15 +96,14 @@ export const startCommand: Subcommand = {
       ].join('\n'),
     );
 
-    const render = (s: PipelineStatus) =>
-      `produced ${s.produced} · aggregated ${s.aggregated} · archived ${s.archivedEvents} (${s.archiveObjects} objects) · ` +
-      `rejected ${s.rejected} · on-failure ${s.sentToOnFailure} · lag ${s.iteratorLagMs} ms · ` +
-      `direct PUT archived ${s.directPutArchivedEvents}` +
-      (args.chaos ? ` · faults ${Object.values(s.faults).reduce((a, b) => a + b, 0)}` : '');
+    // Without a terminal (a log file, CI) every line is kept, so it may be as long as it needs.
+    const render = (status: PipelineStatus, width = Number.MAX_SAFE_INTEGER) =>
+      formatStatusLine(status, { width, demo: demoRate > 0, chaos: args.chaos });
     let ticks = 0;
     const timer = setInterval(() => {
       ticks++;
-      if (isTty) out.write(`\r\x1b[2K${render(pipeline.status())}`);
+      // One column short of the width: a line filling the last column wraps on some terminals.
+      if (isTty) out.write(`\r\x1b[2K${render(pipeline.status(), (out.columns ?? 80) - 1)}`);
       else if (ticks % 5 === 0) out.write(`${render(pipeline.status())}\n`);
     }, 1_000);
 

@@ -84,7 +84,7 @@ function endpointsOf(output: string): Record<string, string> {
 
 function statusFigures(line: string): Record<string, number> {
   const figures: Record<string, number> = {};
-  for (const part of line.split(' · ')) {
+  for (const part of line.replace(/^stopped\. /, '').split(' · ')) {
     const match = /^(.*?) (\d+)/.exec(part.trim());
     if (match?.[1] && match[2]) figures[match[1]] = Number(match[2]);
   }
@@ -155,7 +155,7 @@ describe.each([
       const stopped = /^stopped\. (.*)$/m.exec(output)?.[1];
       expect(stopped, output).toBeDefined();
       const figures = statusFigures(stopped as string);
-      expect(figures.aggregated, 'events aggregated before the stop').toBe(EVENT_COUNT);
+      expect(figures.folded, 'events folded before the stop').toBe(EVENT_COUNT);
       expect(figures.archived, 'events archived before the stop').toBe(EVENT_COUNT);
       expect(ports.filter(isListening), `ports still taken ${stopMs} ms after`).toEqual([]);
     },
