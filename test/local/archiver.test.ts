@@ -370,14 +370,27 @@ describe('Archiver', () => {
     const released = new Promise<void>((resolve) => {
       release = resolve;
     });
+    // Record data the archiver has read, as GetRecords answered it.
+    const read = new Set<string>();
     const kinesis = {
       send: async (command: { input: { ShardId?: string } }) => {
         if (command instanceof GetShardIteratorCommand && command.input.ShardId === heldShard) {
           await released;
         }
-        return clients.kinesis.send(command as never);
+        const response = await clients.kinesis.send(command as never);
+        for (const record of (response as { Records?: { Data?: Uint8Array }[] }).Records ?? []) {
+          read.add(Buffer.from(record.Data as Uint8Array).toString('utf8'));
+        }
+        return response;
       },
     } as unknown as KinesisClient;
+    const untilRead = async (data: string) => {
+      const deadline = Date.now() + 15_000;
+      while (!read.has(data)) {
+        if (Date.now() > deadline) throw new Error(`${data} not read within 15 s`);
+        await sleep(25);
+      }
+    };
     const deliveries: ArchiveDelivery[] = [];
     const archiver = archiverOf(streamName, new CheckpointStore(), deliveries, [], {
       kinesis,
@@ -404,9 +417,9 @@ describe('Archiver', () => {
         Data: Buffer.from('{"newer":true}'),
       }),
     );
-    await sleep(1_000); // shard 0 polls every 250 ms when idle: the newer record is buffered
+    await untilRead('{"newer":true}');
     release();
-    await sleep(1_000);
+    await untilRead('{"older":true}');
     await archiver.stop();
     const objects = await archivedObjects(streamName);
     const records = await streamRecords(streamName);
