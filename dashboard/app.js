@@ -247,7 +247,8 @@ function timeSeries(label) {
 // ---- State and hash --------------------------------------------------------------------------
 
 function groupLabel(group) {
-  return group === '' || group === '*' ? 'all groups (total)' : group;
+  if (group === '') return 'all groups (total)';
+  return group === '*' ? 'all events' : group;
 }
 
 function currentMetric() {
@@ -305,7 +306,9 @@ function syncControls() {
   if (!allowed.includes(state.window)) state.window = allowed[0] ?? metric.windows[0];
   if (!['series', 'top'].includes(state.view)) state.view = 'series';
   if (!['bucket', 'second'].includes(state.unit)) state.unit = 'bucket';
+  // `*` is the one stored group of a metric without groupBy, and the total of one with.
   if (state.group === '*' && metric.groupBy.length > 0) state.group = '';
+  if (state.group === '' && metric.groupBy.length === 0) state.group = '*';
   fillSelect(
     view.metric,
     metrics.map((m) => ({ value: m.name, label: m.name })),
@@ -405,8 +408,9 @@ async function readEverything(metric) {
       : undefined,
     // The AWS API has no pipeline status (404): the health panels only make sense locally.
     api('health').catch((error) => (error instanceof ApiError ? error : Promise.reject(error))),
+    // Any answer but the history (404 on AWS) hides its charts; no answer at all is staleness.
     api('health/history').catch((error) =>
-      error instanceof ApiError && error.status === 404 ? error : Promise.reject(error),
+      error instanceof ApiError ? error : Promise.reject(error),
     ),
   ]);
   let overlay;
@@ -434,12 +438,16 @@ async function readEverything(metric) {
  * The group list, by name (it does not move under the pointer as counts change), with
  * "all groups" first and a requested group that has no events in the range kept in it.
  */
-function renderGroups(groups, metric) {
-  const rows = [...groups].sort((a, b) => a.group.localeCompare(b.group));
+function renderGroups(groups, metric, chartedCount) {
+  const rows = [...groups]
+    .sort((a, b) => a.group.localeCompare(b.group))
+    .map((g) => (g.group === state.group ? { ...g, count: chartedCount } : g));
   if (state.group !== '' && !rows.some((g) => g.group === state.group)) {
     rows.unshift({ group: state.group, count: 0, missing: true });
   }
-  const total = groups.reduce((sum, g) => sum + g.count, 0);
+  // The charted series' own count on its row: the same read as the chart, table and totals
+  // (the list is read a moment apart, so under load it can be a few events behind or ahead).
+  const total = state.group === '' ? chartedCount : groups.reduce((sum, g) => sum + g.count, 0);
   const items = [
     ...(metric.groupBy.length > 0 ? [{ group: '', count: total, all: true }] : []),
     ...rows,
@@ -483,7 +491,10 @@ function topValueText(row) {
 }
 
 /** The top groups; held while the pointer is over the table, so a row does not move under it. */
-function renderTop(groups) {
+function renderTop(answered, chartedCount) {
+  const groups = answered.map((row) =>
+    row.group === state.group && chartedCount !== undefined ? { ...row, count: chartedCount } : row,
+  );
   if (pointerOnTop) {
     heldTop = groups;
     view.topTable.dataset.held = 'true';
@@ -592,6 +603,7 @@ function renderTable(points, yesterdayPoints, metric, nowMs) {
   const sum = metric.stats.includes('sum')
     ? addDecimals(points.map((point) => point.sumDecimal ?? '0'))
     : undefined;
+  view.totals.sum.parentElement.hidden = !metric.stats.includes('sum');
   view.totals.sum.value = sum === undefined ? '–' : formatDecimal(sum);
   if (sum !== undefined) view.totals.sum.dataset.value = sum;
   else delete view.totals.sum.dataset.value;
@@ -606,7 +618,7 @@ function renderTable(points, yesterdayPoints, metric, nowMs) {
 /** What the page says when the chosen series has nothing to show, and what to do about it. */
 function emptyStateText(metric, series) {
   const range = view.range.selectedOptions[0]?.textContent ?? state.range;
-  if (state.group !== '') {
+  if (state.group !== '' && state.group !== '*') {
     const why = series.unknownGroup
       ? `${metric.name} has never had an event in this group (the API answers: unknown group).`
       : `The group has events before or after the range, none in it.`;
@@ -945,6 +957,14 @@ function renderHistoryChart(name, times, lines, format) {
   historyCharts.set(name, { chart: chartOfHistory, layout, element });
 }
 
+/** Samples averaged over the last `width` (5 s): events are produced and folded in bursts. */
+function movingAverage(values, width = 5) {
+  return values.map((_, i) => {
+    const recent = values.slice(Math.max(0, i - width + 1), i + 1).filter((v) => v !== null);
+    return recent.length === 0 ? null : recent.reduce((a, b) => a + b, 0) / recent.length;
+  });
+}
+
 function renderHistory(historyAnswer) {
   const samples = historyAnswer.samples;
   view.historyEmpty.hidden = samples.length > 1;
@@ -956,10 +976,14 @@ function renderHistory(historyAnswer) {
     'throughput',
     times,
     [
-      { label: 'produced/s', values: samples.map((s) => s.producedPerSecond), stroke: '#2563eb' },
       {
-        label: 'folded/s (incl. replays)',
-        values: samples.map((s) => s.foldedPerSecond),
+        label: 'produced/s',
+        values: movingAverage(samples.map((s) => s.producedPerSecond)),
+        stroke: '#2563eb',
+      },
+      {
+        label: 'folded/s (replays incl.)',
+        values: movingAverage(samples.map((s) => s.foldedPerSecond)),
         stroke: '#059669',
       },
     ],
@@ -1061,8 +1085,9 @@ async function refresh() {
     if (!metric) return;
     const read = await readEverything(metric);
     writeHash();
-    renderGroups(read.groups.groups, metric);
-    renderTop(read.top.groups);
+    const chartedCount = read.series.points.reduce((sum, point) => sum + point.count, 0);
+    renderGroups(read.groups.groups, metric, chartedCount);
+    renderTop(read.top.groups, chartedCount);
     view.chartHeading.textContent = `${metric.name} · ${groupLabel(state.group)} · ${state.window} buckets`;
     const points = read.series.points;
     const empty = points.length === 0;

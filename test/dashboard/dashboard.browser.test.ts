@@ -441,7 +441,7 @@ describe('dashboard in headless Chromium', () => {
       .poll(() => page.getByTestId('history-rejects').getAttribute('data-lines'), POLL)
       .toBe('malformed_json');
     expect(await page.getByTestId('history-throughput').getAttribute('data-lines')).toBe(
-      'produced/s|folded/s (incl. replays)',
+      'produced/s|folded/s (replays incl.)',
     );
     const samples = history.samples.length;
     expect(samples).toBeGreaterThan(5);

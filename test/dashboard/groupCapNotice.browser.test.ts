@@ -77,7 +77,7 @@ describe('dashboard group cap notice in headless Chromium', () => {
     for (const country of ['FR', 'IT', 'IT']) await pipeline.producer.put(purchase(country));
     await pipeline.waitForDrain(30_000);
 
-    // Assess: the live refresh (every 2 s) picks it up
+    // Assess: the live refresh (every 5 s) picks it up
     const notice = page.getByTestId('group-cap-notice');
     await expect.poll(() => notice.isVisible(), { timeout: 15_000 }).toBe(true);
     expect(await notice.textContent()).toBe(
