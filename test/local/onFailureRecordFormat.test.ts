@@ -373,6 +373,9 @@ describe('invocation context of the local event source mapping', () => {
   ])(
     'tells memoryLimitInMB $expected for memorySizeMb $memorySizeMb',
     async ({ memorySizeMb, expected }) => {
+      // "memoryLimitInMB – The amount of memory that's allocated for the function."
+      // (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-context.html); the stack allocates
+      // aggregation.memorySize, and Lambda's default is 128 MB.
       // Prepare
       const { stream } = await streamWith(['one']);
       const contexts: Context[] = [];
