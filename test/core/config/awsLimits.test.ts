@@ -168,7 +168,8 @@ describe('configuration AWS would refuse is refused at load', () => {
     },
     {
       rule: 'the DynamoDB table name at most 255 characters with the stage suffix',
-      documented: 'TableName ... Length Constraints: Minimum length of 3. Maximum length of 255.',
+      documented:
+        'Table names and index names must be between 3 and 255 characters long, and can contain only the following characters',
       overrides: { table: { name: 't'.repeat(251) } },
       setting: 'table.name',
       given: `"${'t'.repeat(251)}"`,
