@@ -411,19 +411,25 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
 
   const waitForDrain = async (timeoutMs = 120_000): Promise<void> => {
     await producer.flush();
-    const deadline = Date.now() + timeoutMs;
+    // Everything acknowledged is in the stream now: a shard is drained once a read that
+    // started after this found nothing.
+    const since = Date.now();
+    esm.pollNow();
+    const deadline = since + timeoutMs;
     // Two caught-up observations in a row, a poll apart, so a record in transit is not missed.
     let streak = 0;
     while (streak < 2) {
       if (Date.now() > deadline) throw new Error(`pipeline did not drain within ${timeoutMs} ms`);
       await archiver.flush();
-      streak = caughtUp() ? streak + 1 : 0;
+      streak = caughtUp(since) ? streak + 1 : 0;
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
     await archiver.flush();
     await firehose?.flush();
   };
-  const caughtUp = () => esm.progress().every((p) => p.caughtUp && !p.invoking) && archiver.drained;
+  const caughtUp = (since: number) =>
+    esm.progress().every((p) => p.caughtUp && !p.invoking && p.emptyReadStartedAt >= since) &&
+    archiver.drained;
   const pipeline: LocalPipeline = {
     endpoints: { ...endpoints, firehose: firehoseEndpoint },
     clients,

@@ -125,6 +125,12 @@ export interface ShardProgress {
   buffered: number;
   invoking: boolean;
   caughtUp: boolean;
+  /**
+   * When the latest read that found nothing (with nothing buffered) started, ms since
+   * the epoch: a shard is drained of what was put before time T only once such a read
+   * started after T. `caughtUp` alone can be stale for a whole idle poll interval.
+   */
+  emptyReadStartedAt: number;
 }
 
 type BatchResult =
@@ -155,6 +161,8 @@ export class EventSourceMappingRunner {
   readonly #uuid = randomUUID();
   readonly #streamArn: string;
   readonly #idlePollMs: number;
+  /** Ends the idle wait of each shard sleeping between empty reads. */
+  readonly #wakers = new Set<() => void>();
 
   public constructor(options: EventSourceMappingRunnerOptions) {
     this.#options = options;
@@ -188,6 +196,26 @@ export class EventSourceMappingRunner {
     this.#options.checkpoints.save();
   }
 
+  /**
+   * Ends every idle wait now, so each shard reads again at once: waiting for a
+   * drain (a stop, a test) need not sit out the one-second idle poll interval.
+   */
+  public pollNow(): void {
+    const wakers = [...this.#wakers];
+    this.#wakers.clear();
+    for (const wake of wakers) wake();
+  }
+
+  /** Waits `ms`, or less when stopped or woken by {@link pollNow}. */
+  #idle(ms: number, signal: AbortSignal): Promise<void> {
+    const woken = new AbortController();
+    const wake = () => woken.abort();
+    this.#wakers.add(wake);
+    return sleep(ms, AbortSignal.any([signal, woken.signal])).finally(() =>
+      this.#wakers.delete(wake),
+    );
+  }
+
   /** Progress of every shard seen so far. */
   public progress(): ShardProgress[] {
     return [...this.#progress.values()];
@@ -210,6 +238,7 @@ export class EventSourceMappingRunner {
       buffered: 0,
       invoking: false,
       caughtUp: false,
+      emptyReadStartedAt: 0,
     };
     this.#progress.set(shardId, progress);
     let buffer: _Record[] = [];
@@ -226,17 +255,19 @@ export class EventSourceMappingRunner {
       ) {
         const waited = Date.now() - windowStart;
         if (buffer.length > 0 && waited >= settings.maxBatchingWindowMs) break;
+        const readStartedAt = Date.now();
         const read = await reader.read(READ_LIMIT);
         buffer = buffer.length === 0 ? read.records : buffer.concat(read.records);
         closed = read.closed;
         progress.millisBehindLatest = read.millisBehindLatest;
         progress.buffered = buffer.length;
         progress.caughtUp = read.records.length === 0 && buffer.length === 0;
+        if (progress.caughtUp) progress.emptyReadStartedAt = readStartedAt;
         if (read.records.length === 0) {
           if (buffer.length === 0) windowStart = Date.now();
           const remaining =
             buffer.length === 0 ? this.#idlePollMs : settings.maxBatchingWindowMs - waited;
-          await sleep(Math.max(0, Math.min(this.#idlePollMs, remaining)), signal);
+          await this.#idle(Math.max(0, Math.min(this.#idlePollMs, remaining)), signal);
         }
       }
       if (buffer.length === 0) {
