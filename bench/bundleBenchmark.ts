@@ -4,9 +4,13 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, stop } from 'esbuild';
+import { aggregationSettingsOf } from '../core/aggregates/compileMetrics.js';
 import { aggregateFunctionEnvironment } from '../core/config/aggregateFunctionEnvironment.js';
 import type { StreamfoldConfig } from '../core/config/configSchema.js';
+import { configSourceOf } from '../core/config/configSource.js';
+import { AGGREGATE_HANDLER_FACTORY } from '../infra/constructs/AggregateFunction.js';
 import { FUNCTION_DEFAULTS } from '../infra/defaults.js';
+import { lambdaEntry } from '../infra/lambdaEntry.js';
 import { median } from './measure.js';
 
 const run = promisify(execFile);
@@ -37,7 +41,12 @@ export async function runBundleBenchmark(options: {
 }): Promise<{ streamfold: BundleResult; naive: BundleResult }> {
   await mkdir(OUT_DIR, { recursive: true });
   const target = FUNCTION_DEFAULTS.runtime.name.replace('nodejs', 'node').replace('.x', '');
-  const entry = join(ROOT, 'functions', 'aggregate', 'handler.ts');
+  // The entry the stack generates at synth: the configuration's catalog and settings bundled in.
+  const entry = lambdaEntry(
+    AGGREGATE_HANDLER_FACTORY,
+    configSourceOf(options.config).file,
+    aggregationSettingsOf(options.config),
+  );
   const common = {
     entryPoints: [entry],
     bundle: true,

@@ -21,7 +21,8 @@ import { objectWildcardFinding } from '../nagFindings.js';
 import { ScopedS3OnFailureDestination } from '../ScopedS3OnFailureDestination.js';
 
 /** The handler factory, relative to this file so synth works from any directory. */
-const HANDLER_FACTORY = {
+/** The module and export the aggregate function's generated entry calls (see `lambdaEntry`). */
+export const AGGREGATE_HANDLER_FACTORY = {
   module: fileURLToPath(
     new URL('../../functions/aggregate/createAggregateHandler.ts', import.meta.url),
   ),
@@ -196,7 +197,7 @@ export class AggregateFunction extends Construct {
 
     this.handler = new nodejs.NodejsFunction(this, 'Function', {
       description: 'Folds Kinesis batches into DynamoDB aggregates, exactly once per record',
-      entry: lambdaEntry(HANDLER_FACTORY, props.configFile, props.settings),
+      entry: lambdaEntry(AGGREGATE_HANDLER_FACTORY, props.configFile, props.settings),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
