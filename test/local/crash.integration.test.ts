@@ -116,7 +116,7 @@ describe('kill -9 of the whole local runtime mid-flush', () => {
       const redelivered = positions.filter((p) => isAfter(p, checkpoints ?? {})).length;
       expect(redelivered, 'records after the saved checkpoints').toBeLessThan(EVENT_COUNT);
       // One event per record: the restart folded exactly the records after the checkpoints.
-      expect(status.aggregated, 'events the restart aggregated').toBe(redelivered);
+      expect(status.folded, 'events the restart folded').toBe(redelivered);
       expect(status['on-failure'], 'records sent to the on-failure destination').toBe(0);
       expectMatchesGroundTruth(await readStoredAggregates(dataDir), expected);
     },
