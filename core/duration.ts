@@ -14,5 +14,6 @@ export function parseDuration(text: string): number | undefined {
   const match = DURATION_PATTERN.exec(text.trim());
   if (!match) return undefined;
   const [, amount, unit] = match;
-  return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+  // Whole milliseconds: '4.1m' is 246000, not the 245999.99999999997 floating point makes of it.
+  return Math.round(Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS]);
 }

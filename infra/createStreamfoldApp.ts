@@ -1,5 +1,6 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigError } from '../core/config/errors.js';
 import {
   DEFAULT_DECLARED_CONFIG,
   type DeclaredConfig,
@@ -8,6 +9,7 @@ import {
 import { PROJECT_NAME } from './defaults.js';
 import { readDeployContext } from './readDeployContext.js';
 import { resourceNames, StreamfoldStack } from './StreamfoldStack.js';
+import { stackConfigProblems } from './stackConfigProblems.js';
 
 /**
  * Adds the streamfold stack for the stage chosen in the context
@@ -17,7 +19,8 @@ import { resourceNames, StreamfoldStack } from './StreamfoldStack.js';
  * and registers cdk-nag's AwsSolutions checks, so synthesis fails on any
  * finding that is not acknowledged with its reason.
  *
- * @throws {Error} for invalid context values or configuration
+ * @throws {ConfigError} for a configuration the stack cannot be built from
+ * @throws {DeployContextError} for invalid context values
  */
 export function createStreamfoldApp(
   app: App,
@@ -28,6 +31,8 @@ export function createStreamfoldApp(
     declared,
     context.capacityMode === undefined ? {} : { stream: { capacityMode: context.capacityMode } },
   );
+  const stackProblems = stackConfigProblems(config);
+  if (stackProblems.length > 0) throw new ConfigError(stackProblems);
   const stack = new StreamfoldStack(app, resourceNames(config, context.stage).stack, {
     config,
     stage: context.stage,

@@ -229,12 +229,18 @@ export const configSchema = z.object({
       /** Local bucket name; on AWS the stack names the bucket. */
       bucketName: bucketName.default('streamfold-rejects'),
       /** Prefix of objects holding events refused as bad input. */
-      rejectsPrefix: z.string().min(1).default('rejects/'),
+      rejectsPrefix: z
+        .string()
+        .regex(/^[^/].*\/$/, 'must be a folder such as rejects/')
+        .default('rejects/'),
       /**
        * Prefix of on-failure destination objects (batches that exhausted their retries).
        * Lambda always writes them under `aws/lambda/` on AWS; the local runtime matches it.
        */
-      onFailurePrefix: z.string().min(1).default('aws/lambda/'),
+      onFailurePrefix: z
+        .string()
+        .regex(/^[^/].*\/$/, 'must be a folder such as aws/lambda/')
+        .default('aws/lambda/'),
     })
     .prefault({}),
   /** The DynamoDB aggregates table. */

@@ -49,8 +49,12 @@ export interface ArchiveAnalyticsProps {
 
 const GLUE_NAME = /^[a-z0-9_]{1,255}$/;
 
-/** Partition projection of each Firehose date pattern, as Athena integer projections. */
-function projectionOf(key: ArchivePartitionKey): Record<string, string> {
+/**
+ * Partition projection of each Firehose date pattern, as Athena integer projections.
+ *
+ * @throws {Error} for a pattern Athena cannot project as an integer range
+ */
+export function projectionOf(key: ArchivePartitionKey): Record<string, string> {
   const ranges: Record<string, [string, number]> = {
     yyyy: [`${ANALYTICS_DEFAULTS.firstYear},${ANALYTICS_DEFAULTS.lastYear}`, 4],
     MM: ['1,12', 2],

@@ -89,14 +89,10 @@ export class RawArchive extends Construct {
   public constructor(scope: Construct, id: string, props: RawArchiveProps) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    // Error output must not land inside the data folder, where the archive table reads.
+    const rootProblem = errorOutputRootProblem(props.dataOutputPrefix, props.errorOutputPrefix);
+    if (rootProblem) throw new Error(`errorOutputPrefix ${rootProblem}`);
     const dataRoot = staticRootOf(props.dataOutputPrefix);
     const errorRoot = staticRootOf(props.errorOutputPrefix);
-    if (errorRoot === '' || errorRoot.startsWith(dataRoot) || dataRoot.startsWith(errorRoot)) {
-      throw new Error(
-        `errorOutputPrefix must start with a static folder apart from the data folder "${dataRoot}" (given "${props.errorOutputPrefix}")`,
-      );
-    }
 
     this.bucket = secureBucket(this, 'Bucket', {
       removalPolicy,
@@ -178,4 +174,21 @@ export class RawArchive extends Construct {
         'Firehose cannot enable server-side encryption when its source is a Kinesis data stream; the records are encrypted in the stream with its KMS key, in transit with TLS, and at rest in S3.',
     });
   }
+}
+
+/**
+ * Why an error output prefix cannot go with a data prefix, or `undefined`:
+ * error output must not land inside the data folder, where the archive table
+ * reads, nor hold it.
+ */
+export function errorOutputRootProblem(
+  dataPrefix: string,
+  errorPrefix: string,
+): string | undefined {
+  const dataRoot = staticRootOf(dataPrefix);
+  const errorRoot = staticRootOf(errorPrefix);
+  if (errorRoot === '' || errorRoot.startsWith(dataRoot) || dataRoot.startsWith(errorRoot)) {
+    return `must start with a static folder apart from the data folder "${dataRoot}" (given "${errorPrefix}")`;
+  }
+  return undefined;
 }

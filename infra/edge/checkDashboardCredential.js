@@ -40,8 +40,12 @@ async function storedCredential() {
 async function handler(event) {
   const request = event.request;
   const header = request.headers.authorization;
-  if (header === undefined || !header.value.startsWith(BASIC_PREFIX)) return challenge();
-  const given = header.value.slice(BASIC_PREFIX.length).trim();
+  // The scheme is case-insensitive (RFC 9110, 11.1): "basic" and "BASIC" are Basic too.
+  const value = header === undefined ? '' : header.value.trim();
+  if (value.slice(0, BASIC_PREFIX.length).toLowerCase() !== BASIC_PREFIX.toLowerCase()) {
+    return challenge();
+  }
+  const given = value.slice(BASIC_PREFIX.length).trim();
   const stored = await storedCredential();
   if (stored === undefined) return challenge();
   const separator = stored.indexOf(':');

@@ -163,6 +163,22 @@ describe('checkDashboardCredential (CloudFront Function, viewer request)', () =>
     expect(response).toMatchObject({ statusCode: 401 });
   });
 
+  it.each(['basic', 'BASIC', ' Basic'])(
+    'accepts the scheme written %j: RFC 9110 makes it case-insensitive',
+    async (scheme) => {
+      // Prepare
+      store.values.set(DASHBOARD_CREDENTIAL_KEY, dashboardCredentialValue(USER, PASSWORD));
+      const token = Buffer.from(`${USER}:${PASSWORD}`, 'utf8').toString('base64');
+      const request = viewerRequest({ authorization: { value: `${scheme} ${token}` } });
+
+      // Act
+      const result = await handler({ request });
+
+      // Assess
+      expect(result).toBe(request);
+    },
+  );
+
   it('refuses everything when the stored value is not "<salt>:<digest>"', async () => {
     // Prepare
     const value = dashboardCredentialValue(USER, PASSWORD);
