@@ -26,7 +26,7 @@ import { readAggregates } from './readAggregates.js';
 // 1 s buffering so the archive holds every record as soon as the pipeline drains.
 const config = loadConfig({
   archive: { bufferingInterval: '1s' },
-  aggregation: { maxBatchingWindow: '200ms' },
+  aggregation: { maxBatchingWindow: '0s' },
   local: { demoRate: 0 },
 });
 const DAY = 86_400_000;

@@ -18,7 +18,7 @@ import {
 // The pipeline runs the declared metrics; the new one is declared only afterwards.
 const config = loadConfig({
   archive: { bufferingInterval: '1s' },
-  aggregation: { maxBatchingWindow: '200ms' },
+  aggregation: { maxBatchingWindow: '0s' },
   local: { demoRate: 0 },
 });
 const revenue = config.metrics.find((m) => m.name === 'revenue');

@@ -17,7 +17,7 @@ import { readAggregates } from '../../local/readAggregates.js';
 // Short windows, few retries and a short timeout (an invocation tries an unreachable ledger for
 // half of it) so that a failing handler gives up within seconds.
 const config = loadConfig({
-  aggregation: { maxBatchingWindow: '200ms', maxRetryAttempts: 2, timeout: '2s' },
+  aggregation: { maxBatchingWindow: '0s', maxRetryAttempts: 2, timeout: '2s' },
 });
 
 let pipeline: LocalPipeline;
