@@ -95,10 +95,14 @@ export interface ArchiveReadSummary {
  * every line as the aggregate handler does and hands each event of the
  * event-time range on once per `id`.
  *
- * The acceptance window is checked against the object's arrival time (the
- * time Firehose stamps into the object name, the arrival of its oldest
- * record), where the handler checks it against the time it runs: the two
- * agree except for events within a few seconds of the window's edge.
+ * The handler checks each event's time against its record's arrival in the
+ * stream; an object keeps only the arrival of its oldest record (the time
+ * Firehose stamps into its name) and when it was written. An event is refused
+ * here only when every arrival between those two would have refused it, so an
+ * object holding records that arrived minutes apart (a backlog the archive
+ * caught up with) is not judged by its oldest record alone. The two verdicts
+ * can differ only for events whose time lies within that span of the window's
+ * edge.
  * Duplicates are dropped by `id`, first copy kept, because the archive is
  * the record of what was sent, and copies of one event are one event.
  *
@@ -148,9 +152,13 @@ export async function readArchivedEvents(
     }
   };
   const consume = ({ key, text, arrivalMs, writtenMs }: ArchivedObjectText) => {
+    // The handler judged each event against its own record's arrival, which the archive does
+    // not keep: it lies between the object's oldest arrival (its name) and its writing. Only
+    // what every arrival in that span refuses is refused here: earlier than the oldest arrival
+    // less maxLateness, or later than the writing plus maxFutureSkew.
     const window = {
-      now: arrivalMs,
-      maxLatenessMs: options.maxLatenessMs,
+      now: Math.max(writtenMs, arrivalMs),
+      maxLatenessMs: options.maxLatenessMs + Math.max(0, writtenMs - arrivalMs),
       maxFutureSkewMs: options.maxFutureSkewMs,
     };
     const lines = text.split('\n');
