@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { formatLoadReport, type LoadReport } from '../../load/LoadReport.js';
+import { buildLoadReport, formatLoadReport, type LoadReport } from '../../load/LoadReport.js';
+import type { VerifyResult } from '../../load/verifyAggregates.js';
 import { terminalControlsIn } from '../helpers/terminalControls.js';
+
+const figures = (count: number) => ({ count, sum: undefined, min: undefined, max: undefined });
 
 const REPORT: LoadReport = {
   target: 'local',
@@ -27,6 +30,7 @@ const REPORT: LoadReport = {
     passed: false,
     checked: 2,
     mismatches: 1,
+    stillArriving: 0,
     firstMismatches: ['cart_quantity#category=\u202Eexe|1m#…: count expected 1, stored 2'],
   },
 };
@@ -44,6 +48,71 @@ describe('formatLoadReport', () => {
     );
     expect(lines.at(-1)).toBe(
       '  mismatch: cart_quantity#category=\\u202eexe|1m#…: count expected 1, stored 2',
+    );
+  });
+});
+
+describe('buildLoadReport', () => {
+  it('lists what waiting cannot resolve and only counts the items still arriving', () => {
+    // Prepare: verify stopped at a count above the expected one while two items were behind
+    const behind = (key: string) => ({
+      key,
+      expected: figures(5),
+      actual: figures(4),
+      reason: 'count is 4, expected 5',
+      final: false,
+    });
+    const verify: VerifyResult = {
+      passed: false,
+      checked: 4,
+      matching: 1,
+      mismatches: [
+        behind('a|1m#x'),
+        {
+          key: 'b|1m#x',
+          expected: figures(2),
+          actual: figures(3),
+          reason: 'count is 3, expected 2',
+          final: true,
+        },
+        behind('c|1m#x'),
+      ],
+    };
+    const { verify: _omitted, ...rest } = REPORT;
+    const run = {
+      elapsedMs: 1_000,
+      generatingMs: 1_000,
+      put: 1,
+      acknowledged: 1,
+      failed: 0,
+      failureSamples: [],
+    };
+    const stats = {
+      eventsExpired: 0,
+      putRecordsCalls: 1,
+      recordsAcknowledged: 1,
+      recordsSent: 1,
+      eventsAcknowledged: 1,
+      bytesSent: 1,
+      putPayloadUnits: 1,
+      ackLatencyMs: REPORT.ackLatencyMs,
+      recordsRetried: 0,
+      recordsThrottled: 0,
+    } as unknown as Parameters<typeof buildLoadReport>[2];
+
+    // Act
+    const report = buildLoadReport(rest, run, stats, verify);
+
+    // Assess
+    expect(report.verify).toEqual({
+      passed: false,
+      checked: 4,
+      mismatches: 3,
+      stillArriving: 2,
+      firstMismatches: ['b|1m#x: count is 3, expected 2'],
+    });
+    expect(formatLoadReport(report)).toMatch(
+      /FAILED: 1 of 4 aggregates can no longer match \(counted more than this run sent, or written by something else: another producer wrote during the run, or events were counted twice\); 2 more were still arriving when verify stopped/,
     );
   });
 });
