@@ -152,6 +152,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const notice = options.onNotice ?? (() => undefined);
   // A generator of the wrong shape is the configuration's mistake: say so before anything starts.
   if ((options.demoRate ?? config.local.demoRate) > 0) checkSampleEvents(config);
+  if (config.archive.format === 'parquet') {
+    // Said once at start, so nobody takes the local objects for what the stack writes.
+    notice(
+      'archive.format "parquet" applies to the AWS stack only: the local archiver writes gzip NDJSON (given "parquet")',
+    );
+  }
   const { host, ports, endpoints: external, allowHosts } = config.local;
   const chaos = options.chaos === true;
   const want = (name: 'kinesis' | 'dynamodb' | 's3') =>
