@@ -4,7 +4,7 @@ import { deaggregateKplRecord } from '../../core/codec/kplCodec.js';
 import type { CheckpointStore } from '../kinesis/CheckpointStore.js';
 import { ShardFleet } from '../kinesis/ShardFleet.js';
 import { type ReadStart, ShardReader } from '../kinesis/ShardReader.js';
-import { type S3Delivery, S3DeliveryBuffer } from './S3DeliveryBuffer.js';
+import { type ParquetConversion, type S3Delivery, S3DeliveryBuffer } from './S3DeliveryBuffer.js';
 
 const IDLE_POLL_MS = 250;
 const READ_LIMIT = 10_000;
@@ -27,6 +27,13 @@ export interface ArchiverOptions {
    * new delivery stream does; a store holding one resumes where it stopped.
    */
   checkpoints: CheckpointStore;
+  /**
+   * Convert records to Parquet (`archive.format` `'parquet'`), records that cannot be
+   * going under the error prefix as `format-conversion-failed`.
+   *
+   * @default - gzip NDJSON
+   */
+  parquet?: ParquetConversion;
   /** Told about every object written. */
   onDelivered?: (delivery: ArchiveDelivery) => void;
   /** Told about a failed write; the records stay buffered and are written by a later flush. */
@@ -80,6 +87,7 @@ export class Archiver {
       bufferingSizeBytes: options.bufferingSizeBytes,
       bufferingIntervalMs: options.bufferingIntervalMs,
       onDelivered: (delivery, positions) => this.#delivered(delivery, positions),
+      ...(options.parquet ? { parquet: options.parquet } : {}),
       ...(options.onError ? { onError: options.onError } : {}),
     });
   }

@@ -1,5 +1,6 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { z } from 'zod';
+import { PARQUET_EXTENSION } from '../../core/codec/parquetExtension.js';
 import type { EventCatalog } from '../../core/events/catalog.js';
 import { envelopeSchema } from '../../core/events/envelope.js';
 import { archivePartitioning } from '../../infra/archivePartitioning.js';
@@ -9,7 +10,10 @@ import { ArchiveSqlError } from './errors.js';
 
 /** Options of {@link openArchiveDatabase}. */
 export interface ArchiveDatabaseOptions {
-  /** Local gzip NDJSON files under `name=value` partition folders (from `ArchiveCache.fetch`). */
+  /**
+   * Local archive objects under `name=value` partition folders (from `ArchiveCache.fetch`):
+   * gzip NDJSON, and Parquet for files ending in `.parquet`; both read as one table.
+   */
   files: readonly string[];
   /** Event types and payload schemas; the columns come from them as the Glue table's do. */
   catalog: EventCatalog;
@@ -162,12 +166,31 @@ function rawEventsSql({ files, catalog, prefix }: ArchiveDatabaseOptions): strin
   }
   const struct = (entries: [string, string][]) =>
     `{${entries.map(([key, value]) => `${literal(key)}: ${literal(value)}`).join(', ')}}`;
-  return [
-    `SELECT ${select} FROM read_json([${files.map(literal).join(', ')}],`,
-    "format = 'newline_delimited', compression = 'gzip', ignore_errors = true,",
-    `hive_partitioning = true, hive_types = ${struct(partitions.map((name) => [name, 'INTEGER']))},`,
-    `columns = ${struct(columns.map(({ name, readType }) => [fieldName(name), readType]))})`,
-  ].join(' ');
+  const hiveTypes = struct(partitions.map((name) => [name, 'INTEGER']));
+  const parquetFiles = files.filter((file) => file.endsWith(PARQUET_EXTENSION));
+  const jsonFiles = files.filter((file) => !file.endsWith(PARQUET_EXTENSION));
+  const parts: string[] = [];
+  if (jsonFiles.length > 0) {
+    parts.push(
+      [
+        `SELECT ${select} FROM read_json([${jsonFiles.map(literal).join(', ')}],`,
+        "format = 'newline_delimited', compression = 'gzip', ignore_errors = true,",
+        `hive_partitioning = true, hive_types = ${hiveTypes},`,
+        `columns = ${struct(columns.map(({ name, readType }) => [fieldName(name), readType]))})`,
+      ].join(' '),
+    );
+  }
+  if (parquetFiles.length > 0) {
+    // Parquet objects hold the Glue columns under Glue's (lower-case) names and types already.
+    const parquetSelect = [
+      ...columns.map(({ name, type }) => `CAST(${quote(name)} AS ${type}) AS ${quote(name)}`),
+      ...partitions.map(quote),
+    ].join(', ');
+    parts.push(
+      `SELECT ${parquetSelect} FROM read_parquet([${parquetFiles.map(literal).join(', ')}], hive_partitioning = true, hive_types = ${hiveTypes})`,
+    );
+  }
+  return parts.join(' UNION ALL ');
 }
 
 /**
