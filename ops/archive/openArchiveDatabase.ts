@@ -1,12 +1,11 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type { z } from 'zod';
 import { PARQUET_EXTENSION } from '../../core/codec/parquetExtension.js';
 import type { EventCatalog } from '../../core/events/catalog.js';
-import { envelopeSchema } from '../../core/events/envelope.js';
 import { archivePartitioning } from '../../infra/archivePartitioning.js';
 import { archiveTableColumns } from '../../infra/archiveTableColumns.js';
 import { duckdbTypeOf } from './duckdbTypeOf.js';
 import { ArchiveSqlError } from './errors.js';
+import { originalSpellings } from './originalSpellings.js';
 
 /** Options of {@link openArchiveDatabase}. */
 export interface ArchiveDatabaseOptions {
@@ -191,27 +190,6 @@ function rawEventsSql({ files, catalog, prefix }: ArchiveDatabaseOptions): strin
     );
   }
   return parts.join(' UNION ALL ');
-}
-
-/**
- * The spelling of every field name in the envelope and the catalog, by its
- * lower-case form (`orderid` → `orderId`).
- */
-function originalSpellings(catalog: EventCatalog): Map<string, string> {
-  const spellings = new Map<string, string>();
-  const visit = (schema: z.ZodType | undefined): void => {
-    const def = (schema as unknown as { def?: Record<string, unknown> } | undefined)?.def;
-    if (!def) return;
-    for (const inner of ['innerType', 'element', 'valueType'] as const)
-      visit(def[inner] as z.ZodType);
-    for (const [name, member] of Object.entries((def.shape ?? {}) as Record<string, z.ZodType>)) {
-      if (!spellings.has(name.toLowerCase())) spellings.set(name.toLowerCase(), name);
-      visit(member);
-    }
-  };
-  for (const name of Object.keys(envelopeSchema.shape)) spellings.set(name.toLowerCase(), name);
-  for (const schema of Object.values(catalog)) visit(schema);
-  return spellings;
 }
 
 async function run(connection: DuckDBConnection, sql: string): Promise<ArchiveQueryResult> {
