@@ -5,6 +5,7 @@ import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { PARQUET_EXTENSION } from '../../core/codec/parquetExtension.js';
 import { staticRootOf } from '../archivePartitioning.js';
 import { ARCHIVE_DEFAULTS } from '../defaults.js';
 import { firehoseDeliveryRole } from '../firehoseDeliveryRole.js';
@@ -201,6 +202,9 @@ export class RawArchive extends Construct {
         // archive readers skip it). The local runtime's S3DeliveryBuffer does the same.
         // Parquet rows need no delimiter.
         processors: conversion ? [] : [new firehose.AppendDelimiterToRecordProcessor()],
+        // Said explicitly rather than left to the conversion's default: archive readers
+        // (npm run archive, npm run reconcile) tell Parquet objects by this ending.
+        ...(conversion ? { fileExtension: PARQUET_EXTENSION } : {}),
       }),
     });
     if (conversion) {

@@ -141,6 +141,7 @@ describe('RawArchive with parquetConversion', () => {
         BufferingHints: { IntervalInSeconds: 300, SizeInMBs: 128 },
         CompressionFormat: Match.absent(),
         ProcessingConfiguration: Match.absent(),
+        FileExtension: '.parquet',
         DataFormatConversionConfiguration: {
           Enabled: true,
           InputFormatConfiguration: {

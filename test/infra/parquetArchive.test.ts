@@ -24,6 +24,17 @@ import { type SynthesizedApp, synthStreamfoldApp } from './synthStreamfoldApp.js
  * However, Snappy compression happens automatically as part of the conversion
  * process."
  *
+ * "Convert input data format in Amazon Data Firehose"
+ * (https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion.html):
+ * "When combining multiple JSON documents into the same record, make sure that your
+ * input is still presented in the supported JSON format. An array of JSON documents
+ * is not a valid input." (the producer's NDJSON records are such documents)
+ *
+ * aws-cdk-lib's `S3BucketProps.fileExtension`: "It will override the default file
+ * extension appended by Data Format Conversion or S3 compression features such as
+ * `.parquet` or `.gz`." The stack sets `.parquet` explicitly, the ending archive
+ * readers look for.
+ *
  * "Handling errors for data format conversion"
  * (https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion-error-handling.html):
  * "When Amazon Data Firehose can't parse or deserialize a record (for example,
@@ -123,6 +134,7 @@ describe('StreamfoldStack with archive.format "parquet"', () => {
         },
       },
       ErrorOutputPrefix: config.archive.errorOutputPrefix,
+      FileExtension: '.parquet',
       Prefix: config.archive.prefix,
     });
     // Created after the table it reads its columns from.
