@@ -53,8 +53,8 @@ type ShardPosition = readonly [shardId: string, sequenceNumber: string];
  * which appends a newline to each record (the stack's
  * `AppendDelimiterToRecord` processor, applied after de-aggregation, so to
  * each user record), buffers until `bufferingSize` or `bufferingInterval` is
- * reached and writes gzip objects under the expanded prefix, named like
- * Firehose's. A record without a trailing newline is thus archived as a line
+ * reached and writes gzip objects (Parquet objects with `parquet`) under the
+ * expanded prefix, named like Firehose's. A record without a trailing newline is thus archived as a line
  * of its own instead of merging with the next record.
  * Checkpoints move only after the object holding the records is written.
  *

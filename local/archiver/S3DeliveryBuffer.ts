@@ -99,6 +99,12 @@ interface EncodedObject {
  * the name's timestamp is taken from the same instant.
  * A failed write keeps the records, in order, for the next flush.
  *
+ * With `parquet`, the records are converted instead, as Firehose's record
+ * format conversion does: their rows go into one `.parquet` object under the
+ * same prefix and name, and each record that cannot be converted goes whole,
+ * as Firehose's error document, into one object under the error prefix with
+ * `format-conversion-failed` as its error output type.
+ *
  * Each record may carry a mark (for example a Kinesis position); the marks of
  * an object's records are handed to `onDelivered` once it is written, so a
  * source can checkpoint only what is safely in S3.
@@ -218,7 +224,8 @@ export class S3DeliveryBuffer<TMark = never> {
       const key = `${expandFirehosePrefix(this.#options.prefix, arrival)}${name}${encoded.data?.extension ?? ''}`;
       if (encoded.data) await this.#put(key, encoded.data);
       delivery = {
-        key,
+        // Without a data object (no record converted), the error object is what was written.
+        key: encoded.data ? key : (encoded.failures?.key ?? key),
         records,
         lines: encoded.data?.lines ?? 0,
         bytes: encoded.data?.body.length ?? 0,
