@@ -8,6 +8,8 @@ import type { EventCatalog } from '../core/events/catalog.js';
 import { seededRandom } from '../core/util/seededRandom.js';
 import { sampleEventGenerator } from '../examples/web-shop/sampleEvents.js';
 import { archiveTableColumns } from '../infra/archiveTableColumns.js';
+import { ParquetEncoder } from '../local/archiver/ParquetEncoder.js';
+import { parquetRowsOf } from '../local/archiver/parquetRowsOf.js';
 import { openArchiveDatabase } from '../ops/archive/openArchiveDatabase.js';
 import { athenaQueryCost } from './athenaQueryCost.js';
 
@@ -55,13 +57,14 @@ export interface ArchiveFormatBenchmarkResult {
  *
  * - gzip NDJSON (zlib level 6), one object: a JSON object has no column index,
  *   so Athena reads the whole object whatever the query names;
- * - Parquet with the Glue table's columns and types (Snappy pages, DuckDB's
- *   writer; Firehose's own writer may lay out row groups differently), read from
- *   the gzip object through `openArchiveDatabase`, the view `npm run archive`
- *   queries: Athena reads the footer and the chunks of the columns named, so the
- *   scan is the `type` column chunks (from `parquet_metadata`) plus the footer.
+ * - Parquet with the Glue table's columns and types, as the local archiver
+ *   writes it (`parquetRowsOf`, `ParquetEncoder`: Snappy pages, DuckDB's writer;
+ *   Firehose's own writer may lay out row groups differently): Athena reads the
+ *   footer and the chunks of the columns named, so the scan is the `type` column
+ *   chunks (from `parquet_metadata`) plus every byte outside the column chunks.
  *
- * The query runs over both files and its answers are returned for comparison.
+ * The query runs over both files (the gzip one through `openArchiveDatabase`,
+ * the view `npm run archive` queries) and its answers are returned for comparison.
  */
 export async function runArchiveFormatBenchmark(
   options: ArchiveFormatBenchmarkOptions,
@@ -83,7 +86,19 @@ export async function runArchiveFormatBenchmark(
     const gzipFile = join(folder, 'bench-1-2026-11-22-10-00-00-hour.gz');
     const parquetFile = join(dir, 'bench-1-2026-11-22-10-00-00-hour.parquet');
     await writeFile(gzipFile, await gzipAsync(ndjson));
-    const columns = archiveTableColumns(options.catalog).map((column) => `"${column.name}"`);
+    // The Parquet object the local archiver writes for these records (one record per event).
+    const columns = archiveTableColumns(options.catalog);
+    const rows = lines.flatMap((line) => {
+      const outcome = parquetRowsOf(line, columns);
+      if (!outcome.ok) throw new Error(`bench event not convertible: ${outcome.errorMessage}`);
+      return outcome.rows;
+    });
+    const encoder = new ParquetEncoder(columns);
+    try {
+      await writeFile(parquetFile, await encoder.encode(rows));
+    } finally {
+      encoder.close();
+    }
     const query = `SELECT ${ONE_COLUMN_QUERY_COLUMN}, count(*) AS n FROM events WHERE id IS NOT NULL GROUP BY 1 ORDER BY 1`;
     const db = await openArchiveDatabase({
       files: [gzipFile],
@@ -94,9 +109,6 @@ export async function runArchiveFormatBenchmark(
     let chunkRows: unknown[][];
     try {
       const fromJson = await db.query(query);
-      await db.query(
-        `COPY (SELECT ${columns.join(', ')} FROM raw_events) TO '${parquetFile}' (FORMAT parquet, COMPRESSION snappy)`,
-      );
       const fromParquet = await db.query(
         `WITH events AS (SELECT * FROM read_parquet('${parquetFile}')) ${query}`,
       );

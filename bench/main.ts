@@ -539,7 +539,7 @@ function buildFigures(measured: Measured, selected: Set<Part>, quick: boolean): 
       target: undefined,
       command: only('archive'),
       note: archive
-        ? `One hour of ${archive.events.toLocaleString('en-US')} web-shop sample events (not padded; ${(archive.ndjsonBytes / archive.events).toFixed(0)} bytes of NDJSON each): one gzip NDJSON object (zlib level 6) of ${(archive.ndjsonGzip.storedBytes / 1e6).toFixed(2)} MB vs one Parquet object (Snappy, the Glue table's columns, DuckDB's writer, ${archive.parquet.rowGroups} row group${archive.parquet.rowGroups === 1 ? '' : 's'}) of ${(archive.parquet.storedBytes / 1e6).toFixed(2)} MB. Random UUIDs and ISO time strings dominate both. Firehose's own Parquet writer may lay the file out differently.`
+        ? `One hour of ${archive.events.toLocaleString('en-US')} web-shop sample events (not padded; ${(archive.ndjsonBytes / archive.events).toFixed(0)} bytes of NDJSON each): one gzip NDJSON object (zlib level 6) of ${(archive.ndjsonGzip.storedBytes / 1e6).toFixed(2)} MB vs one Parquet object as the local archiver writes it (Snappy, the Glue table's columns, DuckDB's writer, ${archive.parquet.rowGroups} row group${archive.parquet.rowGroups === 1 ? '' : 's'}) of ${(archive.parquet.storedBytes / 1e6).toFixed(2)} MB. Random UUIDs and ISO time strings dominate both. Firehose's own Parquet writer may lay the file out differently.`
         : `Not measured in this run.${unmeasured('archive')}`,
     },
     {
