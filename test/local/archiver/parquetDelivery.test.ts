@@ -171,4 +171,47 @@ describe('S3DeliveryBuffer with Parquet conversion', () => {
       expect.objectContaining({ records: 3, lines: 2, conversionFailures: 2 }),
     ]);
   });
+  it('keeps every record of a failed write, converted or not, and writes them all on the next flush', async () => {
+    // Prepare: the bucket does not exist yet, so the first flush fails
+    const bucket = 'parquet-delivery-retry';
+    const errors: unknown[] = [];
+    const delivered: S3Delivery[] = [];
+    const buffer = new S3DeliveryBuffer({
+      s3: clients.s3,
+      bucket,
+      prefix: config.archive.prefix,
+      deliveryStreamName: 'archive',
+      bufferingSizeBytes: 1024 * 1024,
+      bufferingIntervalMs: 60_000,
+      parquet: {
+        columns,
+        errorOutputPrefix: config.archive.errorOutputPrefix,
+        databaseName: 'streamfold_local',
+        tableName: 'events',
+      },
+      onDelivered: (delivery) => delivered.push(delivery),
+      onError: (error) => errors.push(error),
+    });
+    const arrival = new Date('2026-01-02T05:00:00Z');
+    await buffer.add(Buffer.from('{"id":"r1","type":"page_view"}\n'), arrival);
+    await buffer.add(Buffer.from('not json\n'), arrival);
+
+    // Act
+    await buffer.flush();
+    const bufferedAfterFailure = buffer.bufferedRecords;
+    await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await buffer.stop();
+    const objects = await objectsOf(bucket);
+
+    // Assess: nothing lost, nothing written twice
+    expect(errors).toHaveLength(1);
+    expect(bufferedAfterFailure).toBe(2);
+    expect(objects.map((o) => o.key.split('/')[0])).toEqual(['errors', 'events']);
+    expect(await parquetRows(objects[1]?.body as Buffer)).toEqual([
+      ['r1', 'page_view', null, null, null, null, null, 'DOUBLE'],
+    ]);
+    expect(delivered).toEqual([
+      expect.objectContaining({ records: 2, lines: 1, conversionFailures: 1 }),
+    ]);
+  });
 });
