@@ -10,6 +10,11 @@ import { loadConfig } from '../core/config/loadConfig.js';
 import { parseDuration } from '../core/duration.js';
 import { createAwsClients } from '../local/awsClients.js';
 import { startEmulators } from '../local/emulators/startEmulators.js';
+import {
+  type ArchiveFormatBenchmarkResult,
+  ONE_COLUMN_QUERY_COLUMN,
+  runArchiveFormatBenchmark,
+} from './archiveFormatBenchmark.js';
 import type { BenchFigure } from './BenchFigure.js';
 import { BENCH_EVENT_BYTES, paddedEventGenerator } from './benchEvents.js';
 import { type BundleResult, runBundleBenchmark } from './bundleBenchmark.js';
@@ -54,6 +59,8 @@ const SIZES = {
     // 15 batching windows per rate: a rate the pipeline cannot keep grows its backlog past 3 s.
     pipelineSeconds: 15,
     importProcesses: 9,
+    // One hour at the demo producer's default 200 events/s.
+    archiveEvents: 720_000,
   },
   quick: {
     handlerEvents: 2_000,
@@ -66,6 +73,7 @@ const SIZES = {
     pipelineRates: [5_000],
     pipelineSeconds: 5,
     importProcesses: 3,
+    archiveEvents: 72_000,
   },
 } as const;
 
@@ -84,6 +92,7 @@ interface Measured {
   payload?: { rows: ProducerBenchmarkRow[]; averageEventBytes: number; repetitions: number };
   firehose?: { packed: FirehoseBilling; unpacked: FirehoseBilling };
   pipeline?: PipelineBenchmarkResult;
+  archive?: ArchiveFormatBenchmarkResult;
   cost?: {
     streamfold: CostBreakdown;
     /** The same units with the aggregate function on an enhanced fan-out consumer. */
@@ -219,6 +228,14 @@ export async function runBench(args: BenchArgs, config: StreamfoldConfig): Promi
     }
   }
   if (selected.has('cost')) measured.cost = costModel(measured, config.aggregation.memorySize);
+  if (selected.has('archive')) {
+    log(`archive: ${sizes.archiveEvents} sample events as gzip NDJSON and as Parquet…`);
+    measured.archive = await runArchiveFormatBenchmark({
+      catalog: config.catalog,
+      prefix: config.archive.prefix,
+      events: sizes.archiveEvents,
+    });
+  }
 
   const seconds = (performance.now() - started) / 1_000;
   const figures = buildFigures(measured, selected, quick);
@@ -318,7 +335,7 @@ function firehoseArchive(bytesPerEvent: number, eventsPerSecond: number): { puts
 
 function buildFigures(measured: Measured, selected: Set<Part>, quick: boolean): BenchFigure[] {
   const only = (part: Part) => `npm run bench -- --only ${part}${quick ? ' --quick' : ''}`;
-  const { handler, exactSums, writes, payload, firehose, cost, pipeline, bundle, memory } =
+  const { handler, exactSums, writes, payload, firehose, cost, pipeline, bundle, memory, archive } =
     measured;
   const handlerNsPerEvent = handler ? 1e9 / handler.streamfoldEventsPerCpuSecond : undefined;
   const exactNsPerEvent = exactSums
@@ -511,6 +528,34 @@ function buildFigures(measured: Measured, selected: Set<Part>, quick: boolean): 
           ? `Median RSS of the pipeline process plus its children (the three emulator processes), sampled every 500 ms during the ${best.offeredPerSecond.toLocaleString('en-US')} events/s phase of row 6; largest ${((best.rssMaxBytes ?? 0) / 1e6).toFixed(0)} MB.${best.rssMedianByProcess ? ` By process: ${rssText(best.rssMedianByProcess)}.` : ''} The pipeline process also holds the load generator's worker thread with its producer buffer (2 s of load), and the archiver's buffer (up to ${loadConfig().archive.bufferingSizeMiB} MiB or ${loadConfig().archive.bufferingInterval}); kinesalite keeps every record put in memory for the stream's ${loadConfig().stream.retention} retention, ${best.eventsInStream.toLocaleString('en-US')} events by the end of that phase, so the figure grows with the length of the run. The baseline is the unpacked phase, run last.`
           : 'No rate was sustained in row 6, so there is no RSS at a sustained rate; the RSS of each phase is listed below.'
         : `Not measured in this run.${unmeasured('pipeline')}`,
+    },
+    {
+      row: 9,
+      figure: 'Archive bytes stored per event, Parquet',
+      value: archive ? archive.parquet.storedBytes / archive.events : undefined,
+      baseline: archive ? archive.ndjsonGzip.storedBytes / archive.events : undefined,
+      baselineName: 'gzip NDJSON',
+      better: 'lower',
+      target: undefined,
+      command: only('archive'),
+      note: archive
+        ? `One hour of ${archive.events.toLocaleString('en-US')} web-shop sample events (not padded; ${(archive.ndjsonBytes / archive.events).toFixed(0)} bytes of NDJSON each): one gzip NDJSON object (zlib level 6) of ${(archive.ndjsonGzip.storedBytes / 1e6).toFixed(2)} MB vs one Parquet object as the local archiver writes it (Snappy, the Glue table's columns, DuckDB's writer, ${archive.parquet.rowGroups} row group${archive.parquet.rowGroups === 1 ? '' : 's'}) of ${(archive.parquet.storedBytes / 1e6).toFixed(2)} MB. Random UUIDs and ISO time strings dominate both. Firehose's own Parquet writer may lay the file out differently.`
+        : `Not measured in this run.${unmeasured('archive')}`,
+    },
+    {
+      row: 9,
+      figure: `Bytes a one-column query scans per event over one hour, Parquet`,
+      value: archive ? archive.parquet.scannedBytes / archive.events : undefined,
+      baseline: archive ? archive.ndjsonGzip.scannedBytes / archive.events : undefined,
+      baselineName: 'gzip NDJSON',
+      better: 'lower',
+      target: archive
+        ? { op: '<=', value: archive.ndjsonGzip.scannedBytes / archive.events / 5 }
+        : undefined,
+      command: only('archive'),
+      note: archive
+        ? `\`SELECT ${ONE_COLUMN_QUERY_COLUMN}, count(*) FROM events WHERE id IS NOT NULL GROUP BY 1\` over the same hour. gzip NDJSON: the whole object (${(archive.ndjsonGzip.scannedBytes / 1e6).toFixed(2)} MB), as JSON has no column index. Parquet: the \`${ONE_COLUMN_QUERY_COLUMN}\` column chunks (${(archive.parquet.columnChunkBytes / 1e3).toFixed(1)} kB, from \`parquet_metadata\`) plus every byte outside the column chunks (footer, magic: ${((archive.parquet.scannedBytes - archive.parquet.columnChunkBytes) / 1e3).toFixed(1)} kB), an upper bound of what Athena reads. Target: 5× fewer bytes than gzip NDJSON. Athena cost of the query (${PRICES.athena.perTBScanned} USD per TB, ${PRICES.athena.minimumMBPerQuery} MB minimum): $${archive.ndjsonGzip.athenaUsdPerQuery.toPrecision(3)} gzip NDJSON vs $${archive.parquet.athenaUsdPerQuery.toPrecision(3)} Parquet; below ${PRICES.athena.minimumMBPerQuery} MB both pay the minimum. The query gives the same answer over both files (${archive.answers.ndjsonGzip === archive.answers.parquet ? 'checked' : 'DIFFERENT: see results.json'}).`
+        : `Not measured in this run.${unmeasured('archive')}`,
     },
   ];
 }

@@ -13,6 +13,7 @@ export const PARTS = [
   'producer',
   'firehose',
   'cost',
+  'archive',
 ] as const;
 
 /** A part of the benchmark run. */
@@ -41,6 +42,8 @@ Parts (rows of the table):
                 stops and drained within 10 s; latency and CPU by part; 8b. its RSS
   bundle     7. aggregate function bundle size and cold import time
   memory     8a. handler peak heap on a 6 MB batch in a fresh process
+  archive    9. one hour of sample events as gzip NDJSON and as Parquet: bytes stored per
+                event, bytes a one-column query scans, Athena cost per query
 
 Options:
   --only LIST          comma-separated parts, e.g. --only producer,handler

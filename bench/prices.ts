@@ -16,6 +16,8 @@
  * - Amazon Data Firehose: https://aws.amazon.com/firehose/pricing/ (ingestion,
  *   first 500 TB/month, each record rounded up to the next 5 KB).
  * - S3: https://aws.amazon.com/s3/pricing/ (S3 Standard).
+ * - Athena: https://aws.amazon.com/athena/pricing/ (SQL queries: per TB
+ *   scanned, each query rounded up to the next MB, 10 MB minimum).
  */
 export const PRICES = {
   compiled: '2026-11-23',
@@ -53,5 +55,11 @@ export const PRICES = {
     perThousandPuts: 0.005,
     /** USD per GB-month stored, S3 Standard, first 50 TB. */
     perGBMonth: 0.023,
+  },
+  athena: {
+    /** USD per TB scanned by SQL queries. */
+    perTBScanned: 5,
+    /** Every query is billed at least this many MB scanned. */
+    minimumMBPerQuery: 10,
   },
 } as const;

@@ -37,6 +37,10 @@ export function formatStatusLine(status: PipelineStatus, options: StatusLineOpti
     `rejected ${status.rejected}`,
     `on-failure ${status.sentToOnFailure} records`,
     `archived ${status.archivedEvents} events in ${status.archiveObjects} objects`,
+    // Shown only once a record failed: with 'json' there is no conversion.
+    ...(status.archiveConversionFailures > 0
+      ? [`not convertible to Parquet ${status.archiveConversionFailures} records`]
+      : []),
     ...(options.demo ? [`demo sent ${status.produced}`] : []),
     `direct PUT archived ${status.directPutArchivedEvents}`,
   ];

@@ -19,6 +19,7 @@ import {
   querySettingsOf,
 } from '../core/config/queryFunctionEnvironment.js';
 import { queryRoutes } from '../functions/query/queryRoutes.js';
+import { ARCHIVE_TABLE_FORMATS } from './archiveTableFormat.js';
 import { cdkDuration } from './cdkDuration.js';
 import { AggregateFunction } from './constructs/AggregateFunction.js';
 import { AggregatesTable } from './constructs/AggregatesTable.js';
@@ -33,6 +34,7 @@ import { QueryFunction } from './constructs/QueryFunction.js';
 import { RawArchive } from './constructs/RawArchive.js';
 import {
   ACCESS_LOG_DEFAULTS,
+  ANALYTICS_DEFAULTS,
   INGEST_FUNCTION_DEFAULTS,
   PROJECT_NAME,
   REJECTS_DEFAULTS,
@@ -211,6 +213,8 @@ export class StreamfoldStack extends Stack {
       logRemovalPolicy: stageDefaults.dataRemovalPolicy,
     });
 
+    const parquet = config.archive.format === 'parquet';
+    const archiveTableName = ANALYTICS_DEFAULTS.tableName;
     this.rawArchive = new RawArchive(this, 'RawArchive', {
       ...storage,
       stream,
@@ -220,7 +224,9 @@ export class StreamfoldStack extends Stack {
       serverAccessLogsBucket: accessLogs,
       bufferingSize: Size.mebibytes(config.archive.bufferingSizeMiB),
       bufferingInterval,
-      compression: firehose.Compression.of(config.archive.compression),
+      ...(parquet
+        ? { parquetConversion: { databaseName: names.glueDatabase, tableName: archiveTableName } }
+        : { compression: firehose.Compression.of(config.archive.compression) }),
       logRetention: stageDefaults.logRetention,
     });
 
@@ -246,12 +252,16 @@ export class StreamfoldStack extends Stack {
       ...storage,
       archiveBucket: this.rawArchive.bucket,
       dataOutputPrefix: config.archive.prefix,
+      format: config.archive.format,
+      tableName: archiveTableName,
       catalog: config.catalog,
       metrics: config.metrics,
       databaseName: names.glueDatabase,
       workGroupName: names.workGroup,
       serverAccessLogsBucket: accessLogs,
     });
+    // Firehose reads the table's columns when it creates the stream and at each conversion.
+    if (parquet) this.rawArchive.deliveryStream.node.addDependency(this.archiveAnalytics.table);
 
     this.ingestFunction = new IngestFunction(this, 'IngestFunction', {
       configFile,
@@ -325,6 +335,7 @@ export class StreamfoldStack extends Stack {
       maxRecordAge,
       table,
       deliveryStream: this.rawArchive.deliveryStream,
+      formatConversion: parquet,
       bufferingInterval,
       customMetricsNamespace: METRICS_NAMESPACE,
       serviceName: AGGREGATE_SERVICE_NAME,
@@ -346,7 +357,10 @@ export class StreamfoldStack extends Stack {
         'Logs of the aggregate function',
       ],
       RejectsBucketName: [rejects.bucketName, 'Refused events and on-failure records'],
-      ArchiveBucketName: [this.rawArchive.bucket.bucketName, 'Raw event archive (gzip NDJSON)'],
+      ArchiveBucketName: [
+        this.rawArchive.bucket.bucketName,
+        `Raw event archive (${ARCHIVE_TABLE_FORMATS[config.archive.format].describedAs})`,
+      ],
       DirectPutStreamName: [
         this.directPutArchive.deliveryStream.deliveryStreamName,
         'Firehose delivery stream FirehoseProducer writes to (direct PUT)',

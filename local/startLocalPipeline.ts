@@ -11,6 +11,8 @@ import type { StreamfoldConfig } from '../core/config/configSchema.js';
 import { parseDuration } from '../core/duration.js';
 import type { BatchSummary } from '../functions/aggregate/aggregateKinesisBatch.js';
 import { ingestDependenciesFor } from '../functions/ingest/ingestDependenciesFor.js';
+import { archiveTableColumns } from '../infra/archiveTableColumns.js';
+import { ANALYTICS_DEFAULTS, PROJECT_NAME } from '../infra/defaults.js';
 import { KinesisProducer } from '../producers/KinesisProducer.js';
 import { Archiver } from './archiver/Archiver.js';
 import {
@@ -85,6 +87,9 @@ export interface LocalPipelineOptions {
   chaosRandom?: () => number;
 }
 
+/** The Glue database named in the error documents of records the local archiver cannot convert. */
+const LOCAL_GLUE_DATABASE = `${PROJECT_NAME}_local`;
+
 /** Counters shown by the status line. */
 export interface PipelineStatus {
   produced: number;
@@ -92,6 +97,11 @@ export interface PipelineStatus {
   rejected: number;
   archivedEvents: number;
   archiveObjects: number;
+  /**
+   * Records the archiver could not convert to Parquet (`archive.format` `'parquet'`), written
+   * under the error prefix as `format-conversion-failed`; always 0 with `'json'`.
+   */
+  archiveConversionFailures: number;
   sentToOnFailure: number;
   iteratorLagMs: number;
   /** Events the local direct-PUT delivery stream wrote to the archive (0 with an external Firehose). */
@@ -286,6 +296,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   });
   let archivedEvents = 0;
   let archiveObjects = 0;
+  let archiveConversionFailures = 0;
   /** When the newest archive object (either delivery stream) was written, ms since the epoch. */
   let newestArchiveAtMs: number | undefined;
   const archiver = new Archiver({
@@ -298,9 +309,25 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     bufferingSizeBytes: config.archive.bufferingSizeMiB * 1024 * 1024,
     bufferingIntervalMs: ms(config.archive.bufferingInterval),
     checkpoints: archiveCheckpoints,
+    ...(config.archive.format === 'parquet'
+      ? {
+          parquet: {
+            columns: archiveTableColumns(config.catalog),
+            errorOutputPrefix: config.archive.errorOutputPrefix,
+            databaseName: LOCAL_GLUE_DATABASE,
+            tableName: ANALYTICS_DEFAULTS.tableName,
+          },
+        }
+      : {}),
     onDelivered: (delivery) => {
       archivedEvents += delivery.lines;
-      archiveObjects++;
+      archiveConversionFailures += delivery.conversionFailures;
+      if (delivery.conversionFailures > 0) {
+        notice(
+          `archive: ${delivery.conversionFailures} records could not be converted to Parquet; they are under ${config.archive.errorOutputPrefix.replace('!{firehose:error-output-type}', 'format-conversion-failed')}`,
+        );
+      }
+      if (delivery.bytes > 0) archiveObjects++;
       newestArchiveAtMs = Date.now();
     },
     onError: (error) => notice(`archive write failed, will retry: ${String(error)}`),
@@ -454,6 +481,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       rejected: processingTotals.eventsRejected,
       archivedEvents,
       archiveObjects,
+      archiveConversionFailures,
       sentToOnFailure,
       iteratorLagMs: Math.max(0, ...esm.progress().map((p) => p.millisBehindLatest)),
       directPutArchivedEvents,

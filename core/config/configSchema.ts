@@ -188,8 +188,25 @@ export const configSchema = z.object({
        * on AWS and the local archive visibly fresh.
        */
       bufferingInterval: duration.default('60s'),
-      /** Object compression. */
+      /**
+       * Compression of JSON objects: the archive's with `format` `'json'`, and the direct-PUT
+       * stream's. With `format` `'parquet'` Firehose refuses S3-level compression (Parquet
+       * compresses its column pages with Snappy instead), so setting it then is an error.
+       */
       compression: z.literal('GZIP').default('GZIP'),
+      /**
+       * What the archive stores under `prefix`: `'json'` (gzip NDJSON, every record as
+       * received) or `'parquet'` (on AWS, Firehose record format conversion against the
+       * stack's Glue table: columnar, so Athena reads only the columns a query names).
+       *
+       * Default `'json'`: it keeps every record byte for byte, fields the catalog does not
+       * declare included, and needs no Glue table to write, while Parquet keeps only the
+       * table's columns, sends records that do not fit the table to the error prefix
+       * (`format-conversion-failed`), is billed per GB converted, and needs
+       * `bufferingSizeMiB` of at least 64. Choose `'parquet'` when the archive is mostly read
+       * through Athena and the catalog is stable.
+       */
+      format: z.enum(['json', 'parquet']).default('json'),
     })
     .prefault({}),
   /**

@@ -3,6 +3,7 @@ import { firehosePrefixProblems, staticRootOf } from '../codec/firehosePrefix.js
 import { parseDuration } from '../duration.js';
 import type { EventCatalog } from '../events/catalog.js';
 import { catalogEntryProblem } from '../events/catalogEntryProblem.js';
+import { archiveFormatProblems } from './archiveFormatProblems.js';
 import { awsLimitProblems } from './awsLimitProblems.js';
 import { configSchema, type StreamfoldConfig, type StreamfoldConfigInput } from './configSchema.js';
 import { ConfigError } from './errors.js';
@@ -43,6 +44,7 @@ export function validateConfig(input: StreamfoldConfigInput): StreamfoldConfig {
     ...checkMetrics(config, config.catalog),
     ...checkFirehosePrefixes(config),
     ...checkDirectPut(config),
+    ...archiveFormatProblems(input, config),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

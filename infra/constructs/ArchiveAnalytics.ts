@@ -8,6 +8,7 @@ import type { EventCatalog } from '../../core/events/catalog.js';
 import { type ArchivePartitionKey, archivePartitioning } from '../archivePartitioning.js';
 import { archiveQueries } from '../archiveQueries.js';
 import { archiveTableColumns } from '../archiveTableColumns.js';
+import { ARCHIVE_TABLE_FORMATS, type ArchiveFormat } from '../archiveTableFormat.js';
 import { ANALYTICS_DEFAULTS } from '../defaults.js';
 import { secureBucket } from '../secureBucket.js';
 
@@ -27,6 +28,12 @@ export interface ArchiveAnalyticsProps {
   workGroupName: string;
   /** Receives the results bucket's S3 server access logs. */
   serverAccessLogsBucket: s3.IBucket;
+  /**
+   * What the objects under the prefix are: gzip NDJSON, or Parquet converted by Firehose.
+   *
+   * @default 'json'
+   */
+  format?: ArchiveFormat;
   /**
    * Glue table name.
    *
@@ -84,9 +91,11 @@ export function projectionOf(key: ArchivePartitionKey): Record<string, string> {
  *
  * Columns: `id`, `type`, `time`, `source` (strings) and `data`, one struct with
  * every field of every event type (see `archiveTableColumns`); partition keys as
- * integers, named as in the prefix (`year`, `month`, `day`, `hour`). Empty and
- * malformed lines read as rows whose event columns are null (the SerDe makes a row
- * of each line): filter them with `id IS NOT NULL`, as the saved queries do.
+ * integers, named as in the prefix (`year`, `month`, `day`, `hour`). In the JSON
+ * format, empty and malformed lines read as rows whose event columns are null (the
+ * SerDe makes a row of each line): filter them with `id IS NOT NULL`, as the saved
+ * queries do, which holds unchanged over Parquet. With `format` `'parquet'` the
+ * table reads Parquet, and Firehose converts records against these same columns.
  */
 export class ArchiveAnalytics extends Construct {
   /** The Glue database. */
@@ -112,6 +121,7 @@ export class ArchiveAnalytics extends Construct {
       }
     }
     const partitioning = archivePartitioning(props.dataOutputPrefix);
+    const storage = ARCHIVE_TABLE_FORMATS[props.format ?? 'json'];
     const bucketUrl = `s3://${props.archiveBucket.bucketName}/`;
 
     this.database = new glue.CfnDatabase(this, 'Database', {
@@ -126,14 +136,12 @@ export class ArchiveAnalytics extends Construct {
       databaseName: props.databaseName,
       tableInput: {
         name: tableName,
-        description:
-          'Raw events as archived by Firehose (gzip NDJSON), partitioned by arrival hour',
+        description: `Raw events as archived by Firehose (${storage.describedAs}), partitioned by arrival hour`,
         tableType: 'EXTERNAL_TABLE',
         partitionKeys: partitioning.keys.map((key) => ({ name: key.name, type: 'int' })),
         parameters: {
           EXTERNAL: 'TRUE',
-          classification: 'json',
-          compressionType: 'gzip',
+          ...storage.parameters,
           'projection.enabled': String(partitioning.keys.length > 0),
           ...Object.assign({}, ...partitioning.keys.map(projectionOf)),
           'storage.location.template': Fn.join('', [bucketUrl, partitioning.locationTemplate]),
@@ -141,12 +149,12 @@ export class ArchiveAnalytics extends Construct {
         storageDescriptor: {
           location: Fn.join('', [bucketUrl, partitioning.rootPrefix]),
           columns: archiveTableColumns(props.catalog),
-          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-          compressed: true,
+          inputFormat: storage.inputFormat,
+          outputFormat: storage.outputFormat,
+          compressed: storage.compressed,
           serdeInfo: {
-            serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
-            parameters: { ...ANALYTICS_DEFAULTS.serdeParameters },
+            serializationLibrary: storage.serializationLibrary,
+            parameters: { ...storage.serdeParameters },
           },
         },
       },

@@ -28,6 +28,13 @@ export interface PipelineMonitoringProps {
   table: dynamodb.ITable;
   /** The archive's delivery stream. */
   deliveryStream: firehose.IDeliveryStream;
+  /**
+   * The delivery stream converts records to Parquet: alarm on and chart the records
+   * it could not convert (Firehose's `FailedConversion.Records`).
+   *
+   * @default false
+   */
+  formatConversion?: boolean;
   /** Firehose's buffering interval; the freshness alarm is a multiple of it. */
   bufferingInterval: Duration;
   /** CloudWatch namespace of the function's custom (EMF) metrics. */
@@ -64,7 +71,9 @@ export interface PipelineMonitoringProps {
  *   `DestinationDeliveryFailures` for records Lambda could not even write there.
  *   Both are Lambda's own counts; an S3 request metric on the prefix would also
  *   count objects written by a redrive or by hand.
- * - Firehose `DeliveryToS3.DataFreshness`.
+ * - Firehose `DeliveryToS3.DataFreshness`; with `formatConversion`, its
+ *   `FailedConversion.Records` (records written to the error prefix under
+ *   `format-conversion-failed` instead of the archive table).
  * - Events folded into the other group because a metric's group cap is full
  *   (the function's `EventsOverGroupCap`): totals stay exact, but the groups
  *   of those events are lost for good, so the first one notifies.
@@ -88,6 +97,8 @@ export class PipelineMonitoring extends Construct {
     archiveDataFreshness: cloudwatch.Alarm;
     eventsOverGroupCap: cloudwatch.Alarm;
     rejectRate: cloudwatch.Alarm;
+    /** Only with `formatConversion`. */
+    archiveFormatConversionFailures?: cloudwatch.Alarm;
   };
   /** The dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
@@ -266,6 +277,18 @@ export class PipelineMonitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     };
+    const failedConversions = props.deliveryStream.metric('FailedConversion.Records', {
+      statistic: cloudwatch.Stats.SUM,
+      period: MONITORING_DEFAULTS.period,
+    });
+    if (props.formatConversion) {
+      this.alarms.archiveFormatConversionFailures = alarm(
+        'archive-format-conversion-failures',
+        failedConversions,
+        1,
+        'Firehose could not convert records to Parquet against the archive table (they do not fit its columns): they are under the error output prefix, format-conversion-failed, not in the table.',
+      );
+    }
     this.alarms.rejectRate.addAlarmAction(new actions.SnsAction(this.alarmTopic));
     this.alarms.rejectRate.addOkAction(new actions.SnsAction(this.alarmTopic));
 
@@ -372,6 +395,7 @@ export class PipelineMonitoring extends Construct {
         left: [
           props.deliveryStream.metric('DataReadFromKinesisStream.Records', sum),
           props.deliveryStream.metric('DeliveryToS3.Records', sum),
+          ...(props.formatConversion ? [failedConversions] : []),
         ],
         width: 12,
       }),

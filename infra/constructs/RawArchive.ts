@@ -1,14 +1,20 @@
-import { Duration, Names, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Size, Token, Validations } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { PARQUET_EXTENSION } from '../../core/codec/parquetExtension.js';
 import { staticRootOf } from '../archivePartitioning.js';
 import { ARCHIVE_DEFAULTS } from '../defaults.js';
 import { firehoseDeliveryRole } from '../firehoseDeliveryRole.js';
 import { objectWildcardFinding } from '../nagFindings.js';
+import {
+  grantReadTableSchema,
+  type ParquetConversionTable,
+  parquetConversionConfiguration,
+} from '../parquetConversion.js';
 import { secureBucket } from '../secureBucket.js';
 
 /** Props of {@link RawArchive}. */
@@ -40,11 +46,22 @@ export interface RawArchiveProps {
    */
   bufferingInterval?: Duration;
   /**
-   * Object compression.
+   * Object compression, of JSON objects only: Firehose refuses it with
+   * `parquetConversion`.
    *
-   * @default firehose.Compression.GZIP
+   * @default firehose.Compression.GZIP without `parquetConversion`, none with it
    */
   compression?: firehose.Compression;
+  /**
+   * Convert every record from JSON to Parquet against this Glue table's columns
+   * (Firehose record format conversion). Records that do not fit go to
+   * `errorOutputPrefix`, where `!{firehose:error-output-type}` is
+   * `format-conversion-failed`. Needs `bufferingSize` of at least 64 MiB and no
+   * `compression`. The caller makes the delivery stream depend on the table.
+   *
+   * @default - no conversion: records are archived as received, one per line
+   */
+  parquetConversion?: ParquetConversionTable;
   /**
    * Retention of Firehose's error log group.
    *
@@ -65,12 +82,17 @@ export interface RawArchiveProps {
   autoDeleteObjects?: boolean;
 }
 
+/** Smallest buffer Firehose takes with record format conversion, MiB. */
+const CONVERSION_MIN_BUFFERING_MIB = 64;
+
 /**
  * The raw event archive: a Firehose delivery stream that reads the Kinesis
  * stream and writes gzip NDJSON objects under the configured time-partitioned
  * prefix into a versioned, access-logged bucket with lifecycle rules. Every
  * record (every user record of a KPL aggregate, which Firehose de-aggregates)
- * is followed by a newline, so each one is a line of its own.
+ * is followed by a newline, so each one is a line of its own. With
+ * `parquetConversion`, Firehose writes Parquet objects (`.parquet`) instead,
+ * one row per record.
  *
  * The delivery role is built here with exactly the documented S3 actions: the
  * `S3Bucket` destination would otherwise grant `bucket.grantReadWrite`, which
@@ -88,6 +110,21 @@ export class RawArchive extends Construct {
 
   public constructor(scope: Construct, id: string, props: RawArchiveProps) {
     super(scope, id);
+    const conversion = props.parquetConversion;
+    const bufferingSize = props.bufferingSize ?? Size.mebibytes(conversion ? 128 : 5);
+    if (conversion) {
+      const mebibytes = bufferingSize.toMebibytes();
+      if (!Token.isUnresolved(mebibytes) && mebibytes < CONVERSION_MIN_BUFFERING_MIB) {
+        throw new Error(
+          `bufferingSize must be at least ${CONVERSION_MIN_BUFFERING_MIB} MiB with parquetConversion (given ${mebibytes} MiB)`,
+        );
+      }
+      if (props.compression !== undefined) {
+        throw new Error(
+          `compression must not be set with parquetConversion: Firehose refuses S3 compression when it converts records (given ${props.compression.value})`,
+        );
+      }
+    }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const rootProblem = errorOutputRootProblem(props.dataOutputPrefix, props.errorOutputPrefix);
     if (rootProblem) throw new Error(`errorOutputPrefix ${rootProblem}`);
@@ -138,6 +175,7 @@ export class RawArchive extends Construct {
       objectPrefixes: [dataRoot, errorRoot],
     });
     this.logGroup.grantWrite(this.role);
+    if (conversion) grantReadTableSchema(this, this.role, conversion);
 
     this.deliveryStream = new firehose.DeliveryStream(this, 'DeliveryStream', {
       deliveryStreamName,
@@ -150,17 +188,38 @@ export class RawArchive extends Construct {
         role: this.role.withoutPolicyUpdates(),
         dataOutputPrefix: props.dataOutputPrefix,
         errorOutputPrefix: props.errorOutputPrefix,
-        bufferingSize: props.bufferingSize ?? Size.mebibytes(5),
+        bufferingSize,
         bufferingInterval: props.bufferingInterval ?? Duration.seconds(300),
-        compression: props.compression ?? firehose.Compression.GZIP,
+        compression: conversion ? undefined : (props.compression ?? firehose.Compression.GZIP),
         loggingConfig: new firehose.EnableLogging(this.logGroup),
         // Firehose concatenates records with no separator: a record that does not end
         // in a newline would merge with the next into one unreadable line. This appends
         // one to every record (an empty line follows a record that already ended in one;
         // archive readers skip it). The local runtime's S3DeliveryBuffer does the same.
-        processors: [new firehose.AppendDelimiterToRecordProcessor()],
+        // Parquet rows need no delimiter.
+        processors: conversion ? [] : [new firehose.AppendDelimiterToRecordProcessor()],
+        // Said explicitly rather than left to the conversion's default: archive readers
+        // (npm run archive, npm run reconcile) tell Parquet objects by this ending.
+        ...(conversion ? { fileExtension: PARQUET_EXTENSION } : {}),
       }),
     });
+    if (conversion) {
+      // Set on the L1: the L2's schema binding needs the glue.CfnTable, which is built
+      // over this construct's bucket, and grants glue:GetSchemaVersion on "*".
+      const cfn = this.deliveryStream.node.defaultChild as firehose.CfnDeliveryStream;
+      const destination = cfn.extendedS3DestinationConfiguration;
+      if (destination === undefined || Token.isUnresolved(destination)) {
+        throw new Error('RawArchive: the delivery stream has no S3 destination to convert into');
+      }
+      cfn.extendedS3DestinationConfiguration = {
+        ...(destination as firehose.CfnDeliveryStream.ExtendedS3DestinationConfigurationProperty),
+        dataFormatConversionConfiguration: parquetConversionConfiguration(
+          this,
+          this.role,
+          conversion,
+        ),
+      };
+    }
 
     for (const root of [dataRoot, errorRoot]) {
       Validations.of(this.role).acknowledge({

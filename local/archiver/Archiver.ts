@@ -4,7 +4,7 @@ import { deaggregateKplRecord } from '../../core/codec/kplCodec.js';
 import type { CheckpointStore } from '../kinesis/CheckpointStore.js';
 import { ShardFleet } from '../kinesis/ShardFleet.js';
 import { type ReadStart, ShardReader } from '../kinesis/ShardReader.js';
-import { type S3Delivery, S3DeliveryBuffer } from './S3DeliveryBuffer.js';
+import { type ParquetConversion, type S3Delivery, S3DeliveryBuffer } from './S3DeliveryBuffer.js';
 
 const IDLE_POLL_MS = 250;
 const READ_LIMIT = 10_000;
@@ -27,6 +27,13 @@ export interface ArchiverOptions {
    * new delivery stream does; a store holding one resumes where it stopped.
    */
   checkpoints: CheckpointStore;
+  /**
+   * Convert records to Parquet (`archive.format` `'parquet'`), records that cannot be
+   * going under the error prefix as `format-conversion-failed`.
+   *
+   * @default - gzip NDJSON
+   */
+  parquet?: ParquetConversion;
   /** Told about every object written. */
   onDelivered?: (delivery: ArchiveDelivery) => void;
   /** Told about a failed write; the records stay buffered and are written by a later flush. */
@@ -46,8 +53,8 @@ type ShardPosition = readonly [shardId: string, sequenceNumber: string];
  * which appends a newline to each record (the stack's
  * `AppendDelimiterToRecord` processor, applied after de-aggregation, so to
  * each user record), buffers until `bufferingSize` or `bufferingInterval` is
- * reached and writes gzip objects under the expanded prefix, named like
- * Firehose's. A record without a trailing newline is thus archived as a line
+ * reached and writes gzip objects (Parquet objects with `parquet`) under the
+ * expanded prefix, named like Firehose's. A record without a trailing newline is thus archived as a line
  * of its own instead of merging with the next record.
  * Checkpoints move only after the object holding the records is written.
  *
@@ -80,6 +87,7 @@ export class Archiver {
       bufferingSizeBytes: options.bufferingSizeBytes,
       bufferingIntervalMs: options.bufferingIntervalMs,
       onDelivered: (delivery, positions) => this.#delivered(delivery, positions),
+      ...(options.parquet ? { parquet: options.parquet } : {}),
       ...(options.onError ? { onError: options.onError } : {}),
     });
   }

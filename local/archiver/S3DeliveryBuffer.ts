@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { CfnTable } from 'aws-cdk-lib/aws-glue';
 import { expandFirehosePrefix } from '../../core/codec/firehosePrefix.js';
+import { PARQUET_EXTENSION } from '../../core/codec/parquetExtension.js';
+import { ParquetEncoder } from './ParquetEncoder.js';
+import { parquetRowsOf } from './parquetRowsOf.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -36,16 +40,48 @@ export interface S3DeliveryBufferOptions<TMark> {
   onDelivered?: (delivery: S3Delivery, marks: TMark[]) => void;
   /** Told about a failed write; the records stay buffered and are written by a later flush. */
   onError?: (error: unknown) => void;
+  /**
+   * Convert records to Parquet, as Firehose record format conversion does for
+   * `archive.format` `'parquet'`.
+   *
+   * @default - gzip NDJSON
+   */
+  parquet?: ParquetConversion;
+}
+
+/** Where records are converted to and where those that cannot be go. */
+export interface ParquetConversion {
+  /** The Glue table's columns (`archiveTableColumns`). */
+  columns: readonly CfnTable.ColumnProperty[];
+  /** Firehose error output prefix expression (`archive.errorOutputPrefix`). */
+  errorOutputPrefix: string;
+  /** The table, as Firehose names it in each error document. */
+  databaseName: string;
+  tableName: string;
 }
 
 /** One object written to S3. */
 export interface S3Delivery {
   key: string;
   records: number;
-  /** Non-empty NDJSON lines in the object (the empty line after a record that ended in a newline is not one). */
+  /** Non-empty NDJSON lines in the object (the empty line after a record that ended in a newline is not one); rows of a Parquet object. */
   lines: number;
   /** Object size, compressed. */
   bytes: number;
+  /** Records that could not be converted to Parquet, written under the error prefix instead. */
+  conversionFailures: number;
+}
+
+/** What Firehose stamps as `!{firehose:error-output-type}` for records it could not convert. */
+export const FORMAT_CONVERSION_FAILED = 'format-conversion-failed';
+
+/** An object ready to write. */
+interface EncodedObject {
+  extension: string;
+  body: Buffer;
+  contentType: string;
+  contentEncoding?: string;
+  lines: number;
 }
 
 /**
@@ -62,6 +98,12 @@ export interface S3Delivery {
  * being written" (https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html);
  * the name's timestamp is taken from the same instant.
  * A failed write keeps the records, in order, for the next flush.
+ *
+ * With `parquet`, the records are converted instead, as Firehose's record
+ * format conversion does: their rows go into one `.parquet` object under the
+ * same prefix and name, and each record that cannot be converted goes whole,
+ * as Firehose's error document, into one object under the error prefix with
+ * `format-conversion-failed` as its error output type.
  *
  * Each record may carry a mark (for example a Kinesis position); the marks of
  * an object's records are handed to `onDelivered` once it is written, so a
@@ -83,12 +125,16 @@ export class S3DeliveryBuffer<TMark = never> {
   #lines = 0;
   /** Approximate arrival time of the oldest record buffered. */
   #oldestArrival: Date | undefined;
+  /** Arrival of each buffered record, for the error documents of records that fail conversion. */
+  #arrivals: Date[] = [];
+  readonly #parquet: ParquetEncoder | undefined;
   #bufferStart = 0;
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
 
   public constructor(options: S3DeliveryBufferOptions<TMark>) {
     this.#options = options;
+    this.#parquet = options.parquet ? new ParquetEncoder(options.parquet.columns) : undefined;
   }
 
   /** Records buffered and not yet written. */
@@ -122,6 +168,7 @@ export class S3DeliveryBuffer<TMark = never> {
     clearInterval(this.#timer);
     this.#timer = undefined;
     await this.flush();
+    this.#parquet?.close();
   }
 
   /**
@@ -133,6 +180,7 @@ export class S3DeliveryBuffer<TMark = never> {
     if (this.#records === 0) this.#bufferStart = Date.now();
     this.#oldestArrival = olderOf(this.#oldestArrival, arrival);
     this.#chunks.push(data, RECORD_DELIMITER);
+    this.#arrivals.push(arrival);
     if (mark !== undefined) this.#marks.push(mark);
     this.#bytes += data.length + RECORD_DELIMITER.length;
     this.#records++;
@@ -155,39 +203,141 @@ export class S3DeliveryBuffer<TMark = never> {
     const bytes = this.#bytes;
     const arrival = this.#oldestArrival ?? new Date();
     const bufferStart = this.#bufferStart;
+    const arrivals = this.#arrivals;
     this.#chunks = [];
     this.#marks = [];
+    this.#arrivals = [];
     this.#bytes = 0;
     this.#records = 0;
     this.#lines = 0;
     this.#oldestArrival = undefined;
-    const body = await gzipAsync(Buffer.concat(chunks, bytes));
     const stamp = arrival.toISOString().slice(0, 19).replace(/[T:]/g, '-');
-    const key = `${expandFirehosePrefix(this.#options.prefix, arrival)}${this.#options.deliveryStreamName}-${DELIVERY_STREAM_VERSION}-${stamp}-${randomUUID()}.gz`;
+    const name = `${this.#options.deliveryStreamName}-${DELIVERY_STREAM_VERSION}-${stamp}-${randomUUID()}`;
+    let delivery: S3Delivery;
     try {
-      await this.#options.s3.send(
-        new PutObjectCommand({
-          Bucket: this.#options.bucket,
-          Key: key,
-          Body: body,
-          ContentType: 'application/x-ndjson',
-          ContentEncoding: 'gzip',
-        }),
-      );
+      const conversion = this.#options.parquet;
+      const encoded = conversion
+        ? await this.#encodeParquet(chunks, arrivals, conversion, arrival, name)
+        : { data: await gzipObject(chunks, bytes, lines), failures: undefined };
+      // Failed records first: a retry after a failed data write repeats error documents, never rows.
+      if (encoded.failures) await this.#put(encoded.failures.key, encoded.failures.object);
+      const key = `${expandFirehosePrefix(this.#options.prefix, arrival)}${name}${encoded.data?.extension ?? ''}`;
+      if (encoded.data) await this.#put(key, encoded.data);
+      delivery = {
+        // Without a data object (no record converted), the error object is what was written.
+        key: encoded.data ? key : (encoded.failures?.key ?? key),
+        records,
+        lines: encoded.data?.lines ?? 0,
+        bytes: encoded.data?.body.length ?? 0,
+        conversionFailures: encoded.failures?.count ?? 0,
+      };
     } catch (error) {
       // Put the records back in front of the buffer; the next flush tries again.
       this.#oldestArrival = olderOf(this.#oldestArrival, arrival);
       this.#bufferStart = bufferStart;
       this.#chunks = chunks.concat(this.#chunks);
       this.#marks = marks.concat(this.#marks);
+      this.#arrivals = arrivals.concat(this.#arrivals);
       this.#records += records;
       this.#lines += lines;
       this.#bytes += bytes;
       this.#options.onError?.(error);
       return;
     }
-    this.#options.onDelivered?.({ key, records, lines, bytes: body.length }, marks);
+    this.#options.onDelivered?.(delivery, marks);
   }
+
+  async #put(key: string, object: EncodedObject): Promise<void> {
+    await this.#options.s3.send(
+      new PutObjectCommand({
+        Bucket: this.#options.bucket,
+        Key: key,
+        Body: object.body,
+        ContentType: object.contentType,
+        ...(object.contentEncoding ? { ContentEncoding: object.contentEncoding } : {}),
+      }),
+    );
+  }
+
+  /**
+   * The Parquet object of the records that convert (none when no record does) and,
+   * for the others, one object of Firehose's error documents under the error prefix.
+   */
+  async #encodeParquet(
+    chunks: readonly Buffer[],
+    arrivals: readonly Date[],
+    conversion: ParquetConversion,
+    arrival: Date,
+    name: string,
+  ): Promise<{
+    data: EncodedObject | undefined;
+    failures: { key: string; object: EncodedObject; count: number } | undefined;
+  }> {
+    const rows: Record<string, unknown>[] = [];
+    const errorDocuments: string[] = [];
+    for (let index = 0; index < chunks.length; index += 2) {
+      const data = chunks[index] as Buffer;
+      const outcome = parquetRowsOf(data, conversion.columns);
+      if (outcome.ok) {
+        rows.push(...outcome.rows);
+        continue;
+      }
+      const arrivedAt = arrivals[index / 2] ?? arrival;
+      errorDocuments.push(
+        JSON.stringify({
+          attemptsMade: 1,
+          arrivalTimestamp: arrivedAt.getTime(),
+          ErrorCode: outcome.errorCode,
+          ErrorMessage: outcome.errorMessage,
+          attemptEndingTimestamp: Date.now(),
+          rawData: data.toString('base64'),
+          dataCatalogTable: {
+            databaseName: conversion.databaseName,
+            tableName: conversion.tableName,
+            versionId: 'LATEST',
+          },
+        }),
+      );
+    }
+    const data =
+      rows.length > 0 && this.#parquet
+        ? {
+            extension: PARQUET_EXTENSION,
+            body: await this.#parquet.encode(rows),
+            contentType: 'application/vnd.apache.parquet',
+            lines: rows.length,
+          }
+        : undefined;
+    const failures =
+      errorDocuments.length > 0
+        ? {
+            key: `${expandFirehosePrefix(conversion.errorOutputPrefix, arrival, { errorOutputType: FORMAT_CONVERSION_FAILED })}${name}`,
+            object: {
+              extension: '',
+              body: Buffer.from(`${errorDocuments.join('\n')}\n`),
+              contentType: 'application/x-ndjson',
+              lines: errorDocuments.length,
+            },
+            count: errorDocuments.length,
+          }
+        : undefined;
+    return { data, failures };
+  }
+}
+
+/** The records as one gzip NDJSON object. */
+async function gzipObject(
+  chunks: readonly Buffer[],
+  bytes: number,
+  lines: number,
+): Promise<EncodedObject> {
+  return {
+    extension: '.gz',
+    body: await gzipAsync(Buffer.concat(chunks, bytes)),
+    contentType: 'application/x-ndjson',
+    contentEncoding: 'gzip',
+    lines,
+  };
 }
 
 function olderOf(a: Date | undefined, b: Date): Date {

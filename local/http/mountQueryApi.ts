@@ -24,6 +24,8 @@ export interface HealthCounters {
   rejected: number;
   archivedEvents: number;
   archiveObjects: number;
+  /** Records the archiver could not convert to Parquet, under the error prefix. */
+  archiveConversionFailures: number;
   sentToOnFailure: number;
   iteratorLagMs: number;
 }
@@ -108,6 +110,7 @@ export function mountQueryApi(router: HttpRouter, options: QueryApiOptions): Mou
         rejected: counters.rejected,
         archivedEvents: counters.archivedEvents,
         archiveObjects: counters.archiveObjects,
+        archiveConversionFailures: counters.archiveConversionFailures,
         sentToOnFailure: counters.sentToOnFailure,
         iteratorLagMs: counters.iteratorLagMs,
         eventsPerSecond: Math.round(rate.perSecond() * 10) / 10,

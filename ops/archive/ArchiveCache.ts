@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { PARQUET_EXTENSION } from '../../core/codec/parquetExtension.js';
 import { mapConcurrent } from '../../core/util/mapConcurrent.js';
 import { archiveListPrefixes } from './archiveListPrefixes.js';
 import { UnsafeArchiveKeyError } from './errors.js';
@@ -136,7 +137,9 @@ export class ArchiveCache {
   }
 
   /**
-   * The cache file of an object: `<cacheDir>/<key folders>/<name>.<etag>.gz`.
+   * The cache file of an object: `<cacheDir>/<key folders>/<name>.<etag>.gz`, or
+   * `….parquet` for a Parquet object (`archive.format` `'parquet'`), so readers tell the
+   * formats apart by the file's extension.
    *
    * @throws {UnsafeArchiveKeyError} when the key would leave the cache folder
    */
@@ -145,9 +148,11 @@ export class ArchiveCache {
     if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
       throw new UnsafeArchiveKeyError(object.key);
     }
-    const name = (segments.pop() as string).replace(/\.gz$/, '');
+    const last = segments.pop() as string;
+    const extension = last.endsWith(PARQUET_EXTENSION) ? PARQUET_EXTENSION : '.gz';
+    const name = last.replace(/\.gz$/, '').replace(/\.parquet$/, '');
     const etag = object.etag.replace(/[^A-Za-z0-9-]/g, '_');
-    return join(this.#options.cacheDir, ...segments, `${name}.${etag}.gz`);
+    return join(this.#options.cacheDir, ...segments, `${name}.${etag}${extension}`);
   }
 
   async #listPrefix(prefix: string): Promise<ArchiveObject[]> {

@@ -1,15 +1,18 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type { z } from 'zod';
+import { PARQUET_EXTENSION } from '../../core/codec/parquetExtension.js';
 import type { EventCatalog } from '../../core/events/catalog.js';
-import { envelopeSchema } from '../../core/events/envelope.js';
 import { archivePartitioning } from '../../infra/archivePartitioning.js';
 import { archiveTableColumns } from '../../infra/archiveTableColumns.js';
 import { duckdbTypeOf } from './duckdbTypeOf.js';
 import { ArchiveSqlError } from './errors.js';
+import { originalSpellings } from './originalSpellings.js';
 
 /** Options of {@link openArchiveDatabase}. */
 export interface ArchiveDatabaseOptions {
-  /** Local gzip NDJSON files under `name=value` partition folders (from `ArchiveCache.fetch`). */
+  /**
+   * Local archive objects under `name=value` partition folders (from `ArchiveCache.fetch`):
+   * gzip NDJSON, and Parquet for files ending in `.parquet`; both read as one table.
+   */
   files: readonly string[];
   /** Event types and payload schemas; the columns come from them as the Glue table's do. */
   catalog: EventCatalog;
@@ -162,33 +165,31 @@ function rawEventsSql({ files, catalog, prefix }: ArchiveDatabaseOptions): strin
   }
   const struct = (entries: [string, string][]) =>
     `{${entries.map(([key, value]) => `${literal(key)}: ${literal(value)}`).join(', ')}}`;
-  return [
-    `SELECT ${select} FROM read_json([${files.map(literal).join(', ')}],`,
-    "format = 'newline_delimited', compression = 'gzip', ignore_errors = true,",
-    `hive_partitioning = true, hive_types = ${struct(partitions.map((name) => [name, 'INTEGER']))},`,
-    `columns = ${struct(columns.map(({ name, readType }) => [fieldName(name), readType]))})`,
-  ].join(' ');
-}
-
-/**
- * The spelling of every field name in the envelope and the catalog, by its
- * lower-case form (`orderid` → `orderId`).
- */
-function originalSpellings(catalog: EventCatalog): Map<string, string> {
-  const spellings = new Map<string, string>();
-  const visit = (schema: z.ZodType | undefined): void => {
-    const def = (schema as unknown as { def?: Record<string, unknown> } | undefined)?.def;
-    if (!def) return;
-    for (const inner of ['innerType', 'element', 'valueType'] as const)
-      visit(def[inner] as z.ZodType);
-    for (const [name, member] of Object.entries((def.shape ?? {}) as Record<string, z.ZodType>)) {
-      if (!spellings.has(name.toLowerCase())) spellings.set(name.toLowerCase(), name);
-      visit(member);
-    }
-  };
-  for (const name of Object.keys(envelopeSchema.shape)) spellings.set(name.toLowerCase(), name);
-  for (const schema of Object.values(catalog)) visit(schema);
-  return spellings;
+  const hiveTypes = struct(partitions.map((name) => [name, 'INTEGER']));
+  const parquetFiles = files.filter((file) => file.endsWith(PARQUET_EXTENSION));
+  const jsonFiles = files.filter((file) => !file.endsWith(PARQUET_EXTENSION));
+  const parts: string[] = [];
+  if (jsonFiles.length > 0) {
+    parts.push(
+      [
+        `SELECT ${select} FROM read_json([${jsonFiles.map(literal).join(', ')}],`,
+        "format = 'newline_delimited', compression = 'gzip', ignore_errors = true,",
+        `hive_partitioning = true, hive_types = ${hiveTypes},`,
+        `columns = ${struct(columns.map(({ name, readType }) => [fieldName(name), readType]))})`,
+      ].join(' '),
+    );
+  }
+  if (parquetFiles.length > 0) {
+    // Parquet objects hold the Glue columns under Glue's (lower-case) names and types already.
+    const parquetSelect = [
+      ...columns.map(({ name, type }) => `CAST(${quote(name)} AS ${type}) AS ${quote(name)}`),
+      ...partitions.map(quote),
+    ].join(', ');
+    parts.push(
+      `SELECT ${parquetSelect} FROM read_parquet([${parquetFiles.map(literal).join(', ')}], hive_partitioning = true, hive_types = ${hiveTypes})`,
+    );
+  }
+  return parts.join(' UNION ALL ');
 }
 
 async function run(connection: DuckDBConnection, sql: string): Promise<ArchiveQueryResult> {

@@ -1,13 +1,16 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { PARQUET_EXTENSION } from '../../core/codec/parquetExtension.js';
 import type { EventCatalog } from '../../core/events/catalog.js';
 import { checkStorableValues, type ValueSource } from '../../core/events/checkStorableValues.js';
 import type { StreamfoldEvent } from '../../core/events/envelope.js';
 import { validateEventLine } from '../../core/events/validateEvent.js';
 import { mapConcurrent } from '../../core/util/mapConcurrent.js';
+import { originalSpellings } from '../archive/originalSpellings.js';
 import { archiveListingPrefixes } from './archiveListingPrefixes.js';
 import { embeddedJsonObjects } from './embeddedJsonObjects.js';
+import { parquetEventLines } from './parquetEventLines.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -91,7 +94,7 @@ export interface ArchiveReadSummary {
 }
 
 /**
- * Reads the archive's gzip NDJSON objects for an arrival range, validates
+ * Reads the archive's gzip NDJSON and Parquet objects for an arrival range, validates
  * every line as the aggregate handler does and hands each event of the
  * event-time range on once per `id`.
  *
@@ -139,6 +142,8 @@ export async function readArchivedEvents(
     events: 0,
   };
   const seen = new Set<string>();
+  // Parquet objects hold Glue's lower-case field names; the catalog's spelling is restored.
+  const spellings = originalSpellings(options.catalog);
   const mergedEventTimes: [number, number][] = [];
   let read = 0;
   // Fetched concurrently, handed on in key order so runs are repeatable.
@@ -218,10 +223,12 @@ export async function readArchivedEvents(
     );
     const raw = Buffer.from((await object.Body?.transformToByteArray()) ?? new Uint8Array());
     summary.bytes += raw.length;
-    const data = isGzip(raw) ? await gunzipAsync(raw) : raw;
+    const text = key.endsWith(PARQUET_EXTENSION)
+      ? await parquetEventLines(raw, spellings)
+      : (isGzip(raw) ? await gunzipAsync(raw) : raw).toString('utf8');
     const writtenMs = object.LastModified?.getTime() ?? Date.now();
     const arrivalMs = arrivalOf(key) ?? writtenMs;
-    texts.set(index, { key, text: data.toString('utf8'), arrivalMs, writtenMs });
+    texts.set(index, { key, text, arrivalMs, writtenMs });
     drain();
     options.onProgress?.(++read, keys.length);
   });
@@ -265,7 +272,8 @@ async function listObjects(s3: S3Client, bucket: string, prefix: string): Promis
 }
 
 /** Firehose names objects `<stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<uuid>`, stamped with the arrival (UTC). */
-const ARRIVAL_STAMP = /-(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-[0-9a-f-]+(?:\.gz)?$/;
+const ARRIVAL_STAMP =
+  /-(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-[0-9a-f-]+(?:\.gz|\.parquet)?$/;
 
 /** The arrival time stamped into a Firehose object name, ms; `undefined` when it has none. */
 export function arrivalOf(key: string): number | undefined {

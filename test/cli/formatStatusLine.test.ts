@@ -8,6 +8,7 @@ const status: PipelineStatus = {
   rejected: 3,
   archivedEvents: 6_600,
   archiveObjects: 12,
+  archiveConversionFailures: 0,
   sentToOnFailure: 1,
   iteratorLagMs: 1_250,
   directPutArchivedEvents: 40,
@@ -23,6 +24,15 @@ const status: PipelineStatus = {
 };
 
 describe('formatStatusLine', () => {
+  it('shows the records the archiver could not convert to Parquet once there are some', () => {
+    expect(
+      formatStatusLine(
+        { ...status, archiveConversionFailures: 2 },
+        { width: 500, demo: false, chaos: false },
+      ),
+    ).toContain('archived 6600 events in 12 objects · not convertible to Parquet 2 records');
+  });
+
   it('names folds as including replays and the demo count as the demo’s, when wide enough', () => {
     expect(formatStatusLine(status, { width: 500, demo: true, chaos: false })).toBe(
       'folded 7025 events (replays incl.) · lag 1250 ms · rejected 3 · on-failure 1 records · ' +

@@ -1,9 +1,10 @@
-import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { App, Size, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
-import { RawArchive } from '../../infra/constructs/RawArchive.js';
+import { RawArchive, type RawArchiveProps } from '../../infra/constructs/RawArchive.js';
 import { firehoseTrustStatement } from './firehoseTrustStatement.js';
 
 /**
@@ -28,9 +29,10 @@ const APPEND_NEWLINE_TO_EVERY_RECORD = {
   Processors: [{ Type: 'AppendDelimiterToRecord', Parameters: [] }],
 };
 
-function fixture(deliveryStreamName?: string) {
+function fixture(deliveryStreamName?: string, more: Partial<RawArchiveProps> = {}) {
   const stack = new Stack(new App(), 'Test');
   const archive = new RawArchive(stack, 'Archive', {
+    ...more,
     stream: new kinesis.Stream(stack, 'Stream'),
     deliveryStreamName,
     dataOutputPrefix: 'events/year=!{timestamp:yyyy}/',
@@ -123,5 +125,57 @@ describe('RawArchive', () => {
         Resource: [objects('events/'), objects('errors/')],
       },
     ]);
+  });
+});
+
+describe('RawArchive with parquetConversion', () => {
+  const parquetConversion = { databaseName: 'analytics', tableName: 'events' };
+
+  it('converts JSON records to Snappy Parquet against the table, with a 128 MiB buffer and no S3 compression by default', () => {
+    // Act
+    const { template } = fixture('archive', { parquetConversion });
+
+    // Assess
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      ExtendedS3DestinationConfiguration: {
+        BufferingHints: { IntervalInSeconds: 300, SizeInMBs: 128 },
+        CompressionFormat: Match.absent(),
+        ProcessingConfiguration: Match.absent(),
+        FileExtension: '.parquet',
+        DataFormatConversionConfiguration: {
+          Enabled: true,
+          InputFormatConfiguration: {
+            Deserializer: { OpenXJsonSerDe: { CaseInsensitive: true } },
+          },
+          OutputFormatConfiguration: {
+            Serializer: { ParquetSerDe: { Compression: 'SNAPPY' } },
+          },
+          SchemaConfiguration: Match.objectLike({
+            DatabaseName: 'analytics',
+            TableName: 'events',
+            VersionId: 'LATEST',
+          }),
+        },
+      },
+    });
+  });
+
+  it('refuses a buffer under 64 MiB, naming the setting and the value', () => {
+    expect(() =>
+      fixture('archive', { parquetConversion, bufferingSize: Size.mebibytes(5) }),
+    ).toThrow('bufferingSize must be at least 64 MiB with parquetConversion (given 5 MiB)');
+  });
+
+  /**
+   * "Enable record format conversion"
+   * (https://docs.aws.amazon.com/firehose/latest/dev/enable-record-format-conversion.html):
+   * "Also, Amazon S3 compression gets disabled when you enable format conversion."
+   */
+  it('refuses an S3 compression, naming the setting and the value', () => {
+    expect(() =>
+      fixture('archive', { parquetConversion, compression: firehose.Compression.GZIP }),
+    ).toThrow(
+      'compression must not be set with parquetConversion: Firehose refuses S3 compression when it converts records (given GZIP)',
+    );
   });
 });

@@ -147,6 +147,7 @@ describe('query API routes on the local HTTP server (startLocalPipeline)', () =>
         'rejected',
         'archivedEvents',
         'archiveObjects',
+        'archiveConversionFailures',
         'sentToOnFailure',
         'iteratorLagMs',
         'eventsPerSecond',
