@@ -1,3 +1,5 @@
+import { type HiveType, parseHiveType } from '../../core/codec/parseHiveType.js';
+
 /** A value that does not fit its Glue column, as Firehose's conversion refuses it. */
 export class ColumnTypeMismatchError extends Error {
   public override readonly name = 'ColumnTypeMismatchError';
@@ -11,13 +13,6 @@ export class ColumnTypeMismatchError extends Error {
     super(`${path}: value does not fit the column type ${hiveType}`);
   }
 }
-
-/** A parsed Glue (Hive) type. */
-type HiveType =
-  | { kind: 'primitive'; name: string }
-  | { kind: 'array'; element: HiveType }
-  | { kind: 'map'; value: HiveType }
-  | { kind: 'struct'; fields: Map<string, HiveType> };
 
 const parsed = new Map<string, HiveType>();
 
@@ -34,7 +29,7 @@ const parsed = new Map<string, HiveType>();
 export function conformToHiveType(value: unknown, hiveType: string, path: string): unknown {
   let type = parsed.get(hiveType);
   if (!type) {
-    type = new HiveTypeReader(hiveType).read();
+    type = parseHiveType(hiveType);
     parsed.set(hiveType, type);
   }
   return conform(value, type, hiveType, path);
@@ -87,68 +82,5 @@ function conform(value: unknown, type: HiveType, text: string, path: string): un
       }
       return row;
     }
-  }
-}
-
-class HiveTypeReader {
-  #at = 0;
-
-  public constructor(private readonly text: string) {}
-
-  public read(): HiveType {
-    const type = this.#type();
-    if (this.#at !== this.text.length) throw this.#error();
-    return type;
-  }
-
-  #type(): HiveType {
-    const name = this.#word();
-    if (name === 'array') {
-      this.#expect('<');
-      const element = this.#type();
-      this.#expect('>');
-      return { kind: 'array', element };
-    }
-    if (name === 'map') {
-      this.#expect('<');
-      this.#type();
-      this.#expect(',');
-      const value = this.#type();
-      this.#expect('>');
-      return { kind: 'map', value };
-    }
-    if (name === 'struct') {
-      this.#expect('<');
-      const fields = new Map<string, HiveType>();
-      do {
-        const field = this.#word();
-        this.#expect(':');
-        fields.set(field, this.#type());
-      } while (this.#accept(','));
-      this.#expect('>');
-      return { kind: 'struct', fields };
-    }
-    return { kind: 'primitive', name };
-  }
-
-  #word(): string {
-    const match = /^[A-Za-z0-9_]+/.exec(this.text.slice(this.#at));
-    if (!match) throw this.#error();
-    this.#at += match[0].length;
-    return match[0];
-  }
-
-  #accept(char: string): boolean {
-    if (this.text[this.#at] !== char) return false;
-    this.#at++;
-    return true;
-  }
-
-  #expect(char: string): void {
-    if (!this.#accept(char)) throw this.#error();
-  }
-
-  #error(): Error {
-    return new Error(`archive column type "${this.text}": unreadable at character ${this.#at}`);
   }
 }

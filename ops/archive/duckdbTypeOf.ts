@@ -1,3 +1,5 @@
+import { type HiveType, parseHiveType } from '../../core/codec/parseHiveType.js';
+
 /** Hive primitive types of the archive table and their DuckDB equivalents. */
 const PRIMITIVES: Record<string, string> = {
   string: 'VARCHAR',
@@ -23,74 +25,30 @@ export function duckdbTypeOf(
   hiveType: string,
   fieldName: (name: string) => string = (n) => n,
 ): string {
-  const parser = new HiveTypeParser(hiveType, fieldName);
-  const type = parser.type();
-  parser.end();
-  return type;
+  return render(parseHiveType(hiveType), hiveType, fieldName);
 }
 
-class HiveTypeParser {
-  #at = 0;
-
-  public constructor(
-    private readonly text: string,
-    private readonly fieldName: (name: string) => string,
-  ) {}
-
-  public type(): string {
-    const name = this.#word();
-    if (name === 'array') {
-      this.#expect('<');
-      const element = this.type();
-      this.#expect('>');
-      return `${element}[]`;
-    }
-    if (name === 'map') {
-      this.#expect('<');
-      const key = this.type();
-      this.#expect(',');
-      const value = this.type();
-      this.#expect('>');
-      return `MAP(${key}, ${value})`;
-    }
-    if (name === 'struct') {
-      this.#expect('<');
-      const members: string[] = [];
-      do {
-        const field = this.#word();
-        this.#expect(':');
-        members.push(`"${this.fieldName(field).replaceAll('"', '""')}" ${this.type()}`);
-      } while (this.#accept(','));
-      this.#expect('>');
+function render(type: HiveType, text: string, fieldName: (name: string) => string): string {
+  switch (type.kind) {
+    case 'array':
+      return `${render(type.element, text, fieldName)}[]`;
+    case 'map':
+      return `MAP(${render(type.key, text, fieldName)}, ${render(type.value, text, fieldName)})`;
+    case 'struct': {
+      const members = [...type.fields].map(
+        ([field, member]) =>
+          `"${fieldName(field).replaceAll('"', '""')}" ${render(member, text, fieldName)}`,
+      );
       return `STRUCT(${members.join(', ')})`;
     }
-    const primitive = PRIMITIVES[name];
-    if (!primitive) throw this.#error(`type "${name}" has no DuckDB equivalent`);
-    return primitive;
-  }
-
-  public end(): void {
-    if (this.#at !== this.text.length) throw this.#error('unexpected text after the type');
-  }
-
-  #word(): string {
-    const match = /^[A-Za-z0-9_]+/.exec(this.text.slice(this.#at));
-    if (!match) throw this.#error('expected a name');
-    this.#at += match[0].length;
-    return match[0];
-  }
-
-  #accept(char: string): boolean {
-    if (this.text[this.#at] !== char) return false;
-    this.#at++;
-    return true;
-  }
-
-  #expect(char: string): void {
-    if (!this.#accept(char)) throw this.#error(`expected "${char}"`);
-  }
-
-  #error(problem: string): Error {
-    return new Error(`archive column type "${this.text}": ${problem} at character ${this.#at}`);
+    case 'primitive': {
+      const primitive = PRIMITIVES[type.name];
+      if (!primitive) {
+        throw new Error(
+          `archive column type "${text}": type "${type.name}" has no DuckDB equivalent`,
+        );
+      }
+      return primitive;
+    }
   }
 }
