@@ -26,19 +26,25 @@ function occupiedPort(): Promise<number> {
   });
 }
 
-/** Ports free right now, for the services the test does not make busy. */
+/**
+ * Ports free right now, for the services the test does not make busy. Every port is held
+ * until all are chosen: a port closed at once can be handed out again by the next
+ * `listen(0)`, and two services on one port is a usage error (exit 2), not the busy port.
+ */
 async function freePorts(count: number): Promise<number[]> {
+  const held: Server[] = [];
   const ports: number[] = [];
   for (let i = 0; i < count; i++) {
     ports.push(
       await new Promise<number>((resolve) => {
         const server = createServer().listen(0, HOST, () => {
-          const { port } = server.address() as { port: number };
-          server.close(() => resolve(port));
+          held.push(server);
+          resolve((server.address() as { port: number }).port);
         });
       }),
     );
   }
+  await Promise.all(held.map((s) => new Promise((resolve) => s.close(resolve))));
   return ports;
 }
 
