@@ -1,5 +1,4 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,14 +28,11 @@ async function streamfold(argv: string[], env: Record<string, string> = {}) {
   return { code, out, err };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/**
+ * A port nothing listens on: below 1024 nothing in the suite binds, so no test running
+ * alongside can take it between choosing it and connecting (as it could a `listen(0)` port).
+ */
+const CLOSED_PORT = 1;
 
 describe('streamfold', () => {
   it('lists every subcommand with --help and prints its version, exit 0', async () => {
@@ -276,7 +272,7 @@ describe('streamfold arguments a command cannot run with', () => {
 describe('streamfold failures', () => {
   it('exits 1 without a stack trace when the local table cannot be reached', async () => {
     // Prepare: nothing listens on the port
-    const port = await freePort();
+    const port = CLOSED_PORT;
 
     // Act
     const result = await streamfold(['query', 'revenue', '--dynamodb-port', String(port)]);
@@ -291,7 +287,7 @@ describe('streamfold failures', () => {
 
   it('exits 1 with the same line and hint when the local archive cannot be reached', async () => {
     // Prepare: nothing listens on the port
-    const port = await freePort();
+    const port = CLOSED_PORT;
 
     // Act
     const result = await streamfold(['archive', 'query', 'SELECT 1', '--s3-port', String(port)]);

@@ -457,8 +457,13 @@ describe('invariant: exactly once through the on-failure destination and its rec
         await waitCaughtUp();
         faults.ledgerDown = true;
         await putEvents(stream, during);
-        // Two attempts, each trying the ledger for 2 s, then the give-up.
-        await sleep(7_000);
+        // Two attempts, each trying the ledger for 2 s, then the give-up: the ledger stays
+        // down until a give-up has written its on-failure record, however slow the machine.
+        const deadline = Date.now() + 60_000;
+        while ((await onFailureObjects(`aws/lambda/${stream}/`)).length === 0) {
+          if (Date.now() > deadline) throw new Error('no batch given up in 60 s');
+          await sleep(250);
+        }
         faults.ledgerDown = false;
         await putEvents(stream, after);
       },

@@ -13,9 +13,14 @@ afterEach(async () => {
 
 describe('startHttpServer', () => {
   it('lets a request in flight finish before stop() resolves, then refuses connections', async () => {
-    // Prepare: a route that answers 300 ms after it is called
+    // Prepare: a route that answers 300 ms after it is called; stop() waits until it has been
     let answeredAt = 0;
+    let reached: () => void = () => undefined;
+    const handlerReached = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
     const router = new HttpRouter().add('GET', '/slow', async (_request, response) => {
+      reached();
       await new Promise((resolve) => setTimeout(resolve, 300));
       answeredAt = Date.now();
       sendJson(response, 200, { done: true });
@@ -23,7 +28,7 @@ describe('startHttpServer', () => {
     server = await startHttpServer({ host: HOST, port: 0, router });
     const { url } = server;
     const inFlight = fetch(`${url}/slow`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await handlerReached;
 
     // Act
     await server.stop();
@@ -38,11 +43,18 @@ describe('startHttpServer', () => {
   });
 
   it('closes a request that outlives stopTimeoutMs', async () => {
-    // Prepare: a route that never answers
-    const router = new HttpRouter().add('GET', '/never', () => new Promise<void>(() => undefined));
+    // Prepare: a route that never answers, called before stop()
+    let reached: () => void = () => undefined;
+    const handlerReached = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const router = new HttpRouter().add('GET', '/never', () => {
+      reached();
+      return new Promise<void>(() => undefined);
+    });
     server = await startHttpServer({ host: HOST, port: 0, router, stopTimeoutMs: 100 });
     const inFlight = fetch(`${server.url}/never`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await handlerReached;
 
     // Act
     const started = Date.now();
