@@ -870,6 +870,13 @@ function renderHealth(health, historyAnswer, nowMs) {
     health.archiveObjects,
   );
   setText('health-archive-age', last ? formatAge(last.archiveAgeMs) : '–');
+  // Only Parquet converts records, so only then can one fail to convert.
+  const parquet = health.archiveFormat === 'parquet';
+  for (const element of view.health.querySelectorAll('[data-parquet]')) element.hidden = !parquet;
+  setText(
+    'health-conversion-failures',
+    formatCount(health.archiveConversionFailures),
+  ).dataset.value = String(health.archiveConversionFailures);
   const full = (health.groupCaps ?? []).filter((cap) => cap.full);
   setText(
     'health-group-caps',

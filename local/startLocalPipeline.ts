@@ -395,6 +395,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     status: () => pipeline.status(),
     health: () => pipeline.health(),
     eventsOverGroupCap: () => processingTotals.cappedMetrics,
+    archiveFormat: config.archive.format,
     onError: (error) => notice(`query API: ${String(error)}`),
   });
   // The dashboard's health charts: one sample a second, the last 15 minutes.

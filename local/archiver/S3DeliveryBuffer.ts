@@ -273,24 +273,17 @@ export class S3DeliveryBuffer<TMark = never> {
     data: EncodedObject | undefined;
     failures: { key: string; object: EncodedObject; count: number } | undefined;
   }> {
-    const rows: Record<string, unknown>[] = [];
+    const converted: { index: number; rows: Record<string, unknown>[] }[] = [];
     const errorDocuments: string[] = [];
-    for (let index = 0; index < chunks.length; index += 2) {
-      const data = chunks[index] as Buffer;
-      const outcome = parquetRowsOf(data, conversion.columns);
-      if (outcome.ok) {
-        rows.push(...outcome.rows);
-        continue;
-      }
-      const arrivedAt = arrivals[index / 2] ?? arrival;
+    const refuse = (index: number, errorCode: string, errorMessage: string) => {
       errorDocuments.push(
         JSON.stringify({
           attemptsMade: 1,
-          arrivalTimestamp: arrivedAt.getTime(),
-          ErrorCode: outcome.errorCode,
-          ErrorMessage: outcome.errorMessage,
+          arrivalTimestamp: (arrivals[index / 2] ?? arrival).getTime(),
+          ErrorCode: errorCode,
+          ErrorMessage: errorMessage,
           attemptEndingTimestamp: Date.now(),
-          rawData: data.toString('base64'),
+          rawData: (chunks[index] as Buffer).toString('base64'),
           dataCatalogTable: {
             databaseName: conversion.databaseName,
             tableName: conversion.tableName,
@@ -298,14 +291,21 @@ export class S3DeliveryBuffer<TMark = never> {
           },
         }),
       );
+    };
+    for (let index = 0; index < chunks.length; index += 2) {
+      const outcome = parquetRowsOf(chunks[index] as Buffer, conversion.columns);
+      if (outcome.ok) converted.push({ index, rows: outcome.rows });
+      else refuse(index, outcome.errorCode, outcome.errorMessage);
     }
+    const body = await this.#encodeRows(converted, refuse);
+    const lines = converted.reduce((sum, record) => sum + record.rows.length, 0);
     const data =
-      rows.length > 0 && this.#parquet
+      body !== undefined
         ? {
             extension: PARQUET_EXTENSION,
-            body: await this.#parquet.encode(rows),
+            body,
             contentType: 'application/vnd.apache.parquet',
-            lines: rows.length,
+            lines,
           }
         : undefined;
     const failures =
@@ -322,6 +322,49 @@ export class S3DeliveryBuffer<TMark = never> {
           }
         : undefined;
     return { data, failures };
+  }
+
+  /**
+   * The Parquet file of the converted records' rows, or none without rows. The rows were
+   * checked against their columns, so the writer is not expected to refuse one. Should it,
+   * and should it still write a row of nulls (so the writer itself works), each record is
+   * written alone to find those it refuses; they go to `refuse` and out of `converted`, like
+   * any record that cannot be converted. Without that, one record would fail the file of
+   * every record buffered with it, flush after flush. Any other failure fails the flush,
+   * which is tried again.
+   */
+  async #encodeRows(
+    converted: { index: number; rows: Record<string, unknown>[] }[],
+    refuse: (index: number, errorCode: string, errorMessage: string) => void,
+  ): Promise<Buffer | undefined> {
+    const encoder = this.#parquet;
+    const rowsOf = (records: typeof converted) => records.flatMap((record) => record.rows);
+    if (!encoder || rowsOf(converted).length === 0) return undefined;
+    try {
+      return await encoder.encode(rowsOf(converted));
+    } catch (error) {
+      // The writer refuses even a row of nulls: the fault is not in the records.
+      await encoder.encode([{}]).catch(() => {
+        throw error;
+      });
+    }
+    const kept: typeof converted = [];
+    for (const record of converted) {
+      const refused = await encoder.encode(record.rows).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      if (refused === undefined) kept.push(record);
+      else {
+        refuse(
+          record.index,
+          'Firehose.FormatConversion.TypeMismatch',
+          `not writable as Parquet: ${String(refused)}`,
+        );
+      }
+    }
+    converted.splice(0, converted.length, ...kept);
+    return rowsOf(kept).length > 0 ? encoder.encode(rowsOf(kept)) : undefined;
   }
 }
 

@@ -1,4 +1,15 @@
 import { type HiveType, parseHiveType } from '../../core/codec/parseHiveType.js';
+import { isWellFormedText } from '../../core/text/isWellFormedText.js';
+
+/**
+ * The ranges of Hive's integer types (`int` is 32-bit, `bigint` 64-bit), as
+ * doubles: a JSON integer outside them cannot be stored in its column, and
+ * letting one through made the whole Parquet file fail to encode.
+ */
+const INTEGER_RANGE = {
+  int: { min: -(2 ** 31), max: 2 ** 31 },
+  bigint: { min: -(2 ** 63), max: 2 ** 63 },
+} as const;
 
 /** A value that does not fit its Glue column, as Firehose's conversion refuses it. */
 export class ColumnTypeMismatchError extends Error {
@@ -23,6 +34,12 @@ const parsed = new Map<string, HiveType>();
  * (lower-case) names, keys the type does not declare dropped, missing ones and
  * `null` as null, a number or boolean for a `string` column as its text.
  *
+ * A value the column's type cannot hold is refused here, never left to the
+ * Parquet writer: an integer outside `int`'s or `bigint`'s range, a number
+ * JSON wrote beyond a double's range (`1e400`, read as Infinity), text with an
+ * unpaired surrogate (UTF-8 cannot encode it). One such record would
+ * otherwise fail the file of every record buffered with it.
+ *
  * @throws {ColumnTypeMismatchError} naming the path when a value cannot fit
  *   (text for a number, a fraction for `bigint`, an object for a `string`, …)
  */
@@ -42,16 +59,21 @@ function conform(value: unknown, type: HiveType, text: string, path: string): un
     case 'primitive':
       switch (type.name) {
         case 'string':
-          if (typeof value === 'string') return value;
-          if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+          if (typeof value === 'string' && isWellFormedText(value)) return value;
+          if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+          if (typeof value === 'boolean') return String(value);
           throw mismatch();
         case 'double':
-          if (typeof value === 'number') return value;
+          if (typeof value === 'number' && Number.isFinite(value)) return value;
           throw mismatch();
         case 'bigint':
-        case 'int':
-          if (typeof value === 'number' && Number.isInteger(value)) return value;
+        case 'int': {
+          const { min, max } = INTEGER_RANGE[type.name];
+          if (typeof value === 'number' && Number.isInteger(value) && value >= min && value < max) {
+            return value;
+          }
           throw mismatch();
+        }
         case 'boolean':
           if (typeof value === 'boolean') return value;
           throw mismatch();
@@ -66,6 +88,7 @@ function conform(value: unknown, type: HiveType, text: string, path: string): un
     case 'map': {
       if (typeof value !== 'object' || Array.isArray(value)) throw mismatch();
       const entries = Object.entries(value as Record<string, unknown>);
+      if (entries.some(([key]) => !isWellFormedText(key))) throw mismatch();
       return Object.fromEntries(
         entries.map(([key, member]) => [key, conform(member, type.value, text, `${path}.${key}`)]),
       );

@@ -1,6 +1,8 @@
 import type { CfnTable } from 'aws-cdk-lib/aws-glue';
 import { ColumnTypeMismatchError, conformToHiveType } from './conformToHiveType.js';
 
+const BYTE_ORDER_MARK = '\uFEFF';
+
 /** The rows of one record, or why Firehose's conversion would refuse the record. */
 export type ParquetRowsOutcome =
   | { ok: true; rows: Record<string, unknown>[] }
@@ -13,7 +15,9 @@ export type ParquetRowsOutcome =
  * as a whole, as Firehose reports failures per record, when a line is not
  * JSON, not a JSON object, or holds a value that does not fit its column.
  * Unlike Firehose, two documents on one line without a newline between them
- * fail here.
+ * fail here. A byte order mark at the start of a line is ignored, as the
+ * aggregate function ignores it (RFC 8259 §8.1), so the archive holds every
+ * event the aggregates counted.
  */
 export function parquetRowsOf(
   data: Buffer,
@@ -25,7 +29,7 @@ export function parquetRowsOf(
     if (line.trim() === '') continue;
     let document: unknown;
     try {
-      document = JSON.parse(line);
+      document = JSON.parse(line.startsWith(BYTE_ORDER_MARK) ? line.slice(1) : line);
     } catch (error) {
       return failure('Firehose.FormatConversion.JsonParseFailed', index, String(error));
     }

@@ -47,6 +47,13 @@ export interface QueryApiOptions extends QueryDependencies {
    * @default - none reported
    */
   eventsOverGroupCap?: () => readonly CappedMetric[];
+  /**
+   * The archive's `archive.format`, so a reader knows whether
+   * `archiveConversionFailures` can be more than 0 (only with `'parquet'`).
+   *
+   * @default 'json'
+   */
+  archiveFormat?: 'json' | 'parquet';
   /** Told about every failed read of the aggregates. */
   onError?: (error: unknown) => void;
 }
@@ -66,7 +73,14 @@ export interface MountedQueryApi {
  * makes it a 503.
  */
 export function mountQueryApi(router: HttpRouter, options: QueryApiOptions): MountedQueryApi {
-  const { status, health, onError, eventsOverGroupCap, ...dependencies } = options;
+  const {
+    status,
+    health,
+    onError,
+    eventsOverGroupCap,
+    archiveFormat = 'json',
+    ...dependencies
+  } = options;
   const registry = new DynamoGroupRegistry(dependencies.dynamodb, dependencies.tableName);
   const metrics = compileMetrics(dependencies.settings);
   for (const route of queryRoutes) {
@@ -110,6 +124,7 @@ export function mountQueryApi(router: HttpRouter, options: QueryApiOptions): Mou
         rejected: counters.rejected,
         archivedEvents: counters.archivedEvents,
         archiveObjects: counters.archiveObjects,
+        archiveFormat,
         archiveConversionFailures: counters.archiveConversionFailures,
         sentToOnFailure: counters.sentToOnFailure,
         iteratorLagMs: counters.iteratorLagMs,

@@ -25,6 +25,11 @@ export function formatReconcileReport(report: ReconcileReport, target: string): 
     `${report.mode === 'backfill' ? 'backfill' : 'reconcile'} ${report.since} .. ${report.until} on ${target}`,
     `archive: s3://${archive.bucket}/${archive.prefix}: ${archive.partitions} arrival-hour partitions (${archive.arrivalFrom} .. ${archive.arrivalTo}), ${archive.objects} objects, ${archive.lines} lines; ${archive.events} distinct events in the range, ${archive.duplicates} duplicate ids dropped, ${archive.outsideRange} outside the range, ${invalid || '0'} invalid (refused by the handler too)`,
   ];
+  if (archive.conversionFailedRecords > 0) {
+    lines.push(
+      `conversion failures: ${archive.conversionFailedRecords} records Parquet conversion refused were read from the error prefix (format-conversion-failed) as they were sent, and are in the figures above`,
+    );
+  }
   if (archive.mergedLines > 0) {
     lines.push(
       `merged lines: ${archive.mergedLines} archive lines are not JSON but hold ${archive.mergedLineEvents} valid events: records without a trailing newline that an archive concatenated (Firehose without the AppendDelimiterToRecord processor), or a producer's malformed line the handler refused whole; the line cannot tell which, so its events are not counted and the buckets they fall in are not judged`,

@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { gunzip, gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { PARQUET_EXTENSION } from '../../core/codec/parquetExtension.js';
 import type { EventCatalog } from '../../core/events/catalog.js';
@@ -26,6 +26,14 @@ export interface ReadArchivedEventsOptions {
   bucket: string;
   /** Firehose prefix expression of the archive (`archive.prefix`). */
   prefix: string;
+  /**
+   * Firehose error output prefix expression of the archive (`archive.errorOutputPrefix`).
+   * With it, the records Parquet conversion refused are read too, from the `rawData` of
+   * their `format-conversion-failed` error documents: the handler may have counted their
+   * events (a record holding one line Parquet cannot take holds others it can), and left
+   * out they would read as drift that a repair subtracts. @default none - data objects only
+   */
+  errorOutputPrefix?: string;
   /** Arrival range to list, ms since the epoch (hour partitions that overlap it are read whole). */
   arrivalFromMs: number;
   arrivalToMs: number;
@@ -85,6 +93,8 @@ export interface ArchiveReadSummary {
    * (arrival − `maxLateness` to last write + `maxFutureSkew`).
    */
   mergedEventTimes: [number, number][];
+  /** Records read from the error documents of Parquet conversion (see `errorOutputPrefix`). */
+  conversionFailedRecords: number;
   /** Valid events whose time lies outside the range. */
   outsideRange: number;
   /** Further copies of an `id` already read (producer retries, re-delivered objects), left out. */
@@ -126,7 +136,25 @@ export async function readArchivedEvents(
     listObjects(options.s3, options.bucket, p),
   );
   // Key order is arrival order within a partition, so the first copy kept is the earliest.
-  const keys = listed.flat().sort();
+  const dataKeys = listed.flat().sort();
+  const errorKeys = options.errorOutputPrefix
+    ? (
+        await mapConcurrent(
+          archiveListingPrefixes(
+            conversionErrorPrefix(options.errorOutputPrefix),
+            options.arrivalFromMs,
+            options.arrivalToMs,
+          ),
+          options.concurrency ?? DEFAULT_CONCURRENCY,
+          (p) => listObjects(options.s3, options.bucket, p),
+        )
+      )
+        .flat()
+        .sort()
+    : [];
+  // Refused records after the data objects: a copy of an event in both keeps the data's.
+  const keys = [...dataKeys, ...errorKeys];
+  const isErrorKey = new Set(errorKeys);
   const summary: ArchiveReadSummary = {
     partitions: prefixes.length,
     objects: keys.length,
@@ -137,6 +165,7 @@ export async function readArchivedEvents(
     mergedLineEvents: 0,
     mergedLineSamples: [],
     mergedEventTimes: [],
+    conversionFailedRecords: 0,
     outsideRange: 0,
     duplicates: 0,
     events: 0,
@@ -147,13 +176,13 @@ export async function readArchivedEvents(
   const mergedEventTimes: [number, number][] = [];
   let read = 0;
   // Fetched concurrently, handed on in key order so runs are repeatable.
-  const texts = new Map<number, ArchivedObjectText>();
+  const texts = new Map<number, ArchivedObjectText[]>();
   let next = 0;
   const drain = () => {
-    for (let entry = texts.get(next); entry; entry = texts.get(next)) {
+    for (let entries = texts.get(next); entries; entries = texts.get(next)) {
       texts.delete(next);
       next++;
-      consume(entry);
+      for (const entry of entries) consume(entry);
     }
   };
   const consume = ({ key, text, arrivalMs, writtenMs }: ArchivedObjectText) => {
@@ -223,17 +252,65 @@ export async function readArchivedEvents(
     );
     const raw = Buffer.from((await object.Body?.transformToByteArray()) ?? new Uint8Array());
     summary.bytes += raw.length;
+    if (isErrorKey.has(key)) {
+      const refused = refusedRecordsOf(key, raw);
+      summary.conversionFailedRecords += refused.length;
+      texts.set(index, refused);
+      drain();
+      options.onProgress?.(++read, keys.length);
+      return;
+    }
     const text = key.endsWith(PARQUET_EXTENSION)
       ? await parquetEventLines(raw, spellings)
       : (isGzip(raw) ? await gunzipAsync(raw) : raw).toString('utf8');
     const writtenMs = object.LastModified?.getTime() ?? Date.now();
     const arrivalMs = arrivalOf(key) ?? writtenMs;
-    texts.set(index, { key, text, arrivalMs, writtenMs });
+    texts.set(index, [{ key, text, arrivalMs, writtenMs }]);
     drain();
     options.onProgress?.(++read, keys.length);
   });
   summary.mergedEventTimes = disjointIntervals(mergedEventTimes);
   return summary;
+}
+
+/** Firehose's folder for records that record format conversion refused. */
+const FORMAT_CONVERSION_FAILED = 'format-conversion-failed';
+
+/** The error output prefix expression narrowed to the records conversion refused. */
+function conversionErrorPrefix(errorOutputPrefix: string): string {
+  return errorOutputPrefix.replaceAll('!{firehose:error-output-type}', FORMAT_CONVERSION_FAILED);
+}
+
+/**
+ * The records of a `format-conversion-failed` object, each as it was sent (its `rawData`),
+ * judged by its own arrival: Firehose writes one JSON document per refused record,
+ * "attemptsMade", "arrivalTimestamp", "ErrorCode", "ErrorMessage", "rawData", …
+ * (https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion-error-handling.html).
+ * A line that is no such document is left out.
+ */
+function refusedRecordsOf(key: string, raw: Buffer): ArchivedObjectText[] {
+  const text = (isGzip(raw) ? gunzipSync(raw) : raw).toString('utf8');
+  const records: ArchivedObjectText[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let document: { rawData?: unknown; arrivalTimestamp?: unknown };
+    try {
+      document = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (typeof document?.rawData !== 'string' || typeof document.arrivalTimestamp !== 'number') {
+      continue;
+    }
+    const arrivalMs = document.arrivalTimestamp;
+    records.push({
+      key,
+      text: Buffer.from(document.rawData, 'base64').toString('utf8'),
+      arrivalMs,
+      writtenMs: arrivalMs,
+    });
+  }
+  return records;
 }
 
 /** One archive object, gunzipped. */

@@ -137,6 +137,7 @@ export async function reconcileAggregates(options: ReconcileOptions): Promise<Re
     s3: options.s3,
     bucket: options.bucket,
     prefix: config.archive.prefix,
+    errorOutputPrefix: config.archive.errorOutputPrefix,
     arrivalFromMs,
     arrivalToMs,
     sinceMs: options.sinceMs,

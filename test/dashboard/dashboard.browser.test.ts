@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AggregateFigures } from '../../core/aggregates/GroundTruth.js';
 import { summarizeAggregate } from '../../core/aggregates/summarizeAggregate.js';
@@ -10,17 +10,9 @@ import { scanAggregates } from '../../load/scanAggregates.js';
 import type { PipelineHealthHistoryAnswer } from '../../local/PipelineHealthHistory.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/startLocalPipeline.js';
 import { sampleEvent } from '../helpers/events.js';
+import { openHeadlessPage } from '../helpers/headlessChromium.js';
 import { expectedAggregates, expectMatchesGroundTruth } from '../local/groundTruth.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
 /** Screenshots at the narrowest and widest width the page is laid out for (test-results/ is gitignored). */
 const SCREENSHOT = (width: number) => `test-results/dashboard-${width}.png`;
 /** Purchases: DE in the current minute, DE in the minute before, FR in the current minute, DE 24 h ago. */
@@ -121,7 +113,7 @@ interface SeriesBody {
 describe('dashboard in headless Chromium', () => {
   const config = loadConfig({ archive: { bufferingInterval: '1s' }, local: { demoRate: 0 } });
   const events: PurchaseEvent[] = [];
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
   let pipeline: LocalPipeline;
   let browser: Browser | undefined;
   let page: Page;
@@ -131,11 +123,6 @@ describe('dashboard in headless Chromium', () => {
   let beforeBucket: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not installed at ${CHROMIUM}; the dashboard test needs it (apt-get install -y chromium)`,
-      );
-    }
     // Prepare: the pipeline, and known purchases in this minute, the one before and 24 h ago
     pipeline = await startLocalPipeline({ config, ephemeralPorts: true, demoRate: 0 });
     nowMs = Date.now();
@@ -160,13 +147,12 @@ describe('dashboard in headless Chromium', () => {
     await pipeline.waitForDrain(30_000);
     dashboardUrl = `${pipeline.httpUrl}/`;
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    ({
+      browser,
+      page,
+      pageErrors: consoleErrors,
+    } = await openHeadlessPage({ width: 1440, height: 900 }));
     await page.addInitScript({ content: RECORD_CANVAS_TEXT });
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(String(error)));
   }, 120_000);
 
   afterAll(async () => {
@@ -438,6 +424,8 @@ describe('dashboard in headless Chromium', () => {
     expect(await textOf(page, 'health-archive-age')).toMatch(/^\d+ s ago$|min ago$/);
     expect(await textOf(page, 'health-group-caps')).toBe('none');
     expect(await page.getByTestId('health-faults').isVisible()).toBe(false);
+    // JSON archives convert nothing, so the Parquet conversion failures are not shown
+    expect(await page.getByTestId('health-conversion-failures').isVisible()).toBe(false);
     expect(await page.getByTestId('health-stale').isVisible()).toBe(false);
     // The charts: a line per shard, per reject code, and the counters over time
     const shards = pipeline

@@ -1,20 +1,11 @@
-import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamfoldConfig } from '../../core/config/configSchema.js';
 import { loadConfig } from '../../core/config/loadConfig.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/startLocalPipeline.js';
 import { sampleEvent } from '../helpers/events.js';
+import { openHeadlessPage } from '../helpers/headlessChromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
 const CAP = 2;
 /** revenue capped at 2 countries, so a third country fills it. */
 const config: StreamfoldConfig = loadConfig({
@@ -35,27 +26,17 @@ const config: StreamfoldConfig = loadConfig({
 const purchase = (country: string) => sampleEvent('purchase', { data: { country, amount: 10 } });
 
 describe('dashboard group cap notice in headless Chromium', () => {
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   let pipeline: LocalPipeline;
   let browser: Browser | undefined;
   let page: Page;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not installed at ${CHROMIUM}; the dashboard test needs it (apt-get install -y chromium)`,
-      );
-    }
     pipeline = await startLocalPipeline({ config, ephemeralPorts: true });
     // One country first, so the page has a group to show while the cap still has room.
     await pipeline.producer.put(purchase('DE'));
     await pipeline.waitForDrain(30_000);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    ({ browser, page, pageErrors } = await openHeadlessPage({ width: 1280, height: 800 }));
   }, 90_000);
 
   afterAll(async () => {

@@ -147,6 +147,7 @@ describe('query API routes on the local HTTP server (startLocalPipeline)', () =>
         'rejected',
         'archivedEvents',
         'archiveObjects',
+        'archiveFormat',
         'archiveConversionFailures',
         'sentToOnFailure',
         'iteratorLagMs',
@@ -154,6 +155,7 @@ describe('query API routes on the local HTTP server (startLocalPipeline)', () =>
         'groupCaps',
       ].sort(),
     );
+    expect(body.archiveFormat).toBe('json');
     expect(body.produced).toBe(events.length + 200);
     expect(body.aggregated).toBeGreaterThanOrEqual(events.length);
     expect(body.eventsPerSecond).toBeGreaterThan(0);

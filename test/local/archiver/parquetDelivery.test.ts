@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../core/config/loadConfig.js';
 import { archiveTableColumns } from '../../../infra/archiveTableColumns.js';
+import { ParquetEncoder } from '../../../local/archiver/ParquetEncoder.js';
 import {
   FORMAT_CONVERSION_FAILED,
   type S3Delivery,
@@ -43,6 +44,47 @@ beforeAll(async () => {
 afterAll(async () => {
   await emulators?.stop();
 });
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** A buffer converting to Parquet into `bucket` (created), with what it delivered and reported. */
+async function parquetBuffer(bucket: string, bufferingSizeBytes = 1024 * 1024) {
+  await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const delivered: S3Delivery[] = [];
+  const errors: unknown[] = [];
+  const buffer = new S3DeliveryBuffer({
+    s3: clients.s3,
+    bucket,
+    prefix: config.archive.prefix,
+    deliveryStreamName: 'archive',
+    bufferingSizeBytes,
+    bufferingIntervalMs: 60_000,
+    parquet: {
+      columns,
+      errorOutputPrefix: config.archive.errorOutputPrefix,
+      databaseName: 'streamfold_local',
+      tableName: 'events',
+    },
+    onDelivered: (delivery) => delivered.push(delivery),
+    onError: (error) => errors.push(error),
+  });
+  return { buffer, delivered, errors, bucket };
+}
+
+/** The error documents of every object under the error prefix. */
+function errorDocumentsOf(objects: { key: string; body: Buffer }[]): Record<string, unknown>[] {
+  return objects
+    .filter((o) => o.key.startsWith('errors/'))
+    .flatMap((o) => o.body.toString('utf8').trim().split('\n'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+let buckets = 0;
+
+const goodPurchase = (id: string) =>
+  `{"id":"${id}","type":"purchase","time":"2026-01-02T03:00:00.000Z","source":"s","data":{"orderId":"o","amount":1,"currency":"EUR","items":1,"country":"DE"}}\n`;
 
 async function objectsOf(bucket: string): Promise<{ key: string; body: Buffer }[]> {
   const listed = await clients.s3.send(new ListObjectsV2Command({ Bucket: bucket }));
@@ -212,6 +254,145 @@ describe('S3DeliveryBuffer with Parquet conversion', () => {
     ]);
     expect(delivered).toEqual([
       expect.objectContaining({ records: 2, lines: 1, conversionFailures: 1 }),
+    ]);
+  });
+
+  it.each([
+    ['a bigint beyond 64 bits', '"data":{"path":"/","durationMs":1e19}', 'data.durationms'],
+    [
+      'a bigint of exactly 2^63',
+      '"data":{"path":"/","durationMs":9223372036854775808}',
+      'data.durationms',
+    ],
+    ['a double beyond its range (1e400 reads as Infinity)', '"data":{"price":1e400}', 'data.price'],
+    ['an unpaired surrogate in a string column', '"data":{"orderId":"\\ud800"}', 'data.orderid'],
+    ['an unpaired surrogate in a top-level column', '"source":"\\udc00"', 'source'],
+  ])(
+    'sends a record with %s under the error prefix and writes the records buffered with it',
+    async (_, field, path) => {
+      // Prepare: the value parses as JSON, but its column cannot hold it
+      const { buffer, delivered, errors, bucket } = await parquetBuffer(
+        `parquet-edge-${++buckets}`,
+      );
+      const poison = Buffer.from(
+        `{"id":"x","type":"page_view","time":"2026-01-02T03:00:00.000Z",${field}}\n`,
+      );
+
+      // Act: the bad record first, then good ones, one flush
+      await buffer.add(poison, new Date('2026-01-02T03:00:01Z'));
+      for (const id of ['g1', 'g2', 'g3'])
+        await buffer.add(Buffer.from(goodPurchase(id)), new Date('2026-01-02T03:00:02Z'));
+      await buffer.stop();
+      const objects = await objectsOf(bucket);
+
+      // Assess: nothing blocked, nothing lost, each record in exactly one place
+      expect(errors).toEqual([]);
+      expect(buffer.bufferedRecords).toBe(0);
+      const data = objects.filter((o) => o.key.startsWith('events/'));
+      expect(data).toHaveLength(1);
+      expect((await parquetRows(data[0]?.body as Buffer)).map((row) => row[0])).toEqual([
+        'g1',
+        'g2',
+        'g3',
+      ]);
+      expect(errorDocumentsOf(objects)).toEqual([
+        expect.objectContaining({
+          ErrorCode: 'Firehose.FormatConversion.TypeMismatch',
+          ErrorMessage: expect.stringContaining(
+            `line 1 of the record: ${path}: value does not fit`,
+          ),
+          rawData: poison.toString('base64'),
+        }),
+      ]);
+      expect(delivered).toEqual([
+        expect.objectContaining({ records: 4, lines: 3, conversionFailures: 1 }),
+      ]);
+    },
+  );
+
+  it('converts a line that starts with a byte order mark, as the aggregate function reads it', async () => {
+    // Prepare
+    const { buffer, delivered, bucket } = await parquetBuffer('parquet-bom');
+
+    // Act
+    await buffer.add(Buffer.from(`\uFEFF${goodPurchase('bom')}`), new Date('2026-01-02T03:00:01Z'));
+    await buffer.stop();
+    const objects = await objectsOf(bucket);
+
+    // Assess
+    expect(errorDocumentsOf(objects)).toEqual([]);
+    const data = objects.filter((o) => o.key.startsWith('events/'));
+    expect((await parquetRows(data[0]?.body as Buffer)).map((row) => row[0])).toEqual(['bom']);
+    expect(delivered).toEqual([
+      expect.objectContaining({ records: 1, lines: 1, conversionFailures: 0 }),
+    ]);
+  });
+
+  it('sends a record the Parquet writer refuses under the error prefix, not the records buffered with it', async () => {
+    // Prepare: a fault no real record can cause any more (every value is checked against its
+    // column first), injected into the writer: it refuses any file holding the row "w2".
+    const encode = ParquetEncoder.prototype.encode;
+    vi.spyOn(ParquetEncoder.prototype, 'encode').mockImplementation(function (
+      this: ParquetEncoder,
+      rows,
+    ) {
+      if (rows.some((row) => row.id === 'w2'))
+        return Promise.reject(new Error('Conversion Error: injected'));
+      return encode.call(this, rows);
+    });
+    const { buffer, delivered, errors, bucket } = await parquetBuffer('parquet-writer');
+    const refused = Buffer.from(goodPurchase('w2'));
+
+    // Act
+    for (const id of ['w1', 'w2', 'w3']) {
+      await buffer.add(
+        id === 'w2' ? refused : Buffer.from(goodPurchase(id)),
+        new Date('2026-01-02T03:00:01Z'),
+      );
+    }
+    await buffer.stop();
+    const objects = await objectsOf(bucket);
+
+    // Assess
+    expect(errors).toEqual([]);
+    const data = objects.filter((o) => o.key.startsWith('events/'));
+    expect((await parquetRows(data[0]?.body as Buffer)).map((row) => row[0])).toEqual(['w1', 'w3']);
+    expect(errorDocumentsOf(objects)).toEqual([
+      expect.objectContaining({
+        ErrorCode: 'Firehose.FormatConversion.TypeMismatch',
+        ErrorMessage: 'not writable as Parquet: Error: Conversion Error: injected',
+        rawData: refused.toString('base64'),
+      }),
+    ]);
+    expect(delivered).toEqual([
+      expect.objectContaining({ records: 3, lines: 2, conversionFailures: 1 }),
+    ]);
+  });
+
+  it('fails the flush and keeps every record when the writer cannot write even a row of nulls', async () => {
+    // Prepare: a writer that is broken, not refusing a record
+    const spy = vi
+      .spyOn(ParquetEncoder.prototype, 'encode')
+      .mockRejectedValue(new Error('IO Error: No space left on device'));
+    const { buffer, delivered, errors, bucket } = await parquetBuffer('parquet-broken');
+    for (const id of ['b1', 'b2'])
+      await buffer.add(Buffer.from(goodPurchase(id)), new Date('2026-01-02T03:00:01Z'));
+
+    // Act
+    await buffer.flush();
+    const keptAfterFailure = buffer.bufferedRecords;
+    spy.mockRestore();
+    await buffer.stop();
+    const objects = await objectsOf(bucket);
+
+    // Assess: no record mistaken for unconvertible, every one written once the writer works
+    expect(errors).toEqual([new Error('IO Error: No space left on device')]);
+    expect(keptAfterFailure).toBe(2);
+    expect(errorDocumentsOf(objects)).toEqual([]);
+    const data = objects.filter((o) => o.key.startsWith('events/'));
+    expect((await parquetRows(data[0]?.body as Buffer)).map((row) => row[0])).toEqual(['b1', 'b2']);
+    expect(delivered).toEqual([
+      expect.objectContaining({ records: 2, lines: 2, conversionFailures: 0 }),
     ]);
   });
 });

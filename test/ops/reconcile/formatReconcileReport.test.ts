@@ -33,6 +33,7 @@ function report(): ReconcileReport {
       mergedLineEvents: 2,
       mergedLineSamples: [{ key: 'events/\u009b2J.gz', line: 3 }],
       mergedEventTimes: [[T0, T0]],
+      conversionFailedRecords: 0,
       outsideRange: 0,
       duplicates: 0,
       events: 1,
@@ -85,5 +86,21 @@ describe('formatReconcileReport with values from events', () => {
     // Assess
     expect(terminalControlsIn(line)).toEqual([]);
     expect(line).toMatch(/^cart_quantity category=\\u001b/);
+  });
+
+  it('says how many records were read from the error documents of Parquet conversion, and only then', () => {
+    // Prepare
+    const withFailures = report();
+    withFailures.archive.conversionFailedRecords = 2;
+
+    // Act
+    const shown = formatReconcileReport(withFailures, 'test');
+    const none = formatReconcileReport(report(), 'test');
+
+    // Assess
+    expect(shown).toContain(
+      'conversion failures: 2 records Parquet conversion refused were read from the error prefix (format-conversion-failed) as they were sent, and are in the figures above\n',
+    );
+    expect(none).not.toContain('conversion failures');
   });
 });

@@ -155,6 +155,7 @@ describe('formatReconcileReport with merged archive lines', () => {
         mergedLineEvents: 2,
         mergedLineSamples: [{ key: 'events/a.gz', line: 3 }],
         mergedEventTimes: [[T0 + 5 * MINUTE, T0 + 5 * MINUTE]],
+        conversionFailedRecords: 0,
         outsideRange: 0,
         duplicates: 0,
         events: 1,
