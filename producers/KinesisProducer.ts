@@ -702,9 +702,12 @@ export class KinesisProducer<
           const laneRoom =
             budget && available >= budget.ratePerSecond ? Number.POSITIVE_INFINITY : available;
           // Wait for a full record's budget rather than send a sliver: records are billed per 25 KB unit.
+          // The budget is charged for the partition key too (recordBytes), so the rest of a lane
+          // is wanted with its key: without it, a budget between the two split the tail in two.
+          const headKey = Buffer.byteLength((lane.queue[lane.head] as PendingEvent).partitionKey);
           const wanted = Math.min(
             this.#recordTargetBytes,
-            lane.bytes,
+            lane.bytes + headKey,
             budget?.ratePerSecond ?? Number.POSITIVE_INFINITY,
           );
           if (laneRoom < wanted && budget) {
