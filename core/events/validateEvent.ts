@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { isWellFormedText } from '../text/isWellFormedText.js';
+import { withoutByteOrderMark } from '../text/withoutByteOrderMark.js';
 import type { EventCatalog } from './catalog.js';
 import {
   type CompiledEventValidator,
@@ -24,9 +25,6 @@ export const MAX_EVENT_NESTING_DEPTH = 32;
 
 /** Times before this are almost always epoch seconds read as milliseconds (1970-01-21 for 2026). */
 const SECONDS_AS_MILLIS_BEFORE_MS = Date.UTC(1971, 0, 1);
-
-/** A UTF-8 byte order mark; RFC 8259 §8.1 lets a parser ignore one at the start of a text. */
-const BYTE_ORDER_MARK = '\uFEFF';
 
 /** What the time-window check needs. */
 export interface EventTimeWindow {
@@ -198,7 +196,7 @@ export function validateEventLineWithFastPath(
 ): EventValidation {
   let value: unknown;
   try {
-    value = parseJsonWithoutStack(line.startsWith(BYTE_ORDER_MARK) ? line.slice(1) : line);
+    value = parseJsonWithoutStack(withoutByteOrderMark(line));
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     // The start of a long line rarely shows the fault; quote the text around it as well.

@@ -1,7 +1,6 @@
 import type { CfnTable } from 'aws-cdk-lib/aws-glue';
+import { withoutByteOrderMark } from '../../core/text/withoutByteOrderMark.js';
 import { ColumnTypeMismatchError, conformToHiveType } from './conformToHiveType.js';
-
-const BYTE_ORDER_MARK = '\uFEFF';
 
 /** The rows of one record, or why Firehose's conversion would refuse the record. */
 export type ParquetRowsOutcome =
@@ -29,7 +28,7 @@ export function parquetRowsOf(
     if (line.trim() === '') continue;
     let document: unknown;
     try {
-      document = JSON.parse(line.startsWith(BYTE_ORDER_MARK) ? line.slice(1) : line);
+      document = JSON.parse(withoutByteOrderMark(line));
     } catch (error) {
       return failure('Firehose.FormatConversion.JsonParseFailed', index, String(error));
     }

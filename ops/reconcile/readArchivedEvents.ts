@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { gunzip, gunzipSync } from 'node:zlib';
+import { gunzip } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { PARQUET_EXTENSION } from '../../core/codec/parquetExtension.js';
 import type { EventCatalog } from '../../core/events/catalog.js';
@@ -127,30 +127,18 @@ export interface ArchiveReadSummary {
 export async function readArchivedEvents(
   options: ReadArchivedEventsOptions,
 ): Promise<ArchiveReadSummary> {
-  const prefixes = archiveListingPrefixes(
-    options.prefix,
-    options.arrivalFromMs,
-    options.arrivalToMs,
-  );
-  const listed = await mapConcurrent(prefixes, options.concurrency ?? DEFAULT_CONCURRENCY, (p) =>
-    listObjects(options.s3, options.bucket, p),
-  );
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   // Key order is arrival order within a partition, so the first copy kept is the earliest.
-  const dataKeys = listed.flat().sort();
+  const keysUnder = async (prefixes: string[]) =>
+    (await mapConcurrent(prefixes, concurrency, (p) => listObjects(options.s3, options.bucket, p)))
+      .flat()
+      .sort();
+  const listingPrefixes = (expression: string) =>
+    archiveListingPrefixes(expression, options.arrivalFromMs, options.arrivalToMs);
+  const prefixes = listingPrefixes(options.prefix);
+  const dataKeys = await keysUnder(prefixes);
   const errorKeys = options.errorOutputPrefix
-    ? (
-        await mapConcurrent(
-          archiveListingPrefixes(
-            conversionErrorPrefix(options.errorOutputPrefix),
-            options.arrivalFromMs,
-            options.arrivalToMs,
-          ),
-          options.concurrency ?? DEFAULT_CONCURRENCY,
-          (p) => listObjects(options.s3, options.bucket, p),
-        )
-      )
-        .flat()
-        .sort()
+    ? await keysUnder(listingPrefixes(conversionErrorPrefix(options.errorOutputPrefix)))
     : [];
   // Refused records after the data objects: a copy of an event in both keeps the data's.
   const keys = [...dataKeys, ...errorKeys];
@@ -246,14 +234,17 @@ export async function readArchivedEvents(
       options.onEvent(result.event, result.timeMs);
     }
   };
-  await mapConcurrent(keys, options.concurrency ?? DEFAULT_CONCURRENCY, async (key, index) => {
+  await mapConcurrent(keys, concurrency, async (key, index) => {
     const object = await options.s3.send(
       new GetObjectCommand({ Bucket: options.bucket, Key: key }),
     );
     const raw = Buffer.from((await object.Body?.transformToByteArray()) ?? new Uint8Array());
     summary.bytes += raw.length;
     if (isErrorKey.has(key)) {
-      const refused = refusedRecordsOf(key, raw);
+      const refused = refusedRecordsOf(
+        key,
+        (isGzip(raw) ? await gunzipAsync(raw) : raw).toString('utf8'),
+      );
       summary.conversionFailedRecords += refused.length;
       texts.set(index, refused);
       drain();
@@ -288,8 +279,7 @@ function conversionErrorPrefix(errorOutputPrefix: string): string {
  * (https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion-error-handling.html).
  * A line that is no such document is left out.
  */
-function refusedRecordsOf(key: string, raw: Buffer): ArchivedObjectText[] {
-  const text = (isGzip(raw) ? gunzipSync(raw) : raw).toString('utf8');
+function refusedRecordsOf(key: string, text: string): ArchivedObjectText[] {
   const records: ArchivedObjectText[] = [];
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;

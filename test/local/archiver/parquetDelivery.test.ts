@@ -49,9 +49,12 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** A buffer converting to Parquet into `bucket` (created), with what it delivered and reported. */
-async function parquetBuffer(bucket: string, bufferingSizeBytes = 1024 * 1024) {
-  await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+/**
+ * A buffer converting to Parquet into `bucket`, with what it delivered and reported; the
+ * bucket is created unless `createBucket` is false (so the first write fails).
+ */
+async function parquetBuffer(bucket: string, { createBucket = true } = {}) {
+  if (createBucket) await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const delivered: S3Delivery[] = [];
   const errors: unknown[] = [];
   const buffer = new S3DeliveryBuffer({
@@ -59,7 +62,7 @@ async function parquetBuffer(bucket: string, bufferingSizeBytes = 1024 * 1024) {
     bucket,
     prefix: config.archive.prefix,
     deliveryStreamName: 'archive',
-    bufferingSizeBytes,
+    bufferingSizeBytes: 1024 * 1024,
     bufferingIntervalMs: 60_000,
     parquet: {
       columns,
@@ -119,24 +122,7 @@ async function parquetRows(body: Buffer): Promise<unknown[][]> {
 describe('S3DeliveryBuffer with Parquet conversion', () => {
   it('writes convertible records as one .parquet object with the table columns, and every other record under the error prefix as format-conversion-failed', async () => {
     // Prepare
-    const bucket = 'parquet-delivery';
-    await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    const delivered: S3Delivery[] = [];
-    const buffer = new S3DeliveryBuffer({
-      s3: clients.s3,
-      bucket,
-      prefix: config.archive.prefix,
-      deliveryStreamName: 'archive',
-      bufferingSizeBytes: 1024 * 1024,
-      bufferingIntervalMs: 60_000,
-      parquet: {
-        columns,
-        errorOutputPrefix: config.archive.errorOutputPrefix,
-        databaseName: 'streamfold_local',
-        tableName: 'events',
-      },
-      onDelivered: (delivery) => delivered.push(delivery),
-    });
+    const { buffer, delivered, bucket } = await parquetBuffer('parquet-delivery');
     const purchase = {
       id: 'e1',
       type: 'purchase',
@@ -215,24 +201,8 @@ describe('S3DeliveryBuffer with Parquet conversion', () => {
   });
   it('keeps every record of a failed write, converted or not, and writes them all on the next flush', async () => {
     // Prepare: the bucket does not exist yet, so the first flush fails
-    const bucket = 'parquet-delivery-retry';
-    const errors: unknown[] = [];
-    const delivered: S3Delivery[] = [];
-    const buffer = new S3DeliveryBuffer({
-      s3: clients.s3,
-      bucket,
-      prefix: config.archive.prefix,
-      deliveryStreamName: 'archive',
-      bufferingSizeBytes: 1024 * 1024,
-      bufferingIntervalMs: 60_000,
-      parquet: {
-        columns,
-        errorOutputPrefix: config.archive.errorOutputPrefix,
-        databaseName: 'streamfold_local',
-        tableName: 'events',
-      },
-      onDelivered: (delivery) => delivered.push(delivery),
-      onError: (error) => errors.push(error),
+    const { buffer, delivered, errors, bucket } = await parquetBuffer('parquet-delivery-retry', {
+      createBucket: false,
     });
     const arrival = new Date('2026-01-02T05:00:00Z');
     await buffer.add(Buffer.from('{"id":"r1","type":"page_view"}\n'), arrival);
